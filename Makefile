@@ -1,0 +1,61 @@
+# Crane Bench. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# llama.cpp must be built portable: the native build picks up CPU instructions these
+# machines advertise but do not allow, and OpenMP makes speed flip between requests.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF
+LLAMA_CPP_SPEC := llama-cpp-python[server]>=0.3.16,<0.4
+
+.PHONY: help install test lint format eval load report bench serve clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python ## Create .venv and install everything (builds llama.cpp: about 3 minutes the first time)
+	@echo "==> llama-cpp-python: building llama.cpp from source if pip has no cached wheel (about 3 min on 2 cores)"
+	$(BIN)/pip install --verbose "$(LLAMA_CPP_SPEC)" 2>&1 \
+	  | sed -unE -e 's#^ *\[([0-9]+/[0-9]+)\] .* -o ([^ ]*/)?([^ /]+) .*#  [\1] \3#p' \
+	      -e '/Successfully|Using cached|already satisfied|Stored in directory|ERROR|error:/p' || true
+	@$(BIN)/python -c "import llama_cpp" || { echo "llama-cpp-python did not install"; exit 1; }
+	@echo "==> crane-bench and its dependencies"
+	$(BIN)/pip install --progress-bar off -e ".[dev]"
+	@$(BIN)/python -m crane_bench.cli.app llm models
+
+test: ## Run the whole test suite (unit, integration, evaluation gates)
+	$(BIN)/pytest
+
+lint: ## ruff (lint and format check) and mypy strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: ## Format and autofix with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+eval: ## Run the gold suite with the pattern, llm and hybrid planners (offline)
+	$(BIN)/crane-bench eval --planners pattern,llm,hybrid
+
+load: ## Load the service with locust (mixed scenario, 60 s)
+	$(BIN)/crane-bench load --scenario mixed --run-time 60s
+
+report: ## Rebuild the HTML reports of every run directory under runs/
+	$(BIN)/crane-bench report runs/*/
+
+bench: ## Print speed figures (never fails on a time)
+	$(BIN)/python -m bench
+
+serve: ## Run the service on 127.0.0.1:8000
+	$(BIN)/crane-bench serve
+
+clean: ## Remove caches and build files (keeps .venv and runs/)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,108 @@
+"""The `crane-bench` command: the composition root that wires the four packages."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from importlib.metadata import version as dist_version
+from typing import Annotated
+
+import typer
+
+from crane_bench.cli.cases import cases_app
+from crane_bench.cli.common import fail, run_async, setup_logging
+from crane_bench.cli.llm import llm_app
+from crane_bench.cli.serve import serve
+from runtime.agent import Agent
+from runtime.orchestrator import Orchestrator, OrchestratorConfig
+from runtime.planners.factory import open_planner
+from runtime.settings import Settings
+from runtime.tools import default_tools
+
+app = typer.Typer(
+    name="crane-bench",
+    help="Evaluation-first benchmarking harness for tool-using AI agents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(llm_app, name="llm")
+app.add_typer(cases_app, name="cases")
+app.command()(serve)
+
+
+class PlannerChoice(StrEnum):
+    """Planners the CLI can build."""
+
+    pattern = "pattern"
+    llm = "llm"
+    hybrid = "hybrid"
+
+
+PromptArg = Annotated[str, typer.Argument(help="What the user asks, in plain words.")]
+PlannerOpt = Annotated[
+    PlannerChoice, typer.Option("--planner", "-p", help="Which planner makes the plan.")
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
+
+
+def _check_prompt(prompt: str) -> str:
+    prompt = prompt.strip()
+    if not prompt:
+        fail("the prompt is empty")
+    return prompt
+
+
+@app.command()
+def plan(
+    prompt: PromptArg, planner: PlannerOpt = PlannerChoice.pattern, verbose: VerboseOpt = False
+) -> None:
+    """Print the plan (and how it was made) for PROMPT as JSON."""
+    setup_logging(verbose)
+    prompt = _check_prompt(prompt)
+    settings = Settings()
+
+    async def go() -> str:
+        async with open_planner(planner.value, settings) as made:
+            result = await made.plan(prompt)
+        return result.model_dump_json(indent=2)
+
+    typer.echo(run_async(go()))
+
+
+@app.command()
+def run(
+    prompt: PromptArg, planner: PlannerOpt = PlannerChoice.pattern, verbose: VerboseOpt = False
+) -> None:
+    """Plan PROMPT, execute the plan, and print the run as JSON (exit 1 if it failed)."""
+    setup_logging(verbose)
+    prompt = _check_prompt(prompt)
+    settings = Settings()
+
+    async def go() -> tuple[str, bool]:
+        async with open_planner(planner.value, settings) as made:
+            agent = Agent(
+                made, Orchestrator(OrchestratorConfig.from_settings(settings)), default_tools
+            )
+            record = await agent.run(prompt)
+        return record.model_dump_json(indent=2), record.status == "completed"
+
+    text, ok = run_async(go())
+    typer.echo(text)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(json.dumps({"crane-bench": dist_version("crane-bench")}))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

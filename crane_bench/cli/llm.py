@@ -1,0 +1,150 @@
+"""`crane-bench llm`: serve a local model, list the catalog."""
+
+from __future__ import annotations
+
+import signal
+import time
+from enum import StrEnum
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crane_bench.cli.common import EXIT_GATE_FAILED, fail, setup_logging
+from runtime.errors import CraneRuntimeError, UserError
+from runtime.local_llm import (
+    LocalModelServer,
+    LocalServerConfig,
+    list_models,
+    resolve_model,
+)
+from runtime.settings import Settings
+
+llm_app = typer.Typer(
+    name="llm",
+    help="The local model server (llama-cpp-python) and its catalog of small models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+_WATCH_INTERVAL_S = 0.5
+
+
+class KindChoice(StrEnum):
+    """Kinds of a model given by path."""
+
+    chat = "chat"
+    completion = "completion"
+
+
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="smollm2-135m, gemma3-270m, or a path to a .gguf file "
+        "(default: the LOCAL_MODEL setting)",
+        show_default=False,
+    ),
+]
+PortOpt = Annotated[
+    int | None,
+    typer.Option("--port", min=0, max=65535, help="0 picks a free port (default: LOCAL_PORT)"),
+]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option("--threads", min=1, max=64, help="llama.cpp threads (default: LOCAL_THREADS)"),
+]
+KindOpt = Annotated[
+    KindChoice,
+    typer.Option("--kind", help="Kind of a model given by path (catalog models know theirs)."),
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@llm_app.command()
+def serve(
+    model: ModelOpt = None,
+    port: PortOpt = None,
+    threads: ThreadsOpt = None,
+    kind: KindOpt = KindChoice.chat,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve a local model on 127.0.0.1 until Ctrl-C; print how to point clients at it."""
+    setup_logging(verbose)
+    settings = Settings()
+    config = LocalServerConfig.from_settings(settings).model_copy(
+        update={
+            "port": settings.local_port if port is None else port,
+            "threads": threads or settings.local_threads,
+        }
+    )
+    # SIGTERM (a supervisor, `kill`) takes the same clean path as Ctrl-C, so the server
+    # never outlives this command.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        resolved = resolve_model(model or settings.local_model, kind=kind.value)
+        server = LocalModelServer(resolved, config, reason="crane-bench llm serve")
+        server.start()
+    except UserError as exc:
+        fail(str(exc))
+    except CraneRuntimeError as exc:
+        fail(str(exc), code=EXIT_GATE_FAILED)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+    try:
+        _announce(server)
+        while server.running:
+            time.sleep(_WATCH_INTERVAL_S)
+        fail(
+            f"the local model server exited on its own; last lines of {server.log_path}:\n"
+            f"{server.log_tail()}",
+            EXIT_GATE_FAILED,
+        )
+    except KeyboardInterrupt:
+        typer.echo("stopping", err=True)
+    finally:
+        server.stop()
+
+
+def _announce(server: LocalModelServer) -> None:
+    rss_mb = server.rss_bytes() / 2**20
+    typer.echo(f"serving {server.model_name} ({server.model.kind}) at {server.base_url}")
+    typer.echo(f"ready in {server.startup_s or 0:.2f} s, RSS {rss_mb:.0f} MB, pid {server.pid}")
+    typer.echo("point clients at it with:")
+    typer.echo(f"  export OPENAI_BASE_URL={server.base_url}")
+    typer.echo("  export OPENAI_API_KEY=sk-local")
+    typer.echo(f"  export LLM_MODEL={server.model_name}")
+    typer.echo("Ctrl-C stops it.")
+
+
+@llm_app.command()
+def models() -> None:
+    """List the catalog of local models and whether each is on this machine."""
+    table = Table(title="Local models")
+    for column in ("name", "kind", "available", "size"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("license")
+    table.add_column("description")
+    for row in list_models():
+        available = {
+            "ready": "[green]ready[/]",
+            "needs_assembly": "[yellow]joined on first use[/]",
+            "not_installed": "[red]not installed[/]",
+        }[row.availability]
+        table.add_row(
+            row.model.name,
+            row.model.kind,
+            available,
+            f"{row.size_bytes / 1e6:.0f} MB",
+            row.model.license,
+            row.model.description,
+        )
+    Console().print(table)

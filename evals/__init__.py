@@ -1,0 +1,52 @@
+"""Gold cases and the evaluation of planners against them.
+
+The case format and its loader live in `evals.cases`, the matching rules in
+`evals.matching`, and the package's errors in `evals.errors`.
+"""
+
+from evals.cases import (
+    KNOWN_CATEGORIES,
+    Case,
+    CaseSetup,
+    ExpectedPlan,
+    ExpectedStep,
+    case_files,
+    case_json_schema,
+    count_by_category,
+    load_case_file,
+    load_cases,
+)
+from evals.errors import CaseFormatError, EvalError, GateConfigError, RunLogError
+from evals.matching import (
+    PlanComparison,
+    compare_plan,
+    first_choice,
+    match_expression,
+    match_outcome,
+    match_step_input,
+    match_value,
+)
+
+__all__ = [
+    "KNOWN_CATEGORIES",
+    "Case",
+    "CaseFormatError",
+    "CaseSetup",
+    "EvalError",
+    "ExpectedPlan",
+    "ExpectedStep",
+    "GateConfigError",
+    "PlanComparison",
+    "RunLogError",
+    "case_files",
+    "case_json_schema",
+    "compare_plan",
+    "count_by_category",
+    "first_choice",
+    "load_case_file",
+    "load_cases",
+    "match_expression",
+    "match_outcome",
+    "match_step_input",
+    "match_value",
+]

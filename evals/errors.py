@@ -1,0 +1,36 @@
+"""Errors raised by the evals package.
+
+Hierarchy::
+
+    CraneRuntimeError                 (runtime.errors)
+    └── EvalError                     base of every error the evals package raises on purpose
+        ├── CaseFormatError           a case file is missing, not YAML, or not the case format
+        │                             (also a UserError: one line, exit 2)
+        ├── GateConfigError           a quality gate is misconfigured (also a UserError)
+        └── RunLogError               a run log cannot be read: malformed or a wrong version
+
+A case that fails while it runs is not an error here: the runner records it as a row.
+"""
+
+from __future__ import annotations
+
+from runtime.errors import CraneRuntimeError, UserError
+
+
+class EvalError(CraneRuntimeError):
+    """Base of every error the evals package raises on purpose."""
+
+
+class CaseFormatError(EvalError, UserError):
+    """A case file is missing, not valid YAML, or does not fit the case format.
+
+    The message is one line that names the file, the case (id and position) and the field.
+    """
+
+
+class GateConfigError(EvalError, UserError):
+    """A quality gate is misconfigured (unknown metric, threshold out of range)."""
+
+
+class RunLogError(EvalError):
+    """A run log cannot be read: it is malformed or written by another format version."""

@@ -1,0 +1,61 @@
+"""The local model server: a small model served offline by llama-cpp-python.
+
+With neither `OPENAI_API_KEY` nor `OPENAI_BASE_URL` set, `open_endpoint` starts a
+`LocalModelServer` for a catalog model (or any `.gguf` file) and yields its endpoint.
+"""
+
+from runtime.local_llm.catalog import (
+    CATALOG,
+    AssembledParts,
+    Availability,
+    CatalogName,
+    LocalModel,
+    ModelAvailability,
+    ModelKind,
+    PackagedFile,
+    ResolvedModel,
+    list_models,
+    resolve_model,
+)
+from runtime.local_llm.endpoint import (
+    DEFAULT_BASE_URL,
+    LLMEndpoint,
+    hosted_endpoint,
+    local_endpoint,
+    local_server,
+    make_openai_client,
+    open_endpoint,
+    open_endpoint_sync,
+)
+from runtime.local_llm.server import (
+    LocalModelServer,
+    LocalServerConfig,
+    ensure_port_free,
+    pick_free_port,
+)
+
+__all__ = [
+    "CATALOG",
+    "DEFAULT_BASE_URL",
+    "AssembledParts",
+    "Availability",
+    "CatalogName",
+    "LLMEndpoint",
+    "LocalModel",
+    "LocalModelServer",
+    "LocalServerConfig",
+    "ModelAvailability",
+    "ModelKind",
+    "PackagedFile",
+    "ResolvedModel",
+    "ensure_port_free",
+    "hosted_endpoint",
+    "list_models",
+    "local_endpoint",
+    "local_server",
+    "make_openai_client",
+    "open_endpoint",
+    "open_endpoint_sync",
+    "pick_free_port",
+    "resolve_model",
+]

@@ -1,0 +1,118 @@
+"""Which OpenAI-compatible endpoint the LLM planner talks to, and the client for it.
+
+With `OPENAI_API_KEY` or `OPENAI_BASE_URL` set, that hosted (or self-run) endpoint is
+used as is. With neither, the local model server is started for the duration of the
+`open_endpoint` block, so the LLM planner works offline with no configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING
+
+import openai
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from runtime.local_llm.catalog import ModelKind, resolve_model
+from runtime.local_llm.server import LocalModelServer, LocalServerConfig
+
+if TYPE_CHECKING:
+    from runtime.settings import Settings
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+LOCAL_API_KEY = "sk-local"  # the local server checks no key; the client needs one
+LOCAL_REASON = "no OPENAI_API_KEY or OPENAI_BASE_URL set"
+
+
+class LLMEndpoint(BaseModel):
+    """An OpenAI-compatible endpoint: where, with what key, which model, and what kind."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str = Field(description="The /v1 base URL.")
+    api_key: SecretStr | None = Field(
+        description="Never logged or shown in repr; None sends a placeholder key."
+    )
+    model: str = Field(min_length=1, description="The `model` sent with each request.")
+    local: bool = Field(description="True for the local model server started by us.")
+    kind: ModelKind = Field(
+        description="chat: use /chat/completions; completion: a base model, /completions."
+    )
+
+
+def hosted_endpoint(settings: Settings) -> LLMEndpoint:
+    """The endpoint that `OPENAI_API_KEY` / `OPENAI_BASE_URL` / `LLM_MODEL` describe."""
+    return LLMEndpoint(
+        base_url=settings.openai_base_url or DEFAULT_BASE_URL,
+        api_key=settings.openai_api_key,
+        model=settings.llm_model,
+        local=False,
+        kind="chat",
+    )
+
+
+def local_endpoint(server: LocalModelServer) -> LLMEndpoint:
+    """The endpoint of a running local model server."""
+    return LLMEndpoint(
+        base_url=server.base_url,
+        api_key=SecretStr(LOCAL_API_KEY),
+        model=server.model_name,
+        local=True,
+        kind=server.model.kind,
+    )
+
+
+def local_server(settings: Settings) -> LocalModelServer:
+    """A (not yet started) server for the model the `LOCAL_*` settings name.
+
+    Raises:
+        ConfigError: `LOCAL_MODEL` is neither a catalog name nor an existing file.
+    """
+    return LocalModelServer(
+        resolve_model(settings.local_model),
+        LocalServerConfig.from_settings(settings),
+        reason=LOCAL_REASON,
+    )
+
+
+@asynccontextmanager
+async def open_endpoint(settings: Settings) -> AsyncIterator[LLMEndpoint]:
+    """Yield the endpoint to use; a local server, if needed, lives as long as the block.
+
+    Raises:
+        ConfigError: The local model cannot be resolved, or its port is in use.
+        LLMUnavailableError: The local server did not start.
+    """
+    if not settings.uses_local_model():
+        yield hosted_endpoint(settings)
+        return
+    async with local_server(settings) as server:
+        yield local_endpoint(server)
+
+
+@contextmanager
+def open_endpoint_sync(settings: Settings) -> Iterator[LLMEndpoint]:
+    """`open_endpoint` for synchronous callers (scripts, pytest fixtures)."""
+    if not settings.uses_local_model():
+        yield hosted_endpoint(settings)
+        return
+    with local_server(settings) as server:
+        yield local_endpoint(server)
+
+
+def make_openai_client(endpoint: LLMEndpoint, *, timeout_s: float) -> openai.AsyncOpenAI:
+    """An async OpenAI client for `endpoint` that never retries on its own.
+
+    Args:
+        endpoint: Where to send requests.
+        timeout_s: Timeout of one request.
+    """
+    api_key = endpoint.api_key.get_secret_value() if endpoint.api_key else LOCAL_API_KEY
+    # max_retries=0: the planner owns retries and backoff, and counts every attempt.
+    return openai.AsyncOpenAI(
+        base_url=endpoint.base_url,
+        api_key=api_key,
+        timeout=timeout_s,
+        max_retries=0,
+    )

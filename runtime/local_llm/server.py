@@ -1,0 +1,412 @@
+"""`LocalModelServer`: llama-cpp-python's OpenAI-compatible server as a child process.
+
+The server runs in its own session (process group), so a Ctrl-C in the terminal reaches
+only the parent, which then stops the whole group: SIGTERM, a grace period, SIGKILL.
+Its output goes to a log file, never to a pipe that could fill up and stall it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+import httpx
+import psutil
+from pydantic import BaseModel, ConfigDict, Field
+
+from runtime.errors import ConfigError, LLMUnavailableError
+from runtime.local_llm.catalog import ResolvedModel
+
+if TYPE_CHECKING:
+    from runtime.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+_POLL_INTERVAL_S = 0.1
+_TAIL_LINES = 20
+_PORT_ATTEMPTS = 3  # a port picked for us can be taken by someone else before the bind
+
+
+class LocalServerConfig(BaseModel):
+    """How to run the server; `from_settings` reads the `LOCAL_*` settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    port: int = Field(0, ge=0, le=65535, description="0 picks a free loopback port.")
+    threads: int = Field(2, ge=1, le=64, description="llama.cpp threads (decode and batch).")
+    n_ctx: int = Field(2048, ge=256, le=32768, description="Context window in tokens.")
+    start_timeout_s: float = Field(60.0, gt=0, description="Wait for /v1/models to answer.")
+    stop_timeout_s: float = Field(10.0, gt=0, description="Grace after SIGTERM before SIGKILL.")
+    prompt_cache: bool = Field(
+        False,
+        description="llama-cpp-python's --cache: keep KV-state snapshots of past prompts in "
+        "RAM (LRU, up to 2 GiB) so a prompt can reuse a prefix of any earlier one. Without "
+        "it, only the prefix shared with the previous request is reused.",
+    )
+    log_dir: Path | None = Field(
+        None,
+        description="Where server.log goes (kept). None: a fresh temp dir, removed after a "
+        "clean stop and kept after a failed start or a crash.",
+    )
+    logits_all: bool = Field(
+        False,
+        description="Keep logits of every prompt token: needed for `logprobs`, costs up to "
+        "2.7 GB with Gemma's 262k vocabulary.",
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalServerConfig:
+        """The configuration the runtime settings ask for."""
+        return cls(
+            port=settings.local_port,
+            threads=settings.local_threads,
+            n_ctx=settings.local_n_ctx,
+            start_timeout_s=settings.local_start_timeout_s,
+        )
+
+
+def pick_free_port(host: str = HOST) -> int:
+    """A port that is free on `host` right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def ensure_port_free(port: int, host: str = HOST) -> None:
+    """Check that `port` can be bound, before spending a second loading a model.
+
+    Raises:
+        ConfigError: Something already listens on the port.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As uvicorn does: a port in TIME_WAIT is usable, only a listener is in the way.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(f"port {port} on {host} is in use ({exc.strerror})") from exc
+
+
+class LocalModelServer:
+    """One llama-cpp-python server process serving one model on loopback.
+
+    Use it as a context manager (sync or async); the server is stopped when the block
+    exits, whatever the reason, and at interpreter exit if it is still running.
+
+    Args:
+        model: The model to serve; its name becomes the server's model alias.
+        config: Port, threads, context, timeouts.
+        reason: Why the local server is used, appended to the start-up log line.
+    """
+
+    def __init__(
+        self,
+        model: ResolvedModel,
+        config: LocalServerConfig | None = None,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        self.model = model
+        self.config = config or LocalServerConfig()
+        self._reason = reason
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._port: int | None = None
+        self._log_dir: Path | None = self.config.log_dir
+        self._startup_s: float | None = None
+
+    # -- what callers read -------------------------------------------------------------
+
+    @property
+    def model_name(self) -> str:
+        """The alias clients send as `model`."""
+        return self.model.name
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (known once `start` has begun)."""
+        if self._port is None:
+            raise LLMUnavailableError("the local model server has not been started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible base URL, e.g. ``http://127.0.0.1:8123/v1``."""
+        return f"http://{HOST}:{self.port}/v1"
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id, while there is a process."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def log_path(self) -> Path | None:
+        """The server's stdout and stderr; kept after a failed start for diagnosis."""
+        return self._log_dir / "server.log" if self._log_dir is not None else None
+
+    @property
+    def startup_s(self) -> float | None:
+        """Seconds from spawning the process to the first 200 from /v1/models."""
+        return self._startup_s
+
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def command(self, port: int) -> list[str]:
+        """The server's command line."""
+        cfg = self.config
+        threads = str(cfg.threads)
+        # interrupt_requests False: the default cuts an in-flight stream when another
+        # request arrives. logits_all False: the default costs GBs with large vocabularies.
+        return [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model.path),
+            "--model_alias", self.model.name,
+            "--host", HOST,
+            "--port", str(port),
+            "--n_threads", threads,
+            "--n_threads_batch", threads,
+            "--n_ctx", str(cfg.n_ctx),
+            "--logits_all", str(cfg.logits_all),
+            "--interrupt_requests", "False",
+            "--cache", str(cfg.prompt_cache),
+        ]  # fmt: skip
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server process and any children, in bytes.
+
+        Raises:
+            LLMUnavailableError: The server is not running.
+        """
+        if self._proc is None or self._proc.poll() is not None:
+            raise LLMUnavailableError("the local model server is not running")
+        try:
+            proc = psutil.Process(self._proc.pid)
+            tree = [proc, *proc.children(recursive=True)]
+            return sum(p.memory_info().rss for p in tree)
+        except psutil.NoSuchProcess as exc:
+            raise LLMUnavailableError("the local model server is not running") from exc
+
+    def log_tail(self, lines: int = _TAIL_LINES) -> str:
+        """The last `lines` lines of the server's log, for error messages."""
+        path = self.log_path
+        if path is None or not path.is_file():
+            return "(no log)"
+        with path.open("rb") as log:
+            log.seek(max(0, path.stat().st_size - 16_384))
+            text = log.read().decode("utf-8", errors="replace")
+        return "\n".join(text.strip().splitlines()[-lines:]) or "(empty log)"
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the server and block until it answers /v1/models.
+
+        Raises:
+            ConfigError: The port asked for is in use.
+            LLMUnavailableError: The process exited during start-up, or was not ready
+                within `start_timeout_s`; the message holds the end of its log.
+        """
+        for attempt in range(self._attempts()):
+            started = self._spawn()
+            try:
+                with httpx.Client(timeout=2.0, trust_env=False) as client:
+                    while not self._probe(client.get, started):
+                        time.sleep(_POLL_INTERVAL_S)
+                return
+            except _PortTakenError:
+                if attempt + 1 == self._attempts():
+                    raise self._failure("could not bind a free port") from None
+            except BaseException:
+                self.stop()
+                raise
+
+    async def start_async(self) -> None:
+        """Like `start`, without blocking the event loop while the model loads."""
+        for attempt in range(self._attempts()):
+            started = self._spawn()
+            try:
+                async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
+                    # Polling, not an Event: readiness is another process answering HTTP.
+                    while not await self._probe_async(client, started):  # noqa: ASYNC110
+                        await asyncio.sleep(_POLL_INTERVAL_S)
+                return
+            except _PortTakenError:
+                if attempt + 1 == self._attempts():
+                    raise self._failure("could not bind a free port") from None
+            except BaseException:
+                self.stop()
+                raise
+
+    def stop(self) -> None:
+        """Stop the server and everything in its process group. Safe to call twice."""
+        with self._lock:
+            proc, self._proc = self._proc, None
+            if proc is None:
+                return
+            atexit.unregister(self.stop)
+            crashed = proc.poll() is not None
+            self._terminate(proc)
+            # A clean run leaves no temp dir behind; a failed start or a crash keeps its log.
+            clean = self._startup_s is not None and not crashed
+            if clean and self._log_dir is not None and self.config.log_dir is None:
+                shutil.rmtree(self._log_dir, ignore_errors=True)
+                self._log_dir = None
+            logger.debug("local model server %s stopped", self.model.name)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        await self.start_async()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Stopping waits for the process; a thread keeps the loop free meanwhile.
+        await asyncio.to_thread(self.stop)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _attempts(self) -> int:
+        return 1 if self.config.port else _PORT_ATTEMPTS
+
+    def _spawn(self) -> float:
+        """Launch the process; return the monotonic time it was launched."""
+        if self.running:
+            raise LLMUnavailableError(f"the local model server is already running ({self.pid})")
+        if self.config.port:
+            ensure_port_free(self.config.port)
+            port = self.config.port
+        else:
+            port = pick_free_port()
+        if self._log_dir is None:
+            self._log_dir = Path(tempfile.mkdtemp(prefix="crane-llm-"))
+        log_path = self._log_dir / "server.log"
+        self._port = port
+        self._startup_s = None
+        logger.info(
+            "starting local model server: %s on %s%s",
+            self.model.name,
+            self.base_url,
+            f" ({self._reason})" if self._reason else "",
+        )
+        spawned = time.monotonic()
+        with self._lock, log_path.open("wb") as log:
+            self._proc = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed args)
+                self.command(port),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            atexit.register(self.stop)
+        return spawned
+
+    def _probe(self, get: Callable[[str], httpx.Response], started: float) -> bool:
+        """One readiness check: True when ready; raises when it never will be."""
+        self._check_alive(started)
+        try:
+            ok = get(f"{self.base_url}/models").status_code == 200
+        except httpx.TransportError:
+            ok = False
+        return self._ready(ok, started)
+
+    async def _probe_async(self, client: httpx.AsyncClient, started: float) -> bool:
+        self._check_alive(started)
+        try:
+            ok = (await client.get(f"{self.base_url}/models")).status_code == 200
+        except httpx.TransportError:
+            ok = False
+        return self._ready(ok, started)
+
+    def _ready(self, ok: bool, started: float) -> bool:
+        if ok:
+            self._startup_s = time.monotonic() - started
+            logger.debug(
+                "local model server ready in %.2f s (pid %s, log %s)",
+                self._startup_s,
+                self.pid,
+                self.log_path,
+            )
+        return ok
+
+    def _check_alive(self, started: float) -> None:
+        proc = self._proc
+        if proc is None:
+            raise LLMUnavailableError("the local model server was stopped during start-up")
+        code = proc.poll()
+        if code is not None:
+            if not self.config.port and "address already in use" in self.log_tail().lower():
+                self._discard(proc)
+                raise _PortTakenError
+            raise self._failure(f"exited with code {code} during start-up")
+        if time.monotonic() - started > self.config.start_timeout_s:
+            raise self._failure(f"was not ready within {self.config.start_timeout_s:g} s")
+
+    def _discard(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            if self._proc is proc:
+                self._proc = None
+                atexit.unregister(self.stop)
+        self._terminate(proc)
+
+    def _failure(self, what: str) -> LLMUnavailableError:
+        return LLMUnavailableError(
+            f"local model server ({self.model.name}, {self.model.path}) {what}; "
+            f"log {self.log_path}, last lines:\n{self.log_tail()}"
+        )
+
+    def _terminate(self, proc: subprocess.Popen[bytes]) -> None:
+        """SIGTERM the group, wait, SIGKILL what is left of it."""
+        pgid = proc.pid  # start_new_session made the server its group's leader
+        _signal_group(pgid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=self.config.stop_timeout_s)
+        except subprocess.TimeoutExpired:
+            logger.warning("local model server ignored SIGTERM; killing it")
+            _signal_group(pgid, signal.SIGKILL)
+            proc.wait()
+        # The leader is gone; anything it spawned may still hold the group.
+        _signal_group(pgid, signal.SIGKILL)
+
+
+class _PortTakenError(Exception):
+    """The picked port was taken between picking and binding; pick another."""
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)

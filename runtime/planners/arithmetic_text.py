@@ -1,0 +1,197 @@
+"""Spoken or typed arithmetic to a calculator expression.
+
+"what is 15% of 80" -> "15 / 100 * 80", "three times seven" -> "3 * 7",
+"square root of 16" -> "sqrt(16)", "add 5 and 7" -> "5 + 7".
+
+Pipeline, each stage a small ordered table of precompiled regexes:
+
+1. symbols: × ÷ − ^ π to their Python spelling, currency signs dropped, 1,000 -> 1000;
+2. a trigger ("what is", "calculate", ...) and a trailing "equals"/"?" removed;
+3. fractions ("half of", "a third of") folded, number words to digits, multi-word
+   operators ("divided by", "to the power of", "% of") folded to one token;
+4. two-operand verb forms ("subtract 3 from 10", "the sum of 2 and 3") rewritten;
+5. `expression_builder` checks the structure and writes the expression.
+
+Anything left that is not arithmetic (a word, a quote, code) makes the clause
+not-arithmetic: the planner then abstains rather than hand the calculator a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from runtime.planners.expression_builder import build_expression
+from runtime.planners.number_words import replace_number_words
+
+_I = re.IGNORECASE
+_MAX_CHARS = 300
+_TRIGGER_PASSES = 2
+
+_SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[×✕✖⋅·∗]"), " * "),
+    (re.compile(r"[÷∕]"), " / "),
+    (re.compile(r"[−–]"), " - "),
+    (re.compile(r"π"), " pi "),
+    (re.compile(r"\^"), " ** "),
+    (re.compile(r"[$€£]"), ""),
+    (re.compile(r"’"), "'"),
+)
+# "1,000" and "12,500.75" are one number; "3,4" and "1,20" are not (lists, typos).
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+
+_TRIGGER = re.compile(
+    r"^(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
+    r"(?:what\s+do\s+(?:you|i|we)\s+get\s+(?:if|when)\s+(?:you|i|we)\s+"
+    r"|what(?:'s|s|\s+is|\s+are|\s+does|\s+do|\s+would\s+be|\s+will\s+be)?"
+    r"|how\s+much\s+(?:is|are|does|do|would\s+be)|calculate|calc|compute|evaluate|eval"
+    r"|solve|work\s+out|figure\s+out|find|determine|tell\s+me|give\s+me|show\s+me"
+    r"|do\s+the\s+math\s+(?:on|for)|i\s+(?:need|want)\s+to\s+know)\b\s*:?\s*"
+    r"(?:the\s+)?(?:(?:result|value|answer|outcome|total)\s+(?:of|for|to)\s+)?",
+    _I,
+)
+_TRAILING = re.compile(
+    r"(?:\s*(?:=|\?|!|\.(?!\d)|\bequals?(?:\s+to)?|\bis(?:\s+equal\s+to)?|\bare|\bmakes?"
+    r"|\bcomes?\s+to|\bgives?|\bplease|\bfor\s+me))+\s*$",
+    _I,
+)
+
+_FRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:(?:one|a)\s+)?half\s+of\b|\bhalf\b(?=\s*[\d(])", _I), " half_of "),
+    (re.compile(r"\b(?:one|a)\s+third\s+of\b", _I), " third_of "),
+    (re.compile(r"\b(?:one|a)\s+(?:quarter|fourth)\s+of\b", _I), " quarter_of "),
+)
+
+_ORDINAL_EXPONENTS = {
+    "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
+    "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
+}  # fmt: skip
+
+_PHRASES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"\b(?:integer|floor)\s+divided\s+by\b", _I), " // "),
+    (
+        re.compile(
+            r"\b(?:raised\s+)?to\s+the\s+(?:power\s+of|power|(?=\d|second|third|fourth|fifth"
+            r"|sixth|seventh|eighth|ninth|tenth))|\braised\s+to\b|\bpower\s+of\b",
+            _I,
+        ),
+        " ** ",
+    ),
+    (
+        re.compile(r"\*\*\s*(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", _I),
+        lambda m: f"** {_ORDINAL_EXPONENTS[m.group(1).lower()]}",
+    ),
+    (re.compile(r"(\d)(?:st|nd|rd|th)\b(?:\s+power\b)?", _I), r"\1"),
+    (re.compile(r"\b(?:multiplied|multiply|times)\s+by\b", _I), " * "),
+    (re.compile(r"\bdivided?\s+by\b|\bdivided\s+into\b", _I), " / "),
+    (re.compile(r"\b(?:added\s+to|increased\s+by)\b", _I), " + "),
+    (re.compile(r"\b(?:take\s+away|decreased\s+by|subtracted\s+by)\b", _I), " - "),
+    (re.compile(r"(?:\bpercent|\bper\s+cent|%)\s+of\b", _I), " pct_of "),
+    (re.compile(r"\bper\s+cent\b", _I), " percent "),
+    (
+        re.compile(r"\b(?:square\s+root|sqrt)(?:\s+of)?\b|\broot\s+of\b", _I),
+        " sqrt ",
+    ),
+    (re.compile(r"\babsolute\s+value\s+of\b|\babs\s+of\b", _I), " abs "),
+    (re.compile(r"\bround(?:ed)?\s+(?:of\s+)?(?=[\d(])", _I), " round "),
+    (re.compile(r"\bnegative\b", _I), " neg "),
+    (re.compile(r"\bthe\b", _I), " "),
+)
+
+_LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", _I)
+_MAX_WORDS = "max|maximum|largest|biggest|greatest|greater|larger|bigger|higher|highest"
+_MIN_WORDS = "min|minimum|smallest|lowest|least|lesser|smaller|lower"
+_Rewrite = Callable[[re.Match[str]], str | None]
+
+
+def _wrap(operand: str) -> str:
+    operand = operand.strip()
+    return operand if " " not in operand else f"( {operand} )"
+
+
+def _items(text: str) -> list[str] | None:
+    items = [i.strip() for i in _LIST_SPLIT.split(text)]
+    return items if len(items) >= 2 and all(items) else None
+
+
+def _binary(template: str) -> _Rewrite:
+    return lambda m: template.format(a=_wrap(m.group("a")), b=_wrap(m.group("b")))
+
+
+def _listed(join: str, func: str = "", *, average: bool = False) -> _Rewrite:
+    def rewrite(m: re.Match[str]) -> str | None:
+        items = _items(m.group("items"))
+        if items is None:
+            return None
+        if func:
+            return f"{func}( {' , '.join(items)} )"
+        body = f" {join} ".join(_wrap(i) for i in items)
+        return f"( {body} ) / {len(items)}" if average else body
+
+    return rewrite
+
+
+# Two-operand verb forms, tried in order on the folded text; the first that matches and
+# builds wins. The rewrite only reorders; `build_expression` still validates operands.
+_VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
+    (re.compile(source), rewrite)
+    for source, rewrite in (
+        (r"^(?:add|sum)\s+(?P<a>.+?)\s+(?:and|to|with|plus)\s+(?P<b>.+)$", _binary("{a} + {b}")),
+        (r"^(?:subtract|take)\s+(?P<a>.+?)\s+(?:away\s+)?from\s+(?P<b>.+)$", _binary("{b} - {a}")),
+        (r"^multiply\s+(?P<a>.+?)\s+(?:by|and|with|times|\*)\s+(?P<b>.+)$", _binary("{a} * {b}")),
+        (r"^divide\s+(?P<a>.+?)\s+(?:by|/)\s+(?P<b>.+)$", _binary("{a} / {b}")),
+        (r"^(?:sum|total)\s+of\s+(?P<items>.+)$", _listed("+")),
+        (r"^product\s+of\s+(?P<items>.+)$", _listed("*")),
+        (r"^difference\s+(?:between|of)\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", _binary("{a} - {b}")),
+        (r"^quotient\s+of\s+(?P<a>.+?)\s+(?:and|by|/)\s+(?P<b>.+)$", _binary("{a} / {b}")),
+        (r"^(?:average|mean)\s+of\s+(?P<items>.+)$", _listed("+", average=True)),
+        (rf"^(?:{_MAX_WORDS})\s+(?:of\s+|between\s+)?(?P<items>.+)$", _listed("", "max")),
+        (rf"^(?:{_MIN_WORDS})\s+(?:of\s+|between\s+)?(?P<items>.+)$", _listed("", "min")),
+        (r"^remainder\s+(?:of|when|after)\s+(?P<a>.+?)\s+(?:is\s+)?(?:/|%)\s+(?P<b>.+)$",
+         _binary("{a} % {b}")),
+    )
+)  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    """Stages 1-3: symbols, trigger, fractions, number words and operator phrases."""
+    for pattern, repl in _SYMBOLS:
+        text = pattern.sub(repl, text)
+    text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
+    text = text.strip()
+    for _ in range(_TRIGGER_PASSES):  # "tell me what 2 + 2 is" carries two triggers
+        text, found = _TRIGGER.subn("", text, count=1)
+        if not found:
+            break
+    text = _TRAILING.sub("", text)
+    for pattern, repl in _FRACTIONS:
+        text = pattern.sub(repl, text)
+    text = replace_number_words(text)
+    for phrase, phrase_repl in _PHRASES:
+        text = phrase.sub(phrase_repl, text)
+    return " ".join(text.lower().split())
+
+
+def spoken_to_expression(clause: str) -> str | None:
+    """Read one clause as arithmetic.
+
+    Args:
+        clause: One clause of a prompt, e.g. "What's 3 times seven?".
+
+    Returns:
+        A clean Python expression for the calculator tool, or None when the clause is
+        not a calculation (not arithmetic at all, a bare number, or text with code).
+    """
+    if len(clause) > _MAX_CHARS:
+        return None
+    text = _fold(clause)
+    if not text:
+        return None
+    for pattern, rewrite in _VERB_FORMS:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        rewritten = rewrite(m)
+        if rewritten is not None and (expression := build_expression(rewritten)):
+            return expression
+    return build_expression(text)

@@ -1,0 +1,300 @@
+"""The LLM planner: one chat completion, constrained to the plan's JSON schema.
+
+The planner owns its timeout and retries. The caller builds the `AsyncOpenAI` client
+with `max_retries=0`; each attempt here gets `timeout=` on the request, and tenacity
+retries only what may pass (connection errors, timeouts, 408/429/5xx) with exponential
+backoff. Errors are mapped onto `runtime.errors` with a `PlanMeta` attached, so a
+failed call is still recorded with its latency, tokens and raw output. Messages never
+quote the API key: status errors are reduced to the status and a redacted detail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Self
+
+import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from runtime.errors import (
+    InvalidPlanError,
+    LLMError,
+    LLMResponseError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+)
+from runtime.models import Plan, PlanMeta, PlanResult
+from runtime.planners.pricing import estimate_cost
+from runtime.planners.prompting import (
+    ToolDescription,
+    build_plan_schema,
+    build_system_prompt,
+    is_loopback_url,
+    resolve_response_format,
+    response_format_kwargs,
+)
+from runtime.settings import ResponseFormatMode, Settings
+from runtime.tools.base import format_validation_error
+
+Sleep = Callable[[float], Awaitable[None]]
+
+_RETRIED_STATUSES = frozenset({408, 429})
+_KEY_PATTERN = re.compile(r"\bsk-[A-Za-z0-9_\-*]{4,}")
+_FENCE = re.compile(r"^```[a-zA-Z]*\s*\n?(.*?)\n?```$", re.DOTALL)
+_MAX_DETAIL = 200
+
+
+class LLMPlannerConfig(BaseModel):
+    """Call policy of the LLM planner."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timeout_s: float = Field(20.0, gt=0, description="Timeout of one attempt.")
+    max_retries: int = Field(2, ge=0, le=10, description="Attempts after the first.")
+    temperature: float = Field(0.0, ge=0, le=2)
+    seed: int = Field(7, description="Sent with every request, for repeatability.")
+    max_tokens: int = Field(256, ge=16, le=4096)
+    response_format: ResponseFormatMode = Field(
+        "auto", description="How output is constrained; auto decides by the client's URL."
+    )
+    local: bool | None = Field(
+        None, description="Model runs on this machine (costs 0); None: loopback URL."
+    )
+    backoff_base_s: float = Field(0.2, ge=0, description="First retry wait; doubles after.")
+    backoff_max_s: float = Field(2.0, ge=0, description="Cap of one retry wait.")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, base_url: str | None = None) -> Self:
+        """The config that `settings` describe.
+
+        Args:
+            settings: Source of timeout, retries, sampling and output mode.
+            base_url: The endpoint actually used (the local server's URL when one was
+                started); defaults to `settings.openai_base_url`. Resolves `auto`.
+        """
+        url = base_url if base_url is not None else settings.openai_base_url
+        return cls(
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+            temperature=settings.llm_temperature,
+            seed=settings.llm_seed,
+            max_tokens=settings.llm_max_tokens,
+            response_format=resolve_response_format(settings.llm_response_format, url),
+            local=is_loopback_url(url),
+        )
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for model-call failures worth another attempt: network, timeout, 408/429/5xx."""
+    if isinstance(exc, openai.APIConnectionError):  # APITimeoutError included
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in _RETRIED_STATUSES or exc.status_code >= 500
+    return False
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """`text` with the given secrets and anything shaped like an API key masked."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _KEY_PATTERN.sub("sk-***", text)
+
+
+def parse_plan_text(text: str) -> Plan:
+    """Read a plan from model output: `{"steps": [...]}` or a bare list of steps.
+
+    Control characters inside strings are accepted (`strict=False`) because llama.cpp
+    lets them through; a Markdown code fence around the JSON is stripped.
+
+    Raises:
+        InvalidPlanError: reason `invalid_json` when the text is not JSON, `schema` when
+            it is JSON but not a plan.
+    """
+    stripped = text.strip()
+    fenced = _FENCE.match(stripped)
+    if fenced:
+        stripped = fenced.group(1).strip()
+    if not stripped:
+        raise InvalidPlanError("model output is empty", reason="invalid_json")
+    try:
+        data = json.loads(stripped, strict=False)
+    except json.JSONDecodeError as exc:
+        raise InvalidPlanError(
+            f"model output is not JSON: {exc.msg} at char {exc.pos}", reason="invalid_json"
+        ) from None
+    if isinstance(data, list):
+        data = {"steps": data}
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        detail = format_validation_error(exc)[:_MAX_DETAIL]
+        raise InvalidPlanError(f"model output is not a plan: {detail}", reason="schema") from None
+
+
+class LLMPlanner:
+    """Plans with a chat model behind any OpenAI-compatible endpoint.
+
+    Args:
+        client: The endpoint's client, built with `max_retries=0` (retries are ours).
+        model: Model name sent with each request.
+        tools: `ToolRegistry.describe()` of the tools a plan may call.
+        config: Timeout, retries, sampling and output mode.
+        sleep: Waits between retries; tests pass a recorder so nothing really waits.
+    """
+
+    name = "llm"
+
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI,
+        *,
+        model: str,
+        tools: Sequence[ToolDescription],
+        config: LLMPlannerConfig | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.model = model
+        self.config = config or LLMPlannerConfig()
+        base_url = str(client.base_url)
+        self.response_format = resolve_response_format(self.config.response_format, base_url)
+        self.local = (
+            self.config.local if self.config.local is not None else is_loopback_url(base_url)
+        )
+        self.schema = build_plan_schema(tools)
+        self.system_prompt = build_system_prompt(tools)
+        self._sleep = sleep
+
+    def messages(self, prompt: str) -> list[ChatCompletionMessageParam]:
+        """The chat messages sent for `prompt`."""
+        return [
+            {"role": "system", "content": self.system_prompt},
+            {"role": "user", "content": prompt},
+        ]
+
+    async def plan(self, prompt: str) -> PlanResult:
+        """Ask the model for a plan of `prompt`.
+
+        Raises:
+            LLMTimeoutError: Every attempt timed out.
+            LLMUnavailableError: The endpoint could not be reached or dropped the connection.
+            LLMResponseError: An error status, or a response that is not a chat completion.
+            InvalidPlanError: The output is not JSON, was truncated, or is not a plan.
+        """
+        began = time.perf_counter()
+        try:
+            completion = await self._complete(prompt)
+        except openai.OpenAIError as exc:
+            meta = PlanMeta(planner=self.name, model=self.model, latency_ms=_ms_since(began))
+            raise self._map_error(exc, meta) from None
+        latency_ms = _ms_since(began)
+        if not isinstance(completion, ChatCompletion) or not completion.choices:
+            raise LLMResponseError(
+                "model endpoint answered with something that is not a chat completion",
+                meta=PlanMeta(planner=self.name, model=self.model, latency_ms=latency_ms),
+            )
+        choice = completion.choices[0]
+        text = choice.message.content
+        usage = completion.usage
+        # Servers that skip usage, or parts of it, count as zero rather than failing a plan.
+        tokens_in = (usage.prompt_tokens or 0) if usage else 0
+        tokens_out = (usage.completion_tokens or 0) if usage else 0
+        meta = PlanMeta(
+            planner=self.name,
+            model=self.model,
+            latency_ms=latency_ms,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost_usd=estimate_cost(self.model, tokens_in, tokens_out, local=self.local) or 0.0,
+            raw_output=text,
+        )
+        if choice.finish_reason == "length":
+            raise InvalidPlanError(
+                f"model output was cut off at max_tokens ({self.config.max_tokens})",
+                reason="invalid_json",
+                meta=meta,
+            )
+        if text is None:
+            refusal = choice.message.refusal
+            detail = (
+                f"model refused: {refusal[:_MAX_DETAIL]}" if refusal else "model output is empty"
+            )
+            raise InvalidPlanError(detail, reason="invalid_json", meta=meta)
+        try:
+            plan = parse_plan_text(text)
+        except InvalidPlanError as exc:
+            exc.meta = meta
+            raise
+        return PlanResult(plan=plan, meta=meta)
+
+    async def _complete(self, prompt: str) -> ChatCompletion:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.max_retries + 1),
+            wait=wait_exponential(
+                multiplier=self.config.backoff_base_s, max=self.config.backoff_max_s
+            ),
+            retry=retry_if_exception(is_transient),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        result: ChatCompletion = await retrying(self._request, prompt)
+        return result
+
+    async def _request(self, prompt: str) -> ChatCompletion:
+        extra: dict[str, Any] = response_format_kwargs(self.response_format, self.schema)
+        # Passed as **kwargs because llama.cpp's `schema` key is outside openai's types,
+        # which makes the overloads resolve to Any: hence the annotated local.
+        completion: ChatCompletion = await self.client.chat.completions.create(
+            model=self.model,
+            messages=self.messages(prompt),
+            temperature=self.config.temperature,
+            seed=self.config.seed,
+            max_tokens=self.config.max_tokens,
+            timeout=self.config.timeout_s,
+            **extra,
+        )
+        return completion
+
+    def _map_error(self, exc: openai.OpenAIError, meta: PlanMeta) -> LLMError:
+        attempts = f"{self.config.max_retries + 1} attempt(s)"
+        if isinstance(exc, openai.APITimeoutError):
+            return LLMTimeoutError(
+                f"model {self.model!r} did not answer within {self.config.timeout_s:g}s "
+                f"({attempts})",
+                meta=meta,
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            cause = type(exc.__cause__).__name__ if exc.__cause__ else "connection error"
+            return LLMUnavailableError(
+                f"model endpoint unreachable ({cause}, {attempts})", meta=meta
+            )
+        if isinstance(exc, openai.APIStatusError):
+            detail = redact(_error_detail(exc.body), self.client.api_key)[:_MAX_DETAIL]
+            suffix = f": {detail}" if detail else ""
+            return LLMResponseError(
+                f"model endpoint returned HTTP {exc.status_code}{suffix}", meta=meta
+            )
+        return LLMResponseError(f"model call failed ({type(exc).__name__})", meta=meta)
+
+
+def _error_detail(body: object) -> str:
+    """The `error.message` of an OpenAI-style error body, else a short body text."""
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return " ".join(error["message"].split())
+        return ""
+    if isinstance(body, str):
+        return " ".join(body.split())
+    return ""
+
+
+def _ms_since(began: float) -> float:
+    return (time.perf_counter() - began) * 1000

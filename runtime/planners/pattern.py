@@ -1,0 +1,104 @@
+"""The rule-based planner: regex rules per intent, no model, microseconds per plan.
+
+A prompt is cut into clauses (`clauses.segment`, which cuts only where every part is
+served by a rule), and each clause is read by the first rule family that serves it:
+
+1. todo rules with an explicit marker (`todo_rules.TODO_RULES`: "remind me to",
+   "to my list", "task 3", "mark 2 done", ...);
+2. arithmetic (`arithmetic_text.spoken_to_expression`);
+3. a bare "add X" (`todo_rules.FALLBACK_ADD_RULES`).
+
+The planner abstains (zero steps) when no clause is served: chit-chat, facts, weather,
+translation, actions no tool offers. It never guesses: "what is love" and
+"calculate __import__('os')" both abstain, because the text after the trigger is not
+made of arithmetic alone (we abstain rather than pass code to the calculator, which
+would refuse it anyway). `match` also says whether the whole prompt was served
+(`confident`), which the hybrid planner uses to skip the model.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
+from runtime.planners.arithmetic_text import spoken_to_expression
+from runtime.planners.clauses import segment
+from runtime.planners.todo_rules import FALLBACK_ADD_RULES, TODO_RULES, match_todo
+
+CALCULATOR = "calculator"
+TODO_STORE = "todo_store"
+
+
+class PatternMatch(BaseModel):
+    """What the rules made of a prompt, and how sure they are."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plan: Plan
+    """The steps of every served clause, in prompt order (empty: abstain)."""
+    confident: bool
+    """True when every clause was served by a rule and the plan has at least one step."""
+    unmatched: list[str] = Field(default_factory=list)
+    """Clauses no rule served (or that did not fit in the plan's step limit)."""
+
+
+def _read_clause(clause: str) -> list[PlanStep] | None:
+    """Steps for one clause from the first rule family that serves it, else None."""
+    todo = match_todo(clause, TODO_RULES)
+    if todo is not None:
+        return [PlanStep(tool=TODO_STORE, input=i) for i in todo]
+    expression = spoken_to_expression(clause)
+    if expression is not None:
+        arithmetic: dict[str, JsonValue] = {"expression": expression}
+        return [PlanStep(tool=CALCULATOR, input=arithmetic)]
+    added = match_todo(clause, FALLBACK_ADD_RULES)
+    if added is not None:
+        return [PlanStep(tool=TODO_STORE, input=i) for i in added]
+    return None
+
+
+class PatternPlanner:
+    """Plans with ordered regex rules; implements the `Planner` protocol.
+
+    Stateless and cheap: one instance can serve any number of concurrent plans.
+    """
+
+    name = "pattern"
+
+    def match(self, prompt: str) -> PatternMatch:
+        """Plan the prompt and report which clauses the rules served.
+
+        Args:
+            prompt: The user's request.
+
+        Returns:
+            The plan, whether every clause was served, and the clauses that were not.
+        """
+        clauses = segment(prompt, _read_clause)
+        steps: list[PlanStep] = []
+        unmatched: list[str] = []
+        for clause in clauses:
+            if clause.result is None:
+                unmatched.append(clause.text)
+            elif len(steps) + len(clause.result) <= MAX_PLAN_STEPS:
+                steps += clause.result
+            else:
+                unmatched.append(clause.text)  # would overflow the plan: left to others
+        if not clauses and prompt.strip():
+            unmatched.append(prompt.strip())  # fillers only ("hi"): nothing to serve
+        return PatternMatch(
+            plan=Plan(steps=steps), confident=bool(steps) and not unmatched, unmatched=unmatched
+        )
+
+    def plan_sync(self, prompt: str) -> Plan:
+        """Plan the prompt without the async wrapper or the metadata."""
+        return self.match(prompt).plan
+
+    async def plan(self, prompt: str) -> PlanResult:
+        """Plan the prompt; never raises for any text (abstaining is a valid plan)."""
+        start = time.perf_counter()
+        plan = self.plan_sync(prompt)
+        latency_ms = (time.perf_counter() - start) * 1000
+        return PlanResult(plan=plan, meta=PlanMeta(planner=self.name, latency_ms=latency_ms))

@@ -1,0 +1,64 @@
+"""Runtime settings from the environment and `.env` (every one is in `.env.example`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PlannerName = Literal["pattern", "llm", "hybrid"]
+HybridStrategy = Literal["llm-first", "pattern-first"]
+# json_schema: OpenAI structured outputs (OpenAI, vLLM, Ollama, llama-server);
+# llama_cpp: llama-cpp-python's {"type": "json_object", "schema": ...}; json_object: any JSON.
+ResponseFormatMode = Literal["auto", "json_schema", "llama_cpp", "json_object", "none"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the runtime, read from env vars and `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    # Orchestrator
+    max_retries: int = Field(3, ge=1, le=10, description="Attempts per step, the first included.")
+    step_timeout_s: float = Field(30.0, gt=0, description="Timeout of one step attempt.")
+    backoff_base_s: float = Field(1.0, ge=0, description="First backoff; doubles per retry.")
+    backoff_max_s: float = Field(30.0, ge=0, description="Cap of one backoff wait.")
+    run_timeout_s: float = Field(120.0, gt=0, description="Timeout of a whole run.")
+
+    # Planners
+    planner: PlannerName = Field("pattern", description="Default planner.")
+    hybrid_strategy: HybridStrategy = Field("llm-first", description="How hybrid combines.")
+
+    # LLM endpoint. With neither a key nor a base URL, the local model server is used.
+    openai_api_key: SecretStr | None = Field(None, description="Key for a hosted endpoint.")
+    openai_base_url: str | None = Field(None, description="Any OpenAI-compatible /v1 URL.")
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the endpoint.")
+    llm_timeout_s: float = Field(20.0, gt=0, description="Timeout of one model call.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed model call.")
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+    llm_seed: int = Field(7, description="Seed sent with every request, for repeatability.")
+    llm_max_tokens: int = Field(256, ge=16, le=4096)
+    llm_response_format: ResponseFormatMode = Field(
+        "auto", description="How to constrain output; auto picks by endpoint."
+    )
+
+    # The local model server (used when neither key nor base URL is set)
+    local_model: str = Field("smollm2-135m", description="Catalog name or a path to a .gguf.")
+    local_port: int = Field(0, ge=0, le=65535, description="0 picks a free port.")
+    local_threads: int = Field(2, ge=1, le=64, description="llama.cpp threads.")
+    local_n_ctx: int = Field(2048, ge=256, le=32768, description="Context window.")
+    local_start_timeout_s: float = Field(60.0, gt=0, description="Wait for readiness.")
+
+    def uses_local_model(self) -> bool:
+        """True when no hosted endpoint is configured, so the local server is needed."""
+        return self.openai_api_key is None and self.openai_base_url is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once. Tests build `Settings(...)` directly instead."""
+    return Settings()

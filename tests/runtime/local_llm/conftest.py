@@ -1,0 +1,28 @@
+"""A real local model server for the whole session (SmolLM2, the packaged chat model).
+
+Self-contained so it can move to tests/conftest.py for reuse by other test packages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from runtime.local_llm import (
+    LLMEndpoint,
+    LocalModelServer,
+    LocalServerConfig,
+    local_endpoint,
+    resolve_model,
+)
+
+
+@pytest.fixture(scope="session")
+def local_llm_endpoint() -> Iterator[LLMEndpoint]:
+    """The endpoint of a SmolLM2 server started once per session, stopped at its end."""
+    server = LocalModelServer(
+        resolve_model("smollm2-135m"), LocalServerConfig(threads=2, n_ctx=2048)
+    )
+    with server:
+        yield local_endpoint(server)

@@ -1,0 +1,263 @@
+"""The real llama-cpp-python server with the packaged models (integration)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from runtime.errors import ConfigError, LLMUnavailableError
+from runtime.local_llm import (
+    LLMEndpoint,
+    LocalModelServer,
+    LocalServerConfig,
+    ensure_port_free,
+    make_openai_client,
+    pick_free_port,
+    resolve_model,
+)
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for proc in psutil.process_iter():
+        try:
+            if os.getpgid(proc.pid) == pgid:
+                members.append(proc.pid)
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            continue
+    return members
+
+
+def _assert_gone(pid: int) -> None:
+    assert not psutil.pid_exists(pid)
+    assert _group_members(pid) == []
+
+
+def _smollm2() -> LocalModelServer:
+    return LocalModelServer(resolve_model("smollm2-135m"), LocalServerConfig(threads=2))
+
+
+# -- ports (unit) ----------------------------------------------------------------------
+
+
+def test_pick_free_port_gives_a_bindable_port() -> None:
+    port = pick_free_port()
+
+    assert 0 < port < 65536
+    ensure_port_free(port)
+
+
+def test_a_port_with_a_listener_is_refused_before_spawning() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        server = LocalModelServer(resolve_model("smollm2-135m"), LocalServerConfig(port=port))
+
+        with pytest.raises(ConfigError, match=f"port {port}"):
+            server.start()
+    assert server.pid is None
+
+
+def test_base_url_before_start_is_an_error() -> None:
+    with pytest.raises(LLMUnavailableError, match="not been started"):
+        _ = _smollm2().base_url
+
+
+# -- the shared session server -----------------------------------------------------------
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+def test_models_endpoint_lists_the_alias(local_llm_endpoint: LLMEndpoint) -> None:
+    response = httpx.get(f"{local_llm_endpoint.base_url}/models", trust_env=False)
+
+    assert response.status_code == 200
+    assert [m["id"] for m in response.json()["data"]] == ["smollm2-135m"]
+    assert local_llm_endpoint.local
+    assert local_llm_endpoint.kind == "chat"
+
+
+async def _ask(endpoint: LLMEndpoint, prompt: str) -> tuple[str, int, int]:
+    client = make_openai_client(endpoint, timeout_s=60)
+    async with client:
+        completion = await client.chat.completions.create(
+            model=endpoint.model,
+            messages=[{"role": "user", "content": prompt}],
+            temperature=0,
+            seed=7,
+            max_tokens=32,
+        )
+    assert completion.usage is not None
+    text = completion.choices[0].message.content or ""
+    return text, completion.usage.prompt_tokens, completion.usage.completion_tokens
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+async def test_chat_completion_returns_text_and_usage(local_llm_endpoint: LLMEndpoint) -> None:
+    text, prompt_tokens, completion_tokens = await _ask(local_llm_endpoint, "calculate 2 + 2")
+
+    assert text.strip()
+    assert prompt_tokens > 0
+    assert completion_tokens > 0
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+async def test_temperature_zero_with_a_seed_repeats(local_llm_endpoint: LLMEndpoint) -> None:
+    first = await _ask(local_llm_endpoint, "calculate 2 + 2")
+    second = await _ask(local_llm_endpoint, "calculate 2 + 2")
+
+    assert first == second
+
+
+# -- lifecycle (each test starts its own server) -----------------------------------------
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+def test_stop_leaves_no_process_and_is_idempotent() -> None:
+    server = _smollm2()
+    server.start()
+    pid = server.pid
+    assert pid is not None
+    assert server.running
+    assert server.startup_s is not None
+    assert server.startup_s > 0
+    assert server.rss_bytes() > 10 * 2**20  # the weights alone are 98 MB
+    assert os.getpgid(pid) == pid  # its own process group
+
+    server.stop()
+    server.stop()
+
+    _assert_gone(pid)
+    assert not server.running
+    with pytest.raises(LLMUnavailableError):
+        server.rss_bytes()
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+def test_a_clean_stop_removes_the_log_and_a_crash_keeps_it() -> None:
+    clean = _smollm2()
+    with clean:
+        clean_log = clean.log_path
+    crashed = _smollm2()
+    with crashed:
+        assert crashed.pid is not None
+        os.kill(crashed.pid, signal.SIGKILL)
+        crashed_log = crashed.log_path
+        while crashed.running:
+            time.sleep(0.05)
+
+    assert clean_log is not None
+    assert not clean_log.exists()
+    assert crashed_log is not None
+    assert crashed_log.is_file()
+    assert "Uvicorn running on" in crashed.log_tail()
+    shutil.rmtree(crashed_log.parent)
+
+
+def _fail_inside(pids: list[int]) -> None:
+    with _smollm2() as server:
+        assert server.pid is not None
+        pids.append(server.pid)
+        raise RuntimeError("boom")
+
+
+async def _fail_inside_async(pids: list[int]) -> None:
+    async with _smollm2() as server, httpx.AsyncClient(trust_env=False) as http:
+        assert (await http.get(f"{server.base_url}/models")).status_code == 200
+        assert server.pid is not None
+        pids.append(server.pid)
+        raise RuntimeError("boom")
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+def test_an_exception_inside_the_block_still_stops_the_server() -> None:
+    pids: list[int] = []
+
+    with pytest.raises(RuntimeError, match="boom"):
+        _fail_inside(pids)
+
+    _assert_gone(pids[0])
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+async def test_async_block_stops_the_server_on_an_exception() -> None:
+    pids: list[int] = []
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await _fail_inside_async(pids)
+
+    _assert_gone(pids[0])
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+def test_a_bogus_model_file_fails_with_the_log_tail(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.gguf"
+    bogus.write_bytes(b"this is not a gguf file\n" * 64)
+    config = LocalServerConfig(threads=1, log_dir=tmp_path)
+    server = LocalModelServer(resolve_model(str(bogus)), config)
+
+    with pytest.raises(LLMUnavailableError) as info:
+        server.start()
+
+    message = str(info.value)
+    assert "exited with code" in message
+    assert "Failed to load model" in message  # from the server's own stderr
+    assert server.log_path == tmp_path / "server.log"
+    assert server.log_path.is_file()
+    assert str(server.log_path) in message
+    assert server.pid is None
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+def test_a_start_timeout_stops_the_process(tmp_path: Path) -> None:
+    config = LocalServerConfig(threads=1, start_timeout_s=0.001, log_dir=tmp_path)
+    server = LocalModelServer(resolve_model("smollm2-135m"), config)
+
+    with pytest.raises(LLMUnavailableError, match="not ready within"):
+        server.start()
+
+    assert server.pid is None
+    assert not server.running
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+def test_gemma_serves_completions() -> None:
+    model = resolve_model("gemma3-270m")  # joins the parts on first use
+    assert model.kind == "completion"
+
+    with LocalModelServer(model, LocalServerConfig(threads=2)) as server:
+        response = httpx.post(
+            f"{server.base_url}/completions",
+            json={
+                "model": server.model_name,
+                "prompt": "Question: what is 2 + 2?\nAnswer:",
+                "temperature": 0,
+                "seed": 7,
+                "max_tokens": 8,
+            },
+            timeout=60,
+            trust_env=False,
+        )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["choices"][0]["text"].strip()
+    assert body["usage"]["completion_tokens"] > 0
