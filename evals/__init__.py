@@ -16,7 +16,10 @@ from evals.cases import (
     load_case_file,
     load_cases,
 )
+from evals.comparison import Comparison, compare_all, compare_planners
 from evals.errors import CaseFormatError, EvalError, GateConfigError, RunLogError
+from evals.gate_config import GatesConfig, load_gates
+from evals.gates import Baseline, GateCheck, GateReport, evaluate_gates, load_baseline
 from evals.matching import (
     PlanComparison,
     compare_plan,
@@ -26,6 +29,16 @@ from evals.matching import (
     match_step_input,
     match_value,
 )
+from evals.metrics import (
+    CategoryMetrics,
+    LatencyStats,
+    PlannerMetrics,
+    compute_metrics,
+    read_results,
+    read_summary_metrics,
+    trials_frame,
+)
+from evals.stats import mcnemar_exact, pass_at_k, pass_hat_k, percentiles, wilson_interval
 
 __all__ = [
     "KNOWN_CATEGORIES",
@@ -49,4 +62,28 @@ __all__ = [
     "match_outcome",
     "match_step_input",
     "match_value",
+]
+__all__ += [
+    "Baseline",
+    "CategoryMetrics",
+    "Comparison",
+    "GateCheck",
+    "GateReport",
+    "GatesConfig",
+    "LatencyStats",
+    "PlannerMetrics",
+    "compare_all",
+    "compare_planners",
+    "compute_metrics",
+    "evaluate_gates",
+    "load_baseline",
+    "load_gates",
+    "mcnemar_exact",
+    "pass_at_k",
+    "pass_hat_k",
+    "percentiles",
+    "read_results",
+    "read_summary_metrics",
+    "trials_frame",
+    "wilson_interval",
 ]

@@ -1,6 +1,6 @@
 """A real local model server for the whole session (SmolLM2, the packaged chat model).
 
-Self-contained so it can move to tests/conftest.py for reuse by other test packages.
+Shared by every test package that needs a real model (local_llm, planners, evals).
 """
 
 from __future__ import annotations

@@ -1,0 +1,230 @@
+"""The quality-gate file format (`evals/gates.yaml`): pydantic models and the loader.
+
+A check names a planner (or `"*"` for every planner in the run), a metric as a dotted
+path into `PlannerMetrics` (`plan_accuracy`, `latency_ms.p95`, `outcomes.timeout`), an
+operator and a threshold: a number, or another planner's metric. `use: lower_bound`
+compares the lower end of the rate's Wilson 95% interval instead of the point estimate,
+so the evidence, not just the estimate, has to clear the bar. The `regression` section
+sets the baseline comparison: the paired test's alpha and metric, and how far each
+metric may move the wrong way before the gate fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Final, Literal, Self
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from evals.comparison import DEFAULT_ALPHA, PairedMetric
+from evals.errors import GateConfigError
+from evals.metrics import CategoryMetrics, LatencyStats
+from evals.results import OutcomeClass
+
+Op = Literal[">=", "<=", ">", "<"]
+Use = Literal["point", "lower_bound", "upper_bound"]
+ALL_PLANNERS: Final = "*"
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+RATE_METRICS: Final[frozenset[str]] = frozenset(
+    name for name in CategoryMetrics.model_fields if f"{name}_ci" in CategoryMetrics.model_fields
+)
+"""Metrics with a Wilson interval, so `use: lower_bound | upper_bound` applies."""
+
+METRIC_PATHS: Final[frozenset[str]] = frozenset(
+    {
+        *RATE_METRICS,
+        "n",
+        "cases",
+        "tokens_per_plan",
+        "cost_per_plan_usd",
+        *(f"latency_ms.{name}" for name in LatencyStats.model_fields),
+        *(f"outcomes.{cls.value}" for cls in OutcomeClass),
+    }
+)
+"""Every metric a check can name."""
+
+
+def check_metric(metric: str) -> str:
+    """Validate a metric path; return it unchanged.
+
+    Raises:
+        ValueError: The metric is unknown.
+    """
+    if metric not in METRIC_PATHS:
+        known = ", ".join(sorted(METRIC_PATHS - {f"outcomes.{c.value}" for c in OutcomeClass}))
+        raise ValueError(f"unknown metric {metric!r}; known: {known}, outcomes.<class>")
+    return metric
+
+
+def check_use(metric: str, use: Use) -> None:
+    """Make sure a metric has the interval that `use` asks for.
+
+    Raises:
+        ValueError: `use` asks for a bound and the metric has no 95% CI.
+    """
+    if use != "point" and metric not in RATE_METRICS:
+        raise ValueError(f"use: {use} needs a rate with a 95% CI; {metric!r} has none")
+
+
+class MetricRef(BaseModel):
+    """A threshold taken from another planner's metric in the same run."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    planner: str = Field(min_length=1)
+    metric: str | None = None
+    """Defaults to the check's own metric."""
+    use: Use = "point"
+
+    @field_validator("metric")
+    @classmethod
+    def _check_metric(cls, value: str | None) -> str | None:
+        return None if value is None else check_metric(value)
+
+    @model_validator(mode="after")
+    def _check_use(self) -> Self:
+        if self.planner == ALL_PLANNERS:
+            raise ValueError(f"a reference names one planner, not {ALL_PLANNERS!r}")
+        if self.metric is not None:
+            check_use(self.metric, self.use)
+        return self
+
+
+def _threshold_kind(value: object) -> str:
+    return "reference" if isinstance(value, dict | MetricRef) else "number"
+
+
+# Tagged, so a bad reference is reported as such rather than as "not a valid number".
+Threshold = Annotated[
+    Annotated[Number, Tag("number")] | Annotated[MetricRef, Tag("reference")],
+    Discriminator(_threshold_kind),
+]
+
+
+class CheckSpec(BaseModel):
+    """One threshold check, e.g. `pattern plan_accuracy >= 0.85`."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    name: str | None = None
+    """Shown in reports; defaults to `<planner> <metric> <op> <threshold>`."""
+    planner: str = Field(min_length=1)
+    """A planner name, or `*` for each planner in the run."""
+    metric: str
+    op: Op
+    threshold: Threshold
+    """A number, or `{planner, metric, use}` naming another planner's metric."""
+    use: Use = "point"
+    """Compare the point estimate, or the lower or upper end of its 95% CI."""
+    category: str | None = None
+    """Check the planner's metrics on one category instead of all its trials."""
+
+    @field_validator("metric")
+    @classmethod
+    def _check_metric(cls, value: str) -> str:
+        return check_metric(value)
+
+    @model_validator(mode="after")
+    def _check_use(self) -> Self:
+        check_use(self.metric, self.use)
+        if isinstance(self.threshold, MetricRef) and self.threshold.metric is None:
+            check_use(self.metric, self.threshold.use)
+        return self
+
+
+class Tolerance(BaseModel):
+    """How far a metric may move the wrong way from the baseline before the gate fails.
+
+    The allowance is the larger of `absolute` and `relative` times the baseline value, so
+    `{relative: 0.5, absolute: 5}` on a latency lets a 2 ms p95 grow to 7 ms, not 3 ms.
+    """
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    better: Literal["higher", "lower"]
+    """Which direction is an improvement."""
+    absolute: Number | None = Field(None, ge=0)
+    relative: Number | None = Field(None, ge=0)
+    """A fraction of the baseline value: 0.5 is 50%."""
+
+    @model_validator(mode="after")
+    def _check_some(self) -> Self:
+        if self.absolute is None and self.relative is None:
+            raise ValueError("give absolute, relative or both")
+        return self
+
+    def allowance(self, baseline: float) -> float:
+        """The change in the wrong direction that is still tolerated."""
+        return max(self.absolute or 0.0, (self.relative or 0.0) * abs(baseline))
+
+
+class RegressionSpec(BaseModel):
+    """The regression gate against a baseline run."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    alpha: float = Field(DEFAULT_ALPHA, gt=0, lt=1)
+    """Significance level of the paired (exact McNemar) test."""
+    paired_metric: PairedMetric = "plan_correct"
+    tolerances: dict[str, Tolerance] = Field(default_factory=dict)
+    """Metric path -> tolerance."""
+
+    @field_validator("tolerances")
+    @classmethod
+    def _check_paths(cls, value: dict[str, Tolerance]) -> dict[str, Tolerance]:
+        for metric in value:
+            check_metric(metric)
+        return value
+
+
+class GatesConfig(BaseModel):
+    """A gates file: threshold checks and the regression gate."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    checks: list[CheckSpec] = Field(default_factory=list)
+    regression: RegressionSpec = Field(default_factory=RegressionSpec)
+
+
+def _first_problem(exc: ValidationError) -> str:
+    # A misspelt key also shows up as a missing field; naming the misspelling helps more.
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
+    loc = ".".join(str(part) for part in err["loc"]) or "gates"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{loc}: {message}{more}"
+
+
+def load_gates(path: Path) -> GatesConfig:
+    """Load and validate a gates file.
+
+    Raises:
+        GateConfigError: The file cannot be read, is not YAML, or does not fit the format;
+            one line naming the file and the field.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GateConfigError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(exc).split())
+        raise GateConfigError(f"{path}: YAML error: {problem}") from None
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else type(data).__name__
+        raise GateConfigError(f"{path}: expected a mapping with 'checks', got {got}")
+    try:
+        return GatesConfig.model_validate(data)
+    except ValidationError as exc:
+        raise GateConfigError(f"{path}: {_first_problem(exc)}") from None

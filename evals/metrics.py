@@ -1,0 +1,291 @@
+"""Metrics per planner and per category, computed from trial rows after the run.
+
+The rows become a pandas DataFrame of their scalar columns only (`trials_frame`,
+`read_results`); the plan and the raw model output stay on disk, so memory grows with
+the number of rows, not with what the model wrote. Every rate comes with a Wilson 95%
+interval under `<name>_ci`. The intervals treat trials as independent: with repeats the
+trials of one case are correlated, so the intervals are then somewhat too narrow.
+pass@k, pass^k and the flaky cases, which exist only with repeats, count a trial as a
+success when its plan is right (`plan_correct`): the planner's own work, independent of
+the tools it calls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from evals.errors import RunLogError
+from evals.results import OutcomeClass, TrialResult
+from evals.stats import pass_at_k, pass_hat_k, percentiles, wilson_interval
+
+SCALAR_COLUMNS: Final[dict[str, str]] = {
+    "case_id": "str",
+    "planner": "str",
+    "repeat": "int64",
+    "category": "str",
+    "outcome": "str",
+    "tool_correct": "bool",
+    "step_count_correct": "bool",
+    "args_correct": "bool",
+    "plan_correct": "bool",
+    "end_to_end_correct": "bool",
+    "valid_plan": "bool",
+    "expected_abstain": "bool",
+    "abstained": "bool",
+    "latency_ms": "float64",
+    "tokens_in": "int64",
+    "tokens_out": "int64",
+    "cost_usd": "float64",
+    "fallback_reason": "object",
+}
+"""The columns of a trials frame and their dtypes: every scalar `TrialResult` field needed."""
+
+RATE_COLUMNS: Final[dict[str, str]] = {
+    "tool_accuracy": "tool_correct",
+    "step_accuracy": "step_count_correct",
+    "args_accuracy": "args_correct",
+    "plan_accuracy": "plan_correct",
+    "outcome_accuracy": "end_to_end_correct",
+    "valid_plan_rate": "valid_plan",
+}
+"""Rates over all trials, and the boolean column each one is the mean of."""
+
+Interval = tuple[float, float]
+
+
+class LatencyStats(BaseModel):
+    """Planning latency in milliseconds; percentiles interpolate linearly (numpy default)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    p50: float
+    p95: float
+    p99: float
+    mean: float
+
+
+class CategoryMetrics(BaseModel):
+    """What one planner scored on a set of trials (all of them, or one category's)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    n: int
+    """Trials."""
+    cases: int
+    """Distinct cases among the trials."""
+    tool_accuracy: float
+    tool_accuracy_ci: Interval
+    step_accuracy: float
+    step_accuracy_ci: Interval
+    args_accuracy: float
+    args_accuracy_ci: Interval
+    plan_accuracy: float
+    plan_accuracy_ci: Interval
+    outcome_accuracy: float
+    """End-to-end: the plan is right and running it gave the expected outcome."""
+    outcome_accuracy_ci: Interval
+    valid_plan_rate: float
+    valid_plan_rate_ci: Interval
+    fallback_rate: float
+    """Trials that recorded any fallback reason (see `fallback_reasons` for which)."""
+    fallback_rate_ci: Interval
+    abstention_precision: float | None
+    """Of the trials that abstained, the share that should have; None if none abstained."""
+    abstention_precision_ci: Interval | None
+    abstention_recall: float | None
+    """Of the trials that should abstain, the share that did; None if none should."""
+    abstention_recall_ci: Interval | None
+    latency_ms: LatencyStats
+    tokens_per_plan: float
+    """Mean of tokens in plus tokens out per trial."""
+    cost_per_plan_usd: float
+    outcomes: dict[str, int]
+    """Trials per outcome class; every class is listed, zeros included."""
+    fallback_reasons: dict[str, int] = Field(default_factory=dict)
+
+
+class PlannerMetrics(CategoryMetrics):
+    """What one planner scored over the run, split by category, with repeat statistics."""
+
+    by_category: dict[str, CategoryMetrics]
+    repeats: int = 1
+    """Most trials of any one case."""
+    pass_at_k: dict[int, float] | None = None
+    """k -> mean over cases of pass@k (`plan_correct`), for k = 1..repeats; None without
+    repeats. A case with fewer than k trials (an interrupted run) is left out for that k."""
+    pass_hat_k: dict[int, float] | None = None
+    """k -> mean over cases of pass^k, like `pass_at_k`."""
+    flaky_cases: list[str] | None = None
+    """Cases with both right and wrong plans across repeats; None without repeats."""
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in SCALAR_COLUMNS.items()})
+
+
+def scalar_row(row: TrialResult) -> dict[str, Any]:
+    """The scalar columns of one trial row, as a frame expects them."""
+    return row.model_dump(mode="json", include=set(SCALAR_COLUMNS))
+
+
+def frame_from_records(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Build a trials frame from dicts holding (at least) the scalar columns."""
+    frame = pd.DataFrame.from_records(list(records), columns=list(SCALAR_COLUMNS))
+    if frame.empty:
+        return _empty_frame()
+    return frame.astype(SCALAR_COLUMNS)
+
+
+def trials_frame(rows: Iterable[TrialResult]) -> pd.DataFrame:
+    """One row per trial, with the scalar columns of `SCALAR_COLUMNS` only."""
+    return frame_from_records(scalar_row(row) for row in rows)
+
+
+def _rate(successes: int, n: int) -> tuple[float | None, Interval | None]:
+    if n == 0:
+        return None, None
+    return successes / n, wilson_interval(successes, n)
+
+
+def _group_metrics(trials: pd.DataFrame) -> dict[str, Any]:
+    n = len(trials)
+    values: dict[str, Any] = {"n": n, "cases": int(trials["case_id"].nunique())}
+    fallback = trials["fallback_reason"].notna()
+    columns = {**RATE_COLUMNS, "fallback_rate": None}
+    for name, column in columns.items():
+        flags = fallback if column is None else trials[column]
+        values[name], values[f"{name}_ci"] = _rate(int(flags.sum()), n)
+    abstained, expected = trials["abstained"], trials["expected_abstain"]
+    both = int((abstained & expected).sum())
+    precision = _rate(both, int(abstained.sum()))
+    recall = _rate(both, int(expected.sum()))
+    values["abstention_precision"], values["abstention_precision_ci"] = precision
+    values["abstention_recall"], values["abstention_recall_ci"] = recall
+    latency = trials["latency_ms"].tolist()
+    p50, p95, p99 = percentiles(latency)
+    values["latency_ms"] = {"p50": p50, "p95": p95, "p99": p99, "mean": float(sum(latency) / n)}
+    values["tokens_per_plan"] = float((trials["tokens_in"] + trials["tokens_out"]).mean())
+    values["cost_per_plan_usd"] = float(trials["cost_usd"].mean())
+    counts = trials["outcome"].value_counts()
+    values["outcomes"] = {cls.value: int(counts.get(cls.value, 0)) for cls in OutcomeClass}
+    reasons = trials["fallback_reason"].dropna().value_counts().sort_index()
+    values["fallback_reasons"] = {str(reason): int(count) for reason, count in reasons.items()}
+    return values
+
+
+def _repeat_metrics(trials: pd.DataFrame) -> dict[str, Any]:
+    per_case = trials.groupby("case_id")["plan_correct"].agg(["size", "sum"])
+    repeats = int(per_case["size"].max())
+    if repeats < 2:
+        return {"repeats": repeats}
+    pairs = [(int(n), int(c)) for n, c in zip(per_case["size"], per_case["sum"], strict=True)]
+    pass_at: dict[int, float] = {}
+    pass_hat: dict[int, float] = {}
+    for k in range(1, repeats + 1):
+        eligible = [(n, c) for n, c in pairs if n >= k]
+        pass_at[k] = sum(pass_at_k(n, c, k) for n, c in eligible) / len(eligible)
+        pass_hat[k] = sum(pass_hat_k(n, c, k) for n, c in eligible) / len(eligible)
+    flaky = per_case[(per_case["sum"] > 0) & (per_case["sum"] < per_case["size"])]
+    return {
+        "repeats": repeats,
+        "pass_at_k": pass_at,
+        "pass_hat_k": pass_hat,
+        "flaky_cases": sorted(str(case) for case in flaky.index),
+    }
+
+
+def planner_metrics(trials: pd.DataFrame) -> PlannerMetrics:
+    """Metrics of one planner's trials (a non-empty frame of one planner's rows).
+
+    Raises:
+        ValueError: The frame is empty.
+    """
+    if trials.empty:
+        raise ValueError("no trials: metrics of an empty frame are undefined")
+    by_category = {
+        str(category): CategoryMetrics.model_validate(_group_metrics(group))
+        for category, group in sorted(trials.groupby("category"), key=lambda item: str(item[0]))
+    }
+    values = {**_group_metrics(trials), **_repeat_metrics(trials), "by_category": by_category}
+    return PlannerMetrics.model_validate(values)
+
+
+def compute_metrics(frame: pd.DataFrame) -> dict[str, PlannerMetrics]:
+    """Metrics of every planner in a trials frame, by planner name in sorted order."""
+    return {
+        str(planner): planner_metrics(trials)
+        for planner, trials in sorted(frame.groupby("planner"), key=lambda item: str(item[0]))
+    }
+
+
+def _rows(path: Path, skipped: list[int]) -> Iterator[dict[str, Any]]:
+    """Yield the scalar columns of each row; note a torn last line in `skipped`."""
+    torn: int | None = None
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            if torn is not None:
+                raise RunLogError(f"{path}: line {torn}: not JSON (and not the last line)")
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError:
+                # A run killed mid-write leaves a partial last line; only that one is forgiven.
+                torn = number
+                continue
+            try:
+                yield scalar_row(TrialResult.model_validate(data))
+            except ValidationError as exc:
+                err = exc.errors(include_url=False)[0]
+                loc = ".".join(str(part) for part in err["loc"]) or "row"
+                raise RunLogError(f"{path}: line {number}: {loc}: {err['msg']}") from None
+    if torn is not None:
+        skipped.append(torn)
+
+
+def read_results(path: Path) -> pd.DataFrame:
+    """Read a run's `results.jsonl` into a trials frame, one row at a time.
+
+    Each line is validated as a `TrialResult` and only its scalar columns are kept. A last
+    line that is not JSON (a run killed while writing it) is skipped, and its line number
+    is left in `frame.attrs["skipped_lines"]`.
+
+    Raises:
+        RunLogError: The file cannot be read, or a row other than the last is malformed.
+    """
+    skipped: list[int] = []
+    try:
+        frame = frame_from_records(_rows(path, skipped))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunLogError(f"{path}: cannot read: {exc}") from None
+    frame.attrs["skipped_lines"] = skipped
+    return frame
+
+
+_SUMMARY_PLANNERS: Final = TypeAdapter(dict[str, PlannerMetrics])
+
+
+def read_summary_metrics(path: Path) -> dict[str, PlannerMetrics]:
+    """Read the per-planner metrics (the `planners` key) of a run's `summary.json`.
+
+    Raises:
+        RunLogError: The file cannot be read, is not JSON, or holds no valid `planners`.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunLogError(f"{path}: cannot read the summary: {exc}") from None
+    if not isinstance(data, dict) or "planners" not in data:
+        raise RunLogError(f"{path}: not a run summary: no 'planners' key")
+    try:
+        return _SUMMARY_PLANNERS.validate_python(data["planners"])
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = ".".join(str(part) for part in ("planners", *err["loc"]))
+        raise RunLogError(f"{path}: {loc}: {err['msg']}") from None
