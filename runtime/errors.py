@@ -4,12 +4,14 @@ Hierarchy::
 
     CraneRuntimeError
     ├── UserError                 a caller's mistake: one clear line, never a traceback
-    │   └── ConfigError           a setting is missing or invalid
+    │   ├── ConfigError           a setting is missing or invalid
+    │   └── PlannerUnavailableError   the service did not open the planner asked for (409)
     ├── ToolError                 a tool refused its input; the step fails at once
     │   ├── CalculatorError       the expression is unsafe, malformed or out of bounds
     │   ├── ToolInputError        the input does not fit the tool's input model
     │   └── TransientToolError    a passing fault; the orchestrator retries it
     ├── UnknownToolError          a plan names a tool that is not registered
+    ├── ServiceUnavailableError   the service is full or shutting down (HTTP 503)
     └── PlannerError              no plan could be made
         ├── LLMError              the model call failed
         │   ├── LLMUnavailableError   connection refused or dropped
@@ -58,6 +60,22 @@ class ToolInputError(ToolError):
 
 class TransientToolError(ToolError):
     """A passing fault inside a tool (a dropped connection, a busy backend); retried."""
+
+
+class PlannerUnavailableError(UserError):
+    """The request names a planner this server did not open (answered with 409)."""
+
+
+class ServiceUnavailableError(CraneRuntimeError):
+    """The executor is full or shutting down (answered with 503).
+
+    Attributes:
+        reason: `busy` or `shutting_down`, the label of the rejection metric.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class UnknownToolError(CraneRuntimeError):

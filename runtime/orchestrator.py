@@ -210,7 +210,7 @@ class Orchestrator:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(cfg.max_attempts),
             wait=wait_exponential_jitter(
-                initial=cfg.backoff_base_s, max=cfg.backoff_max_s, jitter=cfg.backoff_jitter_s
+                multiplier=cfg.backoff_base_s, max=cfg.backoff_max_s, jitter=cfg.backoff_jitter_s
             ),
             retry=retry_if_exception(is_retryable),
             sleep=self._sleep,

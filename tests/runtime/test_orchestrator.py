@@ -207,3 +207,13 @@ async def test_attempt_count_follows_config(attempts: int) -> None:
     assert flaky.calls == attempts
     assert run.steps[0].attempts == attempts
     assert len(sleep.waits) == attempts - 1
+
+
+async def test_backoff_base_other_than_one_scales_the_waits() -> None:
+    flaky = ScriptedTool("a", [TransientToolError("x")] * 2)
+    sleep = SleepRecorder()
+    run = await Orchestrator(config(backoff_base_s=0.25), sleep=sleep).execute(
+        plan_of("a"), ToolRegistry([flaky])
+    )
+    assert run.status is RunStatus.COMPLETED
+    assert sleep.waits == [0.25, 0.5]

@@ -1,0 +1,88 @@
+"""Health probes, the JSON metrics digest, and the Prometheus `/metrics` exposition."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from fastapi import APIRouter, Response, status
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from runtime.service.deps import MetricsDep, StateDep
+from runtime.service.schemas import HealthReport, LLMHealth, MetricsSummary, ProbeStatus
+from runtime.service.state import ServiceState
+
+router = APIRouter(prefix="/api/v1/health", tags=["health"])
+metrics_router = APIRouter(tags=["metrics"])
+
+
+@router.get("", response_model=HealthReport, summary="Health of the service")
+async def health(state: StateDep) -> HealthReport:
+    """Version, planners, runs in flight, and whether the LLM endpoint answers right now."""
+    llm = await probe_llm(state)
+    ok = state.ready and llm.reachable is not False
+    return HealthReport(
+        status="ok" if ok else "degraded",
+        version=state.version,
+        planner=state.settings.planner,
+        planners=state.planners,
+        llm=llm,
+        runs_in_flight=state.executor.in_flight if state.executor else 0,
+        uptime_s=round(time.monotonic() - state.started, 3),
+    )
+
+
+@router.get("/liveness", response_model=ProbeStatus, summary="Liveness probe")
+async def liveness() -> ProbeStatus:
+    """Always `alive` while the process serves requests."""
+    return ProbeStatus(status="alive")
+
+
+@router.get(
+    "/readiness",
+    response_model=ProbeStatus,
+    responses={503: {"model": ProbeStatus, "description": "Starting or shutting down."}},
+    summary="Readiness probe",
+)
+async def readiness(state: StateDep, response: Response) -> ProbeStatus:
+    """`ready` while runs are accepted; 503 while starting up or draining on shutdown."""
+    if state.ready:
+        return ProbeStatus(status="ready")
+    response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    detail = "shutting down" if state.executor is not None else "not started"
+    return ProbeStatus(status="not_ready", detail=detail)
+
+
+@router.get("/metrics", response_model=MetricsSummary, summary="Metrics as JSON")
+async def metrics_summary(metrics: MetricsDep) -> MetricsSummary:
+    """Success rates, per-tool and per-planner usage, averages (this process only)."""
+    return metrics.summary()
+
+
+@metrics_router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    summary="Prometheus metrics",
+)
+async def prometheus_metrics(metrics: MetricsDep) -> Response:
+    """The Prometheus text exposition of this process's metrics."""
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def probe_llm(state: ServiceState) -> LLMHealth:
+    """Ask the LLM endpoint for its model list; any answer below 500 counts as reachable."""
+    endpoint, client = state.endpoint, state.llm_probe
+    if endpoint is None or client is None:
+        return LLMHealth(configured=False)
+    report = LLMHealth(configured=True, base_url=endpoint.base_url, model=endpoint.model)
+    try:
+        answer = await client.get(endpoint.base_url.rstrip("/") + "/models")
+    except httpx.HTTPError as exc:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return report.model_copy(update={"reachable": False, "detail": detail})
+    if answer.status_code >= 500:
+        return report.model_copy(
+            update={"reachable": False, "detail": f"HTTP {answer.status_code}"}
+        )
+    return report.model_copy(update={"reachable": True})

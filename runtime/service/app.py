@@ -1,0 +1,129 @@
+"""`create_app`: the FastAPI app of the runtime, with its planners opened in the lifespan.
+
+Start it with `crane-bench serve`, or with uvicorn directly:
+`uvicorn runtime.service.app:create_app_from_env --factory`. With `--workers N` every
+worker process builds its own app, so runs and metrics are per worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from runtime.agent import Agent, ToolsFactory
+from runtime.local_llm import open_endpoint
+from runtime.orchestrator import Orchestrator, OrchestratorConfig
+from runtime.planners.base import Planner
+from runtime.planners.factory import open_planner, planner_needs_llm
+from runtime.service import api_health, api_runs
+from runtime.service.executor import RunExecutor
+from runtime.service.handlers import add_error_handlers
+from runtime.service.metrics import ServiceMetrics
+from runtime.service.settings import ServiceSettings
+from runtime.service.state import ServiceState
+from runtime.service.store import InMemoryRunStore, RunStore
+from runtime.settings import PlannerName, Settings
+from runtime.tools import default_tools
+
+logger = logging.getLogger(__name__)
+
+LLM_PLANNERS: tuple[PlannerName, ...] = ("llm", "hybrid")
+
+
+def create_app(
+    settings: Settings | None = None,
+    service: ServiceSettings | None = None,
+    *,
+    store: RunStore | None = None,
+    metrics: ServiceMetrics | None = None,
+    planners: Mapping[PlannerName, Planner] | None = None,
+    tools: ToolsFactory | None = None,
+) -> FastAPI:
+    """Build the service.
+
+    Args:
+        settings: Runtime settings (default planner, timeouts); read from the env when None.
+        service: Service settings (store bound, admission, drain); from the env when None.
+        store: Where runs live; a bounded in-memory store when None.
+        metrics: The app's metrics; when None, a fresh registry that knows the tools.
+        planners: Ready planners by name (tests). When None, the lifespan opens `pattern`,
+            plus `llm` and `hybrid` when `settings.planner` needs a model or an LLM
+            endpoint is configured, and closes them on shutdown.
+        tools: Builds each run's tools; `runtime.tools.default_tools` when None.
+    """
+    settings = settings if settings is not None else Settings()
+    service = service if service is not None else ServiceSettings()
+    make_tools = tools if tools is not None else default_tools
+    state = ServiceState(
+        settings=settings,
+        service=service,
+        store=store if store is not None else InMemoryRunStore(service.max_finished_runs),
+        metrics=metrics if metrics is not None else ServiceMetrics(tools=make_tools()),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            opened = dict(planners) if planners is not None else await _open(stack, state)
+            orchestrator = Orchestrator(
+                OrchestratorConfig.from_settings(settings), on_retry=state.metrics.step_retried
+            )
+            state.planners = sorted(opened)
+            state.executor = RunExecutor(
+                {name: Agent(p, orchestrator, make_tools) for name, p in opened.items()},
+                state.store,
+                state.metrics,
+                default_planner=settings.planner,
+                run_timeout_s=settings.run_timeout_s,
+                max_in_flight=service.max_in_flight,
+            )
+            try:
+                yield
+            finally:
+                await state.executor.drain(service.drain_timeout_s)
+
+    app = FastAPI(
+        title="Crane Bench runtime",
+        version=state.version,
+        description="Plans a prompt into tool calls and executes them. Runs, health, metrics.",
+        lifespan=lifespan,
+    )
+    app.state.service = state
+    app.include_router(api_runs.router)
+    app.include_router(api_health.router)
+    app.include_router(api_health.metrics_router)
+    add_error_handlers(app)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app as the environment configures it; uvicorn's factory for `--workers N`."""
+    return create_app(Settings(), ServiceSettings())
+
+
+async def _open(stack: AsyncExitStack, state: ServiceState) -> dict[PlannerName, Planner]:
+    """Open the planners this server offers; LLM planners share one endpoint."""
+    settings = state.settings
+    opened: dict[PlannerName, Planner] = {
+        "pattern": await stack.enter_async_context(open_planner("pattern", settings))
+    }
+    if not planner_needs_llm(settings.planner) and settings.uses_local_model():
+        return opened
+    endpoint = await stack.enter_async_context(open_endpoint(settings))
+    for name in LLM_PLANNERS:
+        opened[name] = await stack.enter_async_context(
+            open_planner(name, settings, endpoint=endpoint)
+        )
+    state.endpoint = endpoint
+    headers = {}
+    if endpoint.api_key is not None:
+        headers["Authorization"] = f"Bearer {endpoint.api_key.get_secret_value()}"
+    state.llm_probe = await stack.enter_async_context(
+        httpx.AsyncClient(timeout=state.service.llm_check_timeout_s, headers=headers)
+    )
+    logger.info("planners open: %s (LLM endpoint %s)", ", ".join(opened), endpoint.base_url)
+    return opened

@@ -1,0 +1,225 @@
+"""Background execution of runs: admission, the run timeout, and draining on shutdown.
+
+Each accepted run is an asyncio task that the executor tracks until it ends. The task
+is bounded by a deadline fixed at submission (`run_timeout_s` later), so no run stays
+`running` past the run timeout. On shutdown the executor stops accepting, lets runs
+in flight finish for a grace period, then cancels the rest and records them as failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Protocol
+
+from runtime.agent import Agent
+from runtime.errors import PlannerUnavailableError, ServiceUnavailableError
+from runtime.models import ErrorKind, PlanMeta, RunRecord, RunStatus, StepError
+from runtime.orchestrator import error_of, new_run_id, now
+from runtime.service.store import RunStore
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_REASON = "the service shut down before the run finished"
+# After cancelling, how long a run may take to unwind before it is recorded anyway.
+_UNWIND_S = 2.0
+
+
+class RunRecorder(Protocol):
+    """What the executor reports; `ServiceMetrics` implements it."""
+
+    def run_started(self) -> None:
+        """A run was accepted."""
+
+    def run_ended(self) -> None:
+        """A run left flight."""
+
+    def run_rejected(self, reason: str) -> None:
+        """A submission was refused."""
+
+    def run_finished(self, run: RunRecord) -> None:
+        """A run reached a terminal state (completed or failed)."""
+
+
+class RunExecutor:
+    """Runs prompts in the background with the agents of the planners it was given.
+
+    Args:
+        agents: One agent per planner name this server can run.
+        store: Where runs are written at every change.
+        default_planner: The planner of submissions that name none.
+        recorder: Told about every run (metrics).
+        run_timeout_s: Bound of a whole run, planning included.
+        max_in_flight: Runs pending or running at once; beyond it, submissions fail.
+    """
+
+    def __init__(
+        self,
+        agents: Mapping[str, Agent],
+        store: RunStore,
+        recorder: RunRecorder,
+        *,
+        default_planner: str = "pattern",
+        run_timeout_s: float,
+        max_in_flight: int,
+    ) -> None:
+        self.agents = dict(agents)
+        self.store = store
+        self.default_planner = default_planner
+        self.recorder = recorder
+        self.run_timeout_s = run_timeout_s
+        self.max_in_flight = max_in_flight
+        self.accepting = True
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._deadlines: dict[str, float] = {}
+        self._cancel_reasons: dict[str, tuple[ErrorKind, str]] = {}
+
+    @property
+    def in_flight(self) -> int:
+        """Runs pending or running."""
+        return len(self._tasks)
+
+    async def submit(self, prompt: str, planner: str | None = None) -> RunRecord:
+        """Accept a run and start it in the background; returns its pending record.
+
+        Args:
+            prompt: What to run.
+            planner: Which planner plans it; `default_planner` when None.
+
+        Raises:
+            PlannerUnavailableError: No agent for `planner`.
+            ServiceUnavailableError: Shutting down, or `max_in_flight` runs in flight.
+        """
+        planner = planner or self.default_planner
+        agent = self.agents.get(planner)
+        if agent is None:
+            available = ", ".join(sorted(self.agents))
+            raise PlannerUnavailableError(
+                f"planner {planner!r} is not available on this server (available: {available}); "
+                "start it with --planner llm or hybrid, or configure OPENAI_BASE_URL"
+            )
+        if not self.accepting or len(self._tasks) >= self.max_in_flight:
+            reason = "shutting_down" if not self.accepting else "busy"
+            self.recorder.run_rejected(reason)
+            message = "the service is shutting down" if not self.accepting else "too many runs"
+            raise ServiceUnavailableError(message, reason=reason)
+        run = RunRecord(
+            run_id=new_run_id(),
+            prompt=prompt,
+            status=RunStatus.PENDING,
+            planner=PlanMeta(planner=planner),
+            created_at=now(),
+        )
+        await self.store.put(run)
+        loop = asyncio.get_running_loop()
+        self._deadlines[run.run_id] = loop.time() + self.run_timeout_s
+        task = loop.create_task(self._execute(agent, run), name=f"run-{run.run_id}")
+        self._tasks[run.run_id] = task
+        self.recorder.run_started()
+        task.add_done_callback(lambda _: self._forget(run.run_id))
+        return run
+
+    async def wait(self, run_id: str) -> RunRecord | None:
+        """Wait for a run to end, at most until its deadline; then it is failed as timed out.
+
+        Returns None only for an unknown run id.
+        """
+        task = self._tasks.get(run_id)
+        if task is not None:
+            try:
+                async with asyncio.timeout_at(self._deadlines[run_id]):
+                    await asyncio.wait({task})
+            except TimeoutError:
+                # The task's own deadline fires at the same moment; whichever is first,
+                # the run ends as a run timeout.
+                await self._cancel({run_id: task}, "run_timeout", self._timeout_message())
+        return await self.store.get(run_id)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Stop accepting, give runs in flight `timeout_s` to end, then fail the rest."""
+        self.accepting = False
+        if self._tasks and timeout_s > 0:
+            logger.info("draining %d run(s) for up to %g s", len(self._tasks), timeout_s)
+            await asyncio.wait(set(self._tasks.values()), timeout=timeout_s)
+        if self._tasks:
+            logger.warning("cancelling %d run(s) still in flight", len(self._tasks))
+            await self._cancel(dict(self._tasks), "cancelled", SHUTDOWN_REASON)
+
+    async def _cancel(
+        self, tasks: Mapping[str, asyncio.Task[None]], kind: ErrorKind, message: str
+    ) -> None:
+        for run_id, task in tasks.items():
+            self._cancel_reasons.setdefault(run_id, (kind, message))
+            task.cancel()
+        await asyncio.wait(set(tasks.values()), timeout=_UNWIND_S)
+        # A task cancelled before it started never ran its own bookkeeping, and one that
+        # ignores cancellation is given up on: either way the run is recorded here.
+        for run_id in tasks:
+            run = await self.store.get(run_id)
+            if run is not None and not run.status.terminal:
+                await self._finish(_failed(run, kind, message))
+
+    async def _execute(self, agent: Agent, pending: RunRecord) -> None:
+        run_id = pending.run_id
+        running = pending.model_copy(update={"status": RunStatus.RUNNING, "started_at": now()})
+        await self.store.put(running)
+        began = time.perf_counter()
+        try:
+            async with asyncio.timeout_at(self._deadlines[run_id]):
+                record = await agent.run(pending.prompt, run_id=run_id)
+            record = record.model_copy(update={"created_at": pending.created_at})
+        except TimeoutError:
+            record = _failed(running, "run_timeout", self._timeout_message(), began)
+        except asyncio.CancelledError:
+            kind, message = self._cancel_reasons.get(run_id, ("cancelled", SHUTDOWN_REASON))
+            await self._finish(_failed(running, kind, message, began))
+            raise
+        except Exception as exc:  # a bug fails its run, never the service
+            logger.exception("run %s crashed", run_id)
+            record = _failed(running, "internal", "", began, exc=exc)
+        await self._finish(record)
+
+    async def _finish(self, record: RunRecord) -> None:
+        current = await self.store.get(record.run_id)
+        if current is not None and current.status.terminal:
+            return  # already recorded (a timeout and a cancel can race)
+        await self.store.put(record)
+        self.recorder.run_finished(record)
+
+    def _forget(self, run_id: str) -> None:
+        self._tasks.pop(run_id, None)
+        self._deadlines.pop(run_id, None)
+        self._cancel_reasons.pop(run_id, None)
+        self.recorder.run_ended()
+
+    def _timeout_message(self) -> str:
+        return f"run timed out after {self.run_timeout_s:g} s"
+
+
+def _failed(
+    run: RunRecord,
+    kind: ErrorKind,
+    message: str,
+    began: float | None = None,
+    *,
+    exc: BaseException | None = None,
+) -> RunRecord:
+    """`run` ended as failed with an error of `kind`."""
+    if exc is not None:
+        error = error_of(exc, kind)
+    else:
+        exc_type = "TimeoutError" if kind == "run_timeout" else "CancelledError"
+        error = StepError(kind=kind, type=exc_type, message=message)
+    ended = now()
+    duration_ms = (time.perf_counter() - began) * 1000 if began is not None else 0.0
+    return run.model_copy(
+        update={
+            "status": RunStatus.FAILED,
+            "error": error,
+            "started_at": run.started_at or ended,
+            "ended_at": ended,
+            "duration_ms": duration_ms,
+        }
+    )
