@@ -1,7 +1,9 @@
 """Gold cases and the evaluation of planners against them.
 
 The case format and its loader live in `evals.cases`, the matching rules in
-`evals.matching`, and the package's errors in `evals.errors`.
+`evals.matching`, scoring of one trial in `evals.scoring`, the runner in `evals.runner`,
+statistics in `evals.stats`, `evals.metrics` and `evals.comparison`, quality gates in
+`evals.gates`, and the package's errors in `evals.errors`.
 """
 
 from evals.cases import (
@@ -20,6 +22,7 @@ from evals.comparison import Comparison, compare_all, compare_planners
 from evals.errors import CaseFormatError, EvalError, GateConfigError, RunLogError
 from evals.gate_config import GatesConfig, load_gates
 from evals.gates import Baseline, GateCheck, GateReport, evaluate_gates, load_baseline
+from evals.llm_cache import CachingTransport
 from evals.matching import (
     PlanComparison,
     compare_plan,
@@ -38,19 +41,30 @@ from evals.metrics import (
     read_summary_metrics,
     trials_frame,
 )
+from evals.results import OutcomeClass, TrialResult
+from evals.run_config import EvalConfig
+from evals.run_dir import EvalSummary, RunDir
+from evals.runner import run_eval
+from evals.scoring import score_trial
 from evals.stats import mcnemar_exact, pass_at_k, pass_hat_k, percentiles, wilson_interval
 
 __all__ = [
     "KNOWN_CATEGORIES",
+    "CachingTransport",
     "Case",
     "CaseFormatError",
     "CaseSetup",
+    "EvalConfig",
     "EvalError",
+    "EvalSummary",
     "ExpectedPlan",
     "ExpectedStep",
     "GateConfigError",
+    "OutcomeClass",
     "PlanComparison",
+    "RunDir",
     "RunLogError",
+    "TrialResult",
     "case_files",
     "case_json_schema",
     "compare_plan",
@@ -62,6 +76,8 @@ __all__ = [
     "match_outcome",
     "match_step_input",
     "match_value",
+    "run_eval",
+    "score_trial",
 ]
 __all__ += [
     "Baseline",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Coroutine
+from types import FrameType
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -42,8 +44,22 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def sigterm_as_interrupt() -> None:
+    """Make SIGTERM (a supervisor, `kill`) take the same clean path as Ctrl-C.
+
+    Without it the process dies at once and a local model server it started would
+    outlive it.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine, turning user errors into one line and exit 2."""
+    sigterm_as_interrupt()
     try:
         return asyncio.run(coro)
     except UserError as exc:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import signal
 import time
 from enum import StrEnum
-from types import FrameType
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from crane_bench.cli.common import EXIT_GATE_FAILED, fail, setup_logging
+from crane_bench.cli.common import EXIT_GATE_FAILED, fail, setup_logging, sigterm_as_interrupt
 from runtime.errors import CraneRuntimeError, UserError
 from runtime.local_llm import (
     LocalModelServer,
@@ -65,10 +63,6 @@ KindOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 @llm_app.command()
 def serve(
     model: ModelOpt = None,
@@ -86,9 +80,7 @@ def serve(
             "threads": threads or settings.local_threads,
         }
     )
-    # SIGTERM (a supervisor, `kill`) takes the same clean path as Ctrl-C, so the server
-    # never outlives this command.
-    signal.signal(signal.SIGTERM, _interrupt)
+    sigterm_as_interrupt()
     try:
         resolved = resolve_model(model or settings.local_model, kind=kind.value)
         server = LocalModelServer(resolved, config, reason="crane-bench llm serve")

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING
 
+import httpx
 import openai
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -101,18 +102,29 @@ def open_endpoint_sync(settings: Settings) -> Iterator[LLMEndpoint]:
         yield local_endpoint(server)
 
 
-def make_openai_client(endpoint: LLMEndpoint, *, timeout_s: float) -> openai.AsyncOpenAI:
+def make_openai_client(
+    endpoint: LLMEndpoint,
+    *,
+    timeout_s: float,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> openai.AsyncOpenAI:
     """An async OpenAI client for `endpoint` that never retries on its own.
 
     Args:
         endpoint: Where to send requests.
         timeout_s: Timeout of one request.
+        transport: An HTTP transport to send through (a response cache, or a fake
+            endpoint in tests); the default is a plain connection pool.
     """
     api_key = endpoint.api_key.get_secret_value() if endpoint.api_key else LOCAL_API_KEY
+    http_client = None
+    if transport is not None:
+        http_client = httpx.AsyncClient(transport=transport, timeout=timeout_s)
     # max_retries=0: the planner owns retries and backoff, and counts every attempt.
     return openai.AsyncOpenAI(
         base_url=endpoint.base_url,
         api_key=api_key,
         timeout=timeout_s,
         max_retries=0,
+        http_client=http_client,  # type: ignore[arg-type]  # openai 3 accepts httpx clients
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
+
 from runtime.local_llm import LLMEndpoint, make_openai_client, open_endpoint
 from runtime.planners.base import Planner
 from runtime.planners.hybrid import HybridPlanner
@@ -25,7 +27,11 @@ def planner_needs_llm(name: PlannerName) -> bool:
 
 @asynccontextmanager
 async def open_planner(
-    name: PlannerName, settings: Settings, *, endpoint: LLMEndpoint | None = None
+    name: PlannerName,
+    settings: Settings,
+    *,
+    endpoint: LLMEndpoint | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Planner]:
     """Yield the named planner, with its model endpoint open while it is in use.
 
@@ -34,18 +40,20 @@ async def open_planner(
         settings: Where the endpoint, model and policies come from.
         endpoint: An endpoint that is already open (shared by several planners);
             when None and the planner needs one, it is opened here.
+        transport: HTTP transport for the model client (the evals' response cache).
     """
     if not planner_needs_llm(name):
         yield PatternPlanner()
         return
     if endpoint is None:
-        async with open_endpoint(settings) as opened, open_planner(
-            name, settings, endpoint=opened
-        ) as planner:
+        async with (
+            open_endpoint(settings) as opened,
+            open_planner(name, settings, endpoint=opened, transport=transport) as planner,
+        ):
             yield planner
         return
     tools = default_tools()
-    client = make_openai_client(endpoint, timeout_s=settings.llm_timeout_s)
+    client = make_openai_client(endpoint, timeout_s=settings.llm_timeout_s, transport=transport)
     try:
         llm = LLMPlanner(
             client,

@@ -1,0 +1,185 @@
+"""What an eval run is asked to do (`EvalConfig`), and the record of it (`EvalSpec`).
+
+The spec is `{name, args}`: everything needed to run the same evaluation again (planners,
+case files with their sha256, repeats, the settings that shape the planners), written to
+the run directory before the first trial so that `--resume` can finish the run as it was
+started. Secrets never enter it: `SecretStr` settings are left out, and URLs lose any
+user info and query string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Final, get_args
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
+
+from evals.cases import case_files
+from runtime.errors import ConfigError
+from runtime.settings import PlannerName, Settings
+
+PLANNER_NAMES: Final[tuple[str, ...]] = get_args(PlannerName)
+EVALS_DIR: Final = Path(__file__).resolve().parent
+DEFAULT_CASES: Final = EVALS_DIR / "cases"
+DEFAULT_GATES: Final = EVALS_DIR / "gates.yaml"
+DEFAULT_CACHE_DIR: Final = Path(".cache/llm")
+SPEC_NAME: Final = "crane-bench eval"
+DEFAULT_CASE_TIMEOUT_S: Final = 60.0
+_CASE_TIMEOUT_SLACK_S: Final = 15.0
+
+
+class EvalConfig(BaseModel):
+    """Options of one eval run (the CLI's flags, grouped)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    planners: tuple[PlannerName, ...] = ("pattern", "llm", "hybrid")
+    case_paths: tuple[Path, ...] = (DEFAULT_CASES,)
+    """Case files, or directories of them."""
+    repeats: int = Field(1, ge=1, le=10_000)
+    concurrency: int = Field(4, ge=1, le=256)
+    """Trials in flight at once, over all planners."""
+    case_timeout_s: float = Field(60.0, gt=0)
+    """Timeout of one trial: planning, validation and execution."""
+    use_cache: bool = True
+    """Answer repeated model requests from `cache_dir`; off with repeats > 1 regardless."""
+    cache_dir: Path = DEFAULT_CACHE_DIR
+    gates_path: Path = DEFAULT_GATES
+    baseline_path: Path | None = None
+    """A baseline run's summary.json (or its run directory)."""
+
+    @property
+    def cache_active(self) -> bool:
+        """True when model responses are read from and written to the cache."""
+        return self.use_cache and self.repeats == 1
+
+
+class CaseFileRef(BaseModel):
+    """A case file the run read, and the sha256 of its bytes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    sha256: str
+
+
+class EvalArgs(BaseModel):
+    """The arguments of a run, enough to repeat it."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    planners: list[PlannerName]
+    case_files: list[CaseFileRef]
+    repeats: int
+    concurrency: int
+    case_timeout_s: float
+    cache: bool
+    """Whether the response cache was used."""
+    gates: str
+    baseline: str | None = None
+    settings: dict[str, JsonValue]
+    """Runtime settings, secrets left out."""
+
+
+class EvalSpec(BaseModel):
+    """What was run, as `{name, args}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = SPEC_NAME
+    args: EvalArgs
+
+
+def default_case_timeout(planners: tuple[str, ...], settings: Settings) -> float:
+    """60 s, or more when an LLM planner may take longer before its own timeout fires.
+
+    The LLM planner gives up after `llm_timeout_s` x (`llm_max_retries` + 1) plus backoff;
+    the hybrid planner then falls back to the rules. A case timeout shorter than that
+    would cut the fallback off and record a timeout where the planner would have answered.
+    """
+    if all(name == "pattern" for name in planners):
+        return DEFAULT_CASE_TIMEOUT_S
+    worst = settings.llm_timeout_s * (settings.llm_max_retries + 1) + _CASE_TIMEOUT_SLACK_S
+    return max(DEFAULT_CASE_TIMEOUT_S, worst)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def redact_url(url: str) -> str:
+    """`url` without user info, query string or fragment, where a credential could hide."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def settings_snapshot(settings: Settings) -> dict[str, JsonValue]:
+    """Every setting except secrets, as JSON values; URLs redacted."""
+    snapshot: dict[str, JsonValue] = {}
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            continue
+        if name.endswith("_url") and isinstance(value, str):
+            value = redact_url(value)
+        snapshot[name] = value
+    snapshot["openai_api_key_set"] = settings.openai_api_key is not None
+    return snapshot
+
+
+def build_spec(config: EvalConfig, settings: Settings) -> EvalSpec:
+    """The spec of a run of `config`; reads and hashes the case files."""
+    files = case_files(list(config.case_paths))
+    return EvalSpec(
+        args=EvalArgs(
+            planners=list(config.planners),
+            case_files=[CaseFileRef(path=str(path), sha256=file_sha256(path)) for path in files],
+            repeats=config.repeats,
+            concurrency=config.concurrency,
+            case_timeout_s=config.case_timeout_s,
+            cache=config.cache_active,
+            gates=str(config.gates_path),
+            baseline=str(config.baseline_path) if config.baseline_path else None,
+            settings=settings_snapshot(settings),
+        )
+    )
+
+
+def check_unchanged(spec: EvalSpec) -> None:
+    """Refuse to resume a run whose case files changed since it started.
+
+    Raises:
+        ConfigError: A case file is gone or its content changed.
+    """
+    for ref in spec.args.case_files:
+        path = Path(ref.path)
+        if not path.is_file():
+            raise ConfigError(f"cannot resume: case file {path} is gone")
+        if file_sha256(path) != ref.sha256:
+            raise ConfigError(f"cannot resume: case file {path} changed since the run started")
+
+
+def config_for_resume(spec: EvalSpec, **overrides: object) -> EvalConfig:
+    """The config of a run being resumed: its planners, case files and repeats.
+
+    Args:
+        spec: The spec the run recorded when it started.
+        **overrides: Other `EvalConfig` fields (concurrency, timeout, cache, gates).
+    """
+    args = spec.args
+    values: dict[str, object] = {
+        "planners": tuple(args.planners),
+        "case_paths": tuple(Path(ref.path) for ref in args.case_files),
+        "repeats": args.repeats,
+        "case_timeout_s": args.case_timeout_s,
+        "gates_path": Path(args.gates),
+        "baseline_path": Path(args.baseline) if args.baseline else None,
+        **overrides,
+    }
+    return EvalConfig.model_validate(values)

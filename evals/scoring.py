@@ -1,0 +1,183 @@
+"""Classify one trial: what the planner did, scored against the case. A pure function.
+
+`score_trial` turns an `Observation` (the plan or the planner's error, the validation
+verdict, the run record) into a `TrialResult`. Exactly one outcome class applies; the
+first rule that matches wins (the order of `OutcomeClass`):
+
+1. planner_error: the planner raised (any error other than `InvalidPlanError`).
+2. timeout: the per-case timeout fired.
+3. invalid_plan: `InvalidPlanError` from the planner or from `validate_plan`.
+4. false_action: the case expects no tool call, the plan has steps.
+5. false_abstain: the case expects steps, the plan has none.
+6. wrong_step_count, 7. wrong_tool, 8. wrong_args: `compare_plan` against the case.
+9. outcome_mismatch: the plan is right but running it did not give what the case
+   expects: the last step's output does not match `expected.outcome`, or the run
+   completed where `fails: true` asks for a clean failure, or it failed where it should not.
+10. correct.
+
+Plans the case itself calls for are never invalid. Some gold cases (tag
+`input-validation`) expect a plan whose input the tool's model refuses, such as a todo id
+of -1 or a title over 200 characters: the right answer is to pass the request on and let
+the tool refuse it. `validate_plan` flags such a plan as `invalid_input`, so a plan that
+matches the case's expected plan exactly is accepted despite that verdict
+(`accepted_despite_validation`): it is executed, scored by its outcome, and counts as a
+valid plan. Any other plan that fails validation is `invalid_plan` and is not executed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evals.cases import Case
+from evals.matching import PlanComparison, compare_plan, match_outcome
+from evals.results import OutcomeClass, TrialResult
+from runtime.errors import InvalidPlanError
+from runtime.models import Plan, PlanMeta, PlanResult, RunRecord, RunStatus
+
+_MAX_ERROR = 500
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What happened in one trial, before it is scored.
+
+    Attributes:
+        planner: The planner's name in this run.
+        repeat: 0-based repeat index.
+        result: The plan and its metadata, when the planner returned one.
+        error: What the planner raised instead (a `PlannerError`, or an unexpected bug).
+        timed_out: The per-case timeout fired.
+        validation_error: `validate_plan`'s verdict on `result.plan`, if it failed.
+        run: The executed run, when the plan was executed.
+        latency_ms: Planning time, used when the planner reported none.
+        cached: The model's answers all came from the response cache.
+    """
+
+    planner: str
+    repeat: int = 0
+    result: PlanResult | None = None
+    error: BaseException | None = None
+    timed_out: bool = False
+    validation_error: InvalidPlanError | None = None
+    run: RunRecord | None = None
+    latency_ms: float = 0.0
+    cached: bool = False
+
+
+def accepted_despite_validation(case: Case, plan: Plan, error: InvalidPlanError) -> bool:
+    """True when `plan` failed input validation but is exactly the plan the case expects."""
+    return (
+        error.reason == "invalid_input"
+        and compare_plan(case.expected.steps, plan.steps).exact_match
+    )
+
+
+def _outcome_matches(case: Case, run: RunRecord | None) -> bool:
+    if run is None:
+        return False
+    expected = case.expected
+    if expected.fails:
+        return run.status is RunStatus.FAILED
+    if run.status is not RunStatus.COMPLETED:
+        return False
+    return expected.outcome is None or match_outcome(expected.outcome, run.output)
+
+
+def classify(  # noqa: PLR0911 - one return per rule reads as the ordered rule list
+    case: Case, obs: Observation, comparison: PlanComparison | None
+) -> OutcomeClass:
+    """The outcome class of a trial, by the rules of this module's docstring."""
+    if obs.error is not None and not isinstance(obs.error, InvalidPlanError):
+        return OutcomeClass.PLANNER_ERROR
+    if obs.timed_out:
+        return OutcomeClass.TIMEOUT
+    plan = obs.result.plan if obs.result is not None else None
+    if plan is None or comparison is None or not _is_valid(case, obs):
+        return OutcomeClass.INVALID_PLAN
+    expected = case.expected.steps
+    if not expected and plan.steps:
+        return OutcomeClass.FALSE_ACTION
+    if expected and not plan.steps:
+        return OutcomeClass.FALSE_ABSTAIN
+    if not comparison.step_count_match:
+        return OutcomeClass.WRONG_STEP_COUNT
+    if not comparison.tools_match:
+        return OutcomeClass.WRONG_TOOL
+    if not comparison.args_match:
+        return OutcomeClass.WRONG_ARGS
+    if not _outcome_matches(case, obs.run):
+        return OutcomeClass.OUTCOME_MISMATCH
+    return OutcomeClass.CORRECT
+
+
+def _is_valid(case: Case, obs: Observation) -> bool:
+    if obs.result is None or obs.error is not None:
+        return False
+    refusal = obs.validation_error
+    return refusal is None or accepted_despite_validation(case, obs.result.plan, refusal)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:_MAX_ERROR]
+
+
+def _error_message(obs: Observation) -> str | None:
+    if obs.error is not None:
+        return _one_line(obs.error)
+    if obs.timed_out:
+        return "TimeoutError: the per-case timeout fired"
+    if obs.validation_error is not None:
+        return _one_line(obs.validation_error)
+    if obs.run is not None and obs.run.error is not None:
+        return f"{obs.run.error.type}: {' '.join(obs.run.error.message.split())}"[:_MAX_ERROR]
+    return None
+
+
+def _meta(obs: Observation) -> PlanMeta | None:
+    if obs.result is not None:
+        return obs.result.meta
+    meta = getattr(obs.error, "meta", None)
+    return meta if isinstance(meta, PlanMeta) else None
+
+
+def score_trial(case: Case, obs: Observation) -> TrialResult:
+    """Score one trial of `case`: its outcome class, correctness flags, costs and record.
+
+    Flags compare the plan whenever one came back, whatever the outcome class, so a plan
+    that was right but whose run timed out still counts for plan accuracy.
+    """
+    plan = obs.result.plan if obs.result is not None else None
+    comparison = compare_plan(case.expected.steps, plan.steps) if plan is not None else None
+    outcome = classify(case, obs, comparison)
+    meta = _meta(obs)
+    run = obs.run
+    return TrialResult(
+        case_id=case.id,
+        planner=obs.planner,
+        repeat=obs.repeat,
+        category=case.category,
+        tags=list(case.tags),
+        outcome=outcome,
+        tool_correct=comparison is not None and comparison.tools_match,
+        step_count_correct=comparison is not None and comparison.step_count_match,
+        args_correct=comparison is not None and comparison.args_match,
+        plan_correct=comparison is not None and comparison.exact_match,
+        end_to_end_correct=outcome is OutcomeClass.CORRECT,
+        valid_plan=_is_valid(case, obs),
+        expected_abstain=not case.expected.steps,
+        abstained=plan is not None and plan.abstains,
+        latency_ms=meta.latency_ms if meta is not None and meta.latency_ms else obs.latency_ms,
+        execute_ms=run.execute_ms if run is not None else 0.0,
+        tokens_in=meta.tokens_in if meta is not None else 0,
+        tokens_out=meta.tokens_out if meta is not None else 0,
+        cost_usd=meta.cost_usd if meta is not None else 0.0,
+        model=meta.model if meta is not None else None,
+        fallback_reason=meta.fallback.reason.value if meta and meta.fallback else None,
+        cached=obs.cached,
+        plan=plan,
+        raw_output=meta.raw_output if meta is not None else None,
+        run_status=run.status.value if run is not None else None,
+        run_output=run.output if run is not None else None,
+        error=_error_message(obs),
+    )

@@ -1,0 +1,113 @@
+"""One trial: plan a case's prompt, validate the plan, execute it on fresh tools, score it.
+
+Every trial ends as a row, whatever goes wrong: a planner error, a bug in a planner, a
+timeout. Only cancellation (Ctrl-C, a killed run) escapes, and then no row is written,
+so that `--resume` runs the trial again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from evals.cases import Case
+from evals.llm_cache import CacheStats, cache_stats
+from evals.results import TrialResult
+from evals.scoring import Observation, accepted_despite_validation, score_trial
+from runtime.errors import InvalidPlanError, PlannerError
+from runtime.models import PlanResult, RunRecord
+from runtime.orchestrator import Orchestrator
+from runtime.planners.base import Planner
+from runtime.planners.validation import validate_plan
+from runtime.tools import TodoStore, ToolRegistry, default_tools
+
+
+def case_tools(case: Case) -> ToolRegistry:
+    """Fresh tools whose todo store holds the case's setup todos, added in order (ids 1..n)."""
+    store = TodoStore()
+    for title in case.setup.todos:
+        store.add(title)
+    return default_tools(store)
+
+
+class _Attempt:
+    """What one trial has gathered so far; kept when the case timeout cuts it short."""
+
+    def __init__(self) -> None:
+        self.result: PlanResult | None = None
+        self.error: BaseException | None = None
+        self.validation_error: InvalidPlanError | None = None
+        self.run: RunRecord | None = None
+        self.plan_ms = 0.0
+
+    async def go(self, case: Case, planner: Planner, orchestrator: Orchestrator) -> None:
+        began = time.perf_counter()
+        try:
+            self.result = await planner.plan(case.prompt)
+        except PlannerError as exc:
+            self.error = exc
+        except Exception as exc:  # noqa: BLE001 - a planner's bug is a recorded row, not a crash
+            self.error = exc
+        finally:
+            self.plan_ms = (time.perf_counter() - began) * 1000
+        if self.result is None:
+            return
+        plan = self.result.plan
+        tools = case_tools(case)
+        try:
+            validate_plan(plan, tools)
+        except InvalidPlanError as exc:
+            self.validation_error = exc
+            if not accepted_despite_validation(case, plan, exc):
+                return
+        except Exception as exc:  # noqa: BLE001 - a plan that crashes the checks is not valid
+            self.validation_error = InvalidPlanError(
+                f"validation failed: {type(exc).__name__}: {exc}", reason="invalid_input"
+            )
+            return
+        self.run = await orchestrator.execute(plan, tools, prompt=case.prompt)
+
+
+async def run_trial(
+    case: Case,
+    planner: Planner,
+    *,
+    planner_name: str,
+    repeat: int,
+    orchestrator: Orchestrator,
+    timeout_s: float,
+) -> TrialResult:
+    """Run `case` once with `planner` and score it.
+
+    Args:
+        case: The gold case.
+        planner: The planner under test.
+        planner_name: Its name in this run (the row's `planner`).
+        repeat: 0-based repeat index.
+        orchestrator: Executes the plan; it holds no state between runs.
+        timeout_s: Timeout of the whole trial: planning, validation and execution.
+
+    Raises:
+        asyncio.CancelledError: The run is being stopped; no row for this trial.
+    """
+    stats = CacheStats()
+    cache_stats.set(stats)  # this task's own context: other trials never see it
+    attempt = _Attempt()
+    timed_out = False
+    try:
+        async with asyncio.timeout(timeout_s):
+            await attempt.go(case, planner, orchestrator)
+    except TimeoutError:
+        timed_out = True
+    observation = Observation(
+        planner=planner_name,
+        repeat=repeat,
+        result=attempt.result,
+        error=attempt.error,
+        timed_out=timed_out,
+        validation_error=attempt.validation_error,
+        run=None if timed_out else attempt.run,
+        latency_ms=attempt.plan_ms,
+        cached=stats.fully_cached,
+    )
+    return score_trial(case, observation)

@@ -1,0 +1,133 @@
+"""`crane-bench eval` through typer's CliRunner: exit codes, outputs, and usage errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crane_bench.cli.app import app
+from tests.evals.eval_helpers import CASES, write_cases
+
+PASSING = "checks:\n  - {planner: pattern, metric: n, op: '>=', threshold: 1}\n"
+IMPOSSIBLE = (
+    "checks:\n"
+    "  - {planner: pattern, metric: n, op: '>=', threshold: 1}\n"
+    "  - {planner: pattern, metric: plan_accuracy, op: '>', threshold: 1.0}\n"
+)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    write_cases(tmp_path / "cases.yaml")
+    (tmp_path / "pass.yaml").write_text(PASSING)
+    (tmp_path / "fail.yaml").write_text(IMPOSSIBLE)
+    return tmp_path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["eval", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def pattern_run(*extra: str) -> tuple[int, str, str]:
+    return invoke("--planners", "pattern", "--cases", "cases.yaml", *extra)
+
+
+def test_all_gates_pass_exit_0_and_stdout_is_the_run_dir(workdir: Path) -> None:
+    code, out, err = pattern_run("--gates", "pass.yaml", "--out", "run")
+    assert code == 0, err
+    assert out.strip() == "run"
+    assert "gates passed" in err
+    summary = json.loads((workdir / "run" / "summary.json").read_text())
+    assert summary["gates"]["passed"] is True
+    assert summary["planners"]["pattern"]["n"] == len(CASES)
+
+
+def test_default_run_dir_is_under_runs(workdir: Path) -> None:
+    code, out, err = pattern_run("--gates", "pass.yaml")
+    assert code == 0, err
+    run = Path(out.strip())
+    assert run.parent == Path("runs")
+    assert (workdir / run / "results.jsonl").is_file()
+
+
+def test_a_failing_gate_exits_1_and_prints_the_check(workdir: Path) -> None:
+    code, _, err = pattern_run("--gates", "fail.yaml", "--out", "run")
+    assert code == 1
+    failing = [line for line in err.splitlines() if line.startswith("FAIL ")]
+    assert len(failing) == 1
+    assert failing[0].startswith("FAIL pattern plan_accuracy ")
+    assert failing[0].endswith(" <= 1.000")
+
+
+def test_baseline_adds_the_regression_gate(workdir: Path) -> None:
+    assert pattern_run("--gates", "pass.yaml", "--out", "base")[0] == 0
+    code, _, err = pattern_run(
+        "--gates", "pass.yaml", "--out", "new", "--baseline", "base/summary.json"
+    )
+    assert code == 0, err
+    checks = json.loads((workdir / "new" / "summary.json").read_text())["gates"]["checks"]
+    assert any(c["name"].startswith("regression pattern") and not c["skipped"] for c in checks)
+
+
+def test_resume_of_a_finished_run_only_summarises(workdir: Path) -> None:
+    assert pattern_run("--gates", "pass.yaml", "--out", "run")[0] == 0
+    code, out, err = invoke("--resume", "run", "--gates", "pass.yaml")
+    assert code == 0, err
+    assert out.strip() == "run"
+    assert len((workdir / "run" / "results.jsonl").read_text().splitlines()) == len(CASES)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--planners", "pattern,gpt9"], "unknown planner 'gpt9'"),
+        (["--planners", "pattern", "--cases", "missing.yaml"], "no such file"),
+        (["--planners", "pattern", "--cases", "bad.yaml"], "bad.yaml"),
+        (["--planners", "pattern", "--cases", "empty"], "no cases in empty"),
+        (
+            ["--planners", "pattern", "--cases", "cases.yaml", "--gates", "bad-gates.yaml"],
+            "bad-gates",
+        ),
+        (["--planners", "pattern", "--gates", "missing-gates.yaml"], "missing-gates"),
+        (["--planners", "pattern", "--baseline", "nowhere/summary.json"], "nowhere"),
+        (["--resume", "not-a-run"], "not a run directory"),
+        (["--resume", "run", "--out", "other"], "cannot be used together"),
+        (["--resume", "run", "--planners", "llm"], "--resume takes"),
+        (["--planners", "pattern", "--concurrency", "0"], "concurrency"),
+    ],
+    ids=[
+        "bad-planner",
+        "missing-cases",
+        "malformed-case",
+        "no-cases",
+        "malformed-gates",
+        "missing-gates",
+        "missing-baseline",
+        "resume-not-a-run",
+        "out-and-resume",
+        "resume-with-planners",
+        "bad-concurrency",
+    ],
+)
+def test_usage_and_config_errors_exit_2_on_one_line(
+    workdir: Path, args: list[str], message: str
+) -> None:
+    (workdir / "bad.yaml").write_text("- id: x\n  prompt: hi\n")
+    (workdir / "bad-gates.yaml").write_text(
+        "checks:\n  - {planner: pattern, metric: nope, op: '>=', threshold: 1}\n"
+    )
+    (workdir / "run").mkdir()
+    (workdir / "empty").mkdir()
+    code, out, err = invoke(*args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert out == ""
+    assert not (workdir / "runs").exists()  # nothing was started
