@@ -1,1 +1,80 @@
-"""Crane Bench."""
+"""Load tests of the service over HTTP: locust scenarios, a runner, SLO gates, summaries.
+
+Importing this package does not import locust (nor gevent): the scenarios under
+`load/scenarios/` are locust files that run in a child process. See `load/README.md`.
+"""
+
+from load.config import (
+    DEFAULT_SLO,
+    SCENARIOS,
+    SHAPES,
+    LoadConfig,
+    Scenario,
+    Shape,
+    format_duration,
+    parse_duration,
+)
+from load.errors import (
+    LoadConfigError,
+    LoadError,
+    LocustRunError,
+    ResultError,
+    ServiceStartError,
+)
+from load.history import HistoryRecorder, HistoryRow, read_history, write_history
+from load.prompts import Prompt, PromptPool
+from load.runner import run_load
+from load.server_metrics import ServerCounts
+from load.service import ServiceCommand, ServiceProcess
+from load.slo import GateCheck, GateReport, SloConfig, evaluate, load_slo
+from load.stats import LatencyStats, RateReport, RequestStats
+from load.summary import (
+    SUMMARY_FILE,
+    CpuReport,
+    LoadResult,
+    LoadSummary,
+    new_run_dir,
+    read_result,
+    read_summary,
+)
+
+__all__ = [
+    "DEFAULT_SLO",
+    "SCENARIOS",
+    "SHAPES",
+    "SUMMARY_FILE",
+    "CpuReport",
+    "GateCheck",
+    "GateReport",
+    "HistoryRecorder",
+    "HistoryRow",
+    "LatencyStats",
+    "LoadConfig",
+    "LoadConfigError",
+    "LoadError",
+    "LoadResult",
+    "LoadSummary",
+    "LocustRunError",
+    "Prompt",
+    "PromptPool",
+    "RateReport",
+    "RequestStats",
+    "ResultError",
+    "Scenario",
+    "ServerCounts",
+    "ServiceCommand",
+    "ServiceProcess",
+    "ServiceStartError",
+    "Shape",
+    "SloConfig",
+    "evaluate",
+    "format_duration",
+    "load_slo",
+    "new_run_dir",
+    "parse_duration",
+    "read_history",
+    "read_result",
+    "read_summary",
+    "run_load",
+    "write_history",
+]

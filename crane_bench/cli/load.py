@@ -1,0 +1,225 @@
+"""`crane-bench load`: load the service with locust, summarise, and apply the SLO gates.
+
+Exit codes: 0 every gate passed; 1 a gate failed (each failing check on its own line),
+or the service or locust broke; 2 a usage or configuration error (one line); 130
+interrupted (the summary of what ran is still written).
+
+This module wires things and nothing else: it builds the `crane-bench serve` command
+the runner starts, and never imports locust (gevent's monkey-patching stays in the
+locust child process).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from crane_bench.cli.common import EXIT_GATE_FAILED, fail, setup_logging, stderr
+from crane_bench.cli.serve import ServePlanner
+from load import (
+    DEFAULT_SLO,
+    LoadConfig,
+    LoadConfigError,
+    LoadError,
+    LoadSummary,
+    new_run_dir,
+    parse_duration,
+    run_load,
+)
+
+EXIT_INTERRUPTED = 130
+MAX_FAILURE_LINES = 5
+
+
+class ScenarioChoice(StrEnum):
+    """The scenarios (`load.SCENARIOS`), as typer needs them."""
+
+    calculator = "calculator"
+    todo = "todo"
+    multi_step = "multi_step"
+    health = "health"
+    mixed = "mixed"
+
+
+class ShapeChoice(StrEnum):
+    """The shapes (`load.SHAPES`), as typer needs them."""
+
+    steady = "steady"
+    step = "step"
+    spike = "spike"
+    soak = "soak"
+
+
+def serve_command(planner: str) -> Callable[[int], list[str]]:
+    """The command that serves the runtime with `planner` on a loopback port."""
+
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "crane_bench.cli.app", "serve",
+            "--host", "127.0.0.1", "--port", str(port), "--planner", planner,
+        ]  # fmt: skip
+
+    return command
+
+
+def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
+    scenario: Annotated[
+        ScenarioChoice, typer.Option(help="Locust file under load/scenarios/.")
+    ] = ScenarioChoice.mixed,
+    users: Annotated[int, typer.Option(min=1, help="Concurrent users (the peak).")] = 50,
+    spawn_rate: Annotated[float, typer.Option(min=0.001, help="Users started per second.")] = 10.0,
+    run_time: Annotated[str, typer.Option(help="How long: 30s, 2m, 1h30m.")] = "60s",
+    shape: Annotated[
+        ShapeChoice, typer.Option(help="steady, step (5 steps), spike, soak.")
+    ] = ShapeChoice.steady,
+    rate: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Open workload: arrivals/s at full users (else closed)."),
+    ] = None,
+    planner: Annotated[
+        ServePlanner | None,
+        typer.Option(help="Planner to run. [default: pattern, or the --host's default]"),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Load this running service instead of starting one.")
+    ] = None,
+    processes: Annotated[
+        int, typer.Option(min=1, max=64, help="locust processes (N > 1: master + N workers).")
+    ] = 1,
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory. [default: runs/load-<UTC time>-<hex>]")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="A previous load_summary.json: adds regression gates.")
+    ] = None,
+    slo: Annotated[
+        Path | None, typer.Option(help="SLO gates file.", show_default="load/slo.yaml")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the prompt draws.")] = 0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Load the service with locust; write load_summary.json; apply the SLO gates.
+
+    Starts the service on a free loopback port (unless --host), and stops it after.
+
+    The summary goes to stderr, the run directory's path to stdout.
+
+    Exit 0: every gate passed; 1: a gate failed; 2: a usage or configuration error.
+    """
+    setup_logging(verbose)
+    try:
+        config = LoadConfig(
+            scenario=scenario.value,
+            users=users,
+            spawn_rate=spawn_rate,
+            run_time_s=parse_duration(run_time),
+            shape=shape.value,
+            rate=rate,
+            # A service started here runs `pattern` unless told otherwise; record it.
+            planner=planner.value if planner is not None else (None if host else "pattern"),
+            host=host.rstrip("/") if host else None,
+            processes=processes,
+            seed=seed,
+            slo=slo if slo is not None else DEFAULT_SLO,
+            baseline=baseline,
+        )
+    except LoadConfigError as exc:
+        fail(str(exc))
+    except ValidationError as exc:
+        fail(exc.errors()[0]["msg"])
+    run_dir = out if out is not None else new_run_dir()
+    service = None if config.host else serve_command(config.planner or "pattern")
+    try:
+        summary = run_load(
+            config, run_dir, service=service, progress=lambda line: stderr.print(f"[dim]{line}[/]")
+        )
+    except LoadConfigError as exc:
+        fail(str(exc))
+    except LoadError as exc:
+        fail(f"{type(exc).__name__}: {exc}", code=EXIT_GATE_FAILED)
+    except KeyboardInterrupt:
+        fail("interrupted before locust measured anything", code=EXIT_INTERRUPTED)
+    print_summary(stderr, summary)
+    typer.echo(str(run_dir))
+    if summary.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if not summary.gates.passed:
+        raise typer.Exit(EXIT_GATE_FAILED)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def summary_table(summary: LoadSummary) -> Table:
+    """Requests, rate, failures and latency by request type, and all HTTP together."""
+    table = Table(title=f"load: {summary.config.scenario} against {summary.host}")
+    for column in ("type", "requests", "req/s", "failures", "p50 ms", "p95 ms", "p99 ms", "max"):
+        table.add_column(column, justify="left" if column == "type" else "right")
+    groups = [*summary.requests.by_type.items(), ("all HTTP", summary.requests.http)]
+    for name, g in groups:
+        table.add_row(
+            name, f"{g.requests:,}", f"{g.requests_per_s:,.1f}",
+            f"{g.failures:,} ({g.fail_ratio:.1%})",
+            _ms(g.p50_ms), _ms(g.p95_ms), _ms(g.p99_ms), _ms(g.max_ms),
+        )  # fmt: skip
+    return table
+
+
+def print_summary(console: Console, summary: LoadSummary) -> None:
+    """The table, the rate, CPU and server counts, then the gates (failing ones each on a line)."""
+    console.print(summary_table(summary))
+    if summary.interrupted:
+        console.print(
+            f"[yellow]interrupted[/]: the numbers cover the first "
+            f"{summary.requests.duration_s:.1f} s only"
+        )
+    rate = summary.rate
+    line = f"arrivals {rate.achieved_per_s:,.1f}/s"
+    if rate.target_per_s is not None:
+        expected = f"{rate.expected_per_s:,.1f}" if rate.expected_per_s is not None else "-"
+        ratio = f"{rate.ratio:.0%}" if rate.ratio is not None else "-"
+        line += f" against {expected}/s expected (target {rate.target_per_s:g}/s): {ratio}"
+    line += f"; peak users {summary.peak_users}"
+    if summary.unfinished_runs:
+        line += f"; {summary.unfinished_runs} run(s) still in flight at the end"
+    console.print(line)
+    cpu = summary.generator_cpu
+    console.print(
+        f"load generator CPU {cpu.cores_used:.2f} cores ({cpu.share:.0%} of {cpu.cores}), "
+        f"{cpu.processes} process(es)"
+        + (
+            f"; service CPU {summary.service_cpu.cores_used:.2f} cores"
+            if summary.service_cpu
+            else ""
+        )
+    )
+    if summary.server is not None:
+        server = summary.server
+        console.print(
+            f"server: runs {server.runs_by_status or '{}'}, retries {server.step_retries}, "
+            f"fallbacks {server.fallbacks or '{}'}, rejected {server.rejected or '{}'}"
+        )
+    elif summary.server_error:
+        console.print(f"server counts unavailable: {summary.server_error}")
+    for failure in summary.requests.failures[:MAX_FAILURE_LINES]:
+        console.print(
+            f"failure: {failure.request_type} {failure.name}: {failure.error} "
+            f"x{failure.occurrences:,}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    failed = summary.gates.failed
+    verdict = "[green]passed[/]" if summary.gates.passed else "[bold red]FAILED[/]"
+    console.print(f"gates {verdict}: {len(summary.gates.checks)} checks, {len(failed)} failed")
+    for check in failed:
+        console.print(check.line(), highlight=False, markup=False, soft_wrap=True)

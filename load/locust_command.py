@@ -1,0 +1,61 @@
+"""The locust command line of a load run.
+
+The runner runs locust as a child process rather than in its own process (library
+mode), because:
+
+- gevent monkey-patches the standard library on `import locust`; the CLI process
+  stays an ordinary Python process (httpx, subprocesses, signals behave as usual);
+- `--processes N` (master and forked workers) exists only on locust's command line;
+- a crash or a stuck greenlet in locust cannot take the runner down with it, and the
+  runner can always stop it (and its workers) by process group;
+- what the runner runs is exactly what a user can run by hand: the summary records
+  the command line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from load.config import LoadConfig, format_duration
+from load.scenarios import SHAPE_FILE, scenario_file
+from load.summary import HISTORY_FILE, REPORT_FILE, RESULT_FILE, STATS_PREFIX
+
+
+def locust_command(
+    config: LoadConfig, host: str, run_dir: Path, *, python: str = sys.executable
+) -> list[str]:
+    """`python -m locust ...` for `config` against `host`, writing into `run_dir`."""
+    files = [scenario_file(config.scenario)]
+    if config.shape != "steady":
+        files.append(SHAPE_FILE)
+    command = [
+        python, "-m", "locust",
+        "--locustfile", ",".join(str(f) for f in files),
+        "--headless",
+        "--only-summary",  # the periodic table costs generator CPU; the log keeps the end
+        "--users", str(config.users),
+        "--spawn-rate", f"{config.spawn_rate:g}",
+        "--run-time", format_duration(config.run_time_s),
+        "--host", host,
+        "--json-file", str(run_dir / STATS_PREFIX),
+        "--html", str(run_dir / REPORT_FILE),
+        "--crane-seed", str(config.seed),
+        "--crane-failing-share", f"{config.failing_share:g}",
+        "--crane-poll-interval", f"{config.poll_interval_s:g}",
+        "--crane-run-timeout", f"{config.run_timeout_s:g}",
+        "--crane-slo", str(config.slo),
+        "--crane-result", str(run_dir / RESULT_FILE),
+        "--crane-history", str(run_dir / HISTORY_FILE),
+    ]  # fmt: skip
+    if config.rate is not None:
+        command += ["--crane-rate", f"{config.rate:g}", "--crane-rate-users", str(config.users)]
+    if config.planner:
+        command += ["--crane-planner", config.planner]
+    if config.baseline is not None:
+        command += ["--crane-baseline", str(config.baseline)]
+    if config.shape != "steady":
+        command += ["--crane-shape", config.shape]
+    if config.processes > 1:
+        command += ["--processes", str(config.processes)]
+    return command

@@ -1,0 +1,243 @@
+"""Crane Bench's locust plugin: custom arguments, the per-run recorder, and the gates.
+
+Every scenario file imports this module, which registers two listeners on locust's
+`events` (its documented way to add arguments and set-up). Everything else hangs off
+the `Environment` of the run: `attach` builds one `LoadContext` (options, recorder,
+prompt seeds) per environment when locust fires `init`, and registers its methods as
+that environment's listeners. No module-level state is mutated, so two environments
+(library mode, tests) never share counts.
+
+In a distributed run the workers record requests and drain them into each report to
+the master (`report_to_master`); the master merges them (`worker_report`), samples
+the user count, and alone evaluates the gates when it quits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.runners import WorkerRunner
+
+from load.config import DEFAULT_SLO
+from load.history import HistoryRecorder, write_history
+from load.prompts import PromptPool
+from load.slo import SloConfig, evaluate, load_slo
+from load.stats import rate_report, request_stats
+from load.summary import LoadResult, read_summary, write_json_atomically
+
+logger = logging.getLogger("crane.load")
+CONTEXT_ATTR = "crane_load"
+USER_SAMPLE_S = 0.25  # how often the master samples the user count
+
+
+def add_arguments(parser: Any) -> None:
+    """Register the `--crane-*` options (they are sent on to workers by the master)."""
+    add = parser.add_argument
+    add("--crane-rate", type=float, default=0.0, help="Open workload: arrivals/s at full users.")
+    add(
+        "--crane-rate-users",
+        type=int,
+        default=0,
+        help="Users the rate is split over (default: -u); workers get it from the master.",
+    )
+    add("--crane-seed", type=int, default=0, help="Seed of the prompt draws.")
+    add(
+        "--crane-failing-share",
+        type=float,
+        default=0.05,
+        help="Share of run prompts meant to fail (they pass when the run fails).",
+    )
+    add("--crane-planner", default="", help="Planner each run asks for ('' = service default).")
+    add("--crane-poll-interval", type=float, default=0.01, help="First wait between polls (s).")
+    add("--crane-run-timeout", type=float, default=60.0, help="A run not done by then fails (s).")
+    add("--crane-slo", default=str(DEFAULT_SLO), help="SLO gates file ('' = built-in defaults).")
+    add("--crane-baseline", default="", help="A load_summary.json to compare with.")
+    add("--crane-result", default="", help="Write the result (stats, rate, gates) here.")
+    add("--crane-history", default="", help="Write the per-second history CSV here.")
+
+
+def on_init(environment: Environment, **_kwargs: Any) -> None:
+    """Give the run its context and listeners."""
+    attach(environment)
+
+
+# locust's event hooks are untyped; these two are its documented extension points.
+_global_events: Any = events
+_global_events.init_command_line_parser.add_listener(add_arguments)
+_global_events.init.add_listener(on_init)
+
+
+def attach(environment: Environment) -> LoadContext:
+    """Build the environment's `LoadContext` and register its listeners (once)."""
+    existing = getattr(environment, CONTEXT_ATTR, None)
+    if isinstance(existing, LoadContext):
+        return existing
+    context = LoadContext(environment)
+    setattr(environment, CONTEXT_ATTR, context)
+    hooks: Any = environment.events
+    hooks.request.add_listener(context.on_request)
+    hooks.test_start.add_listener(context.on_test_start)
+    hooks.test_stop.add_listener(context.on_test_stop)
+    hooks.report_to_master.add_listener(context.on_report_to_master)
+    hooks.worker_report.add_listener(context.on_worker_report)
+    hooks.quitting.add_listener(context.on_quitting)
+    options = environment.parsed_options
+    master_or_local = not isinstance(environment.runner, WorkerRunner)
+    if options is not None and master_or_local and options.crane_rate_users <= 0:
+        # Workers do not get -u from the master, only custom options: pass the split on.
+        options.crane_rate_users = options.num_users or 1
+    return context
+
+
+def context_of(environment: Environment) -> LoadContext:
+    """The run's context (attached on `init`)."""
+    context = getattr(environment, CONTEXT_ATTR, None)
+    return context if isinstance(context, LoadContext) else attach(environment)
+
+
+class LoadContext:
+    """One run's recorder, prompt seeds and options, read from the parsed options."""
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+        self.recorder = HistoryRecorder()
+        self.peak_users = 0
+        self.started: float | None = None
+        self.stopped: float | None = None
+        self._seeds = itertools.count()
+        self._sampler: gevent.Greenlet | None = None
+
+    def option(self, name: str, default: Any) -> Any:
+        """A `--crane-*` option (read late: workers receive them with the first spawn)."""
+        options = self.environment.parsed_options
+        return getattr(options, name, default) if options is not None else default
+
+    def prompt_pool(self) -> PromptPool:
+        """A prompt pool for one new user, seeded by run seed, worker and user number."""
+        worker = getattr(self.environment.runner, "worker_index", 0)
+        seed = f"{self.option('crane_seed', 0)}/{worker}/{next(self._seeds)}"
+        return PromptPool(seed, failing_share=float(self.option("crane_failing_share", 0.05)))
+
+    def per_user_rate(self) -> float | None:
+        """Arrivals/s each user paces to; None in a closed workload."""
+        rate = float(self.option("crane_rate", 0.0))
+        if rate <= 0:
+            return None
+        users = int(self.option("crane_rate_users", 0)) or int(self.option("num_users", 1) or 1)
+        return rate / users
+
+    # Listeners.
+
+    def on_request(
+        self,
+        request_type: str,
+        response_time: float | None,
+        exception: BaseException | None = None,
+        context: dict[str, Any] | None = None,
+        **_kwargs: Any,
+    ) -> None:
+        """Count a request (and an arrival, when the task marked its first request)."""
+        second = int(time.time())
+        self.recorder.request(second, request_type, response_time, exception is not None)
+        if context and context.get("arrival"):
+            self.recorder.arrival(second)
+
+    def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
+        """Worker: send the buckets recorded since the last report."""
+        data[CONTEXT_ATTR] = self.recorder.drain()
+
+    def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
+        """Master: merge a worker's buckets."""
+        if CONTEXT_ATTR in data:
+            self.recorder.merge(data[CONTEXT_ATTR])
+
+    def on_test_start(self, environment: Environment, **_kwargs: Any) -> None:
+        """Start the clock and, outside workers, the user-count sampler."""
+        self.recorder = HistoryRecorder()
+        self.started, self.stopped, self.peak_users = time.time(), None, 0
+        if not isinstance(environment.runner, WorkerRunner):
+            self._sampler = gevent.spawn(self._sample_users)
+            self._record_users()
+
+    def on_test_stop(self, environment: Environment, **_kwargs: Any) -> None:
+        """Stop the clock and the sampler."""
+        self.stopped = time.time()
+        if self._sampler is not None:
+            self._sampler.kill(block=False)
+            self._sampler = None
+            self._record_users()
+
+    def _record_users(self) -> None:
+        runner = self.environment.runner
+        count = int(runner.user_count) if runner is not None else 0
+        self.peak_users = max(self.peak_users, count)
+        self.recorder.users(time.time(), count)
+
+    def _sample_users(self) -> None:
+        while True:
+            gevent.sleep(USER_SAMPLE_S)
+            self._record_users()
+
+    def on_quitting(self, environment: Environment, **_kwargs: Any) -> None:
+        """Evaluate the gates, write the result and history, and set the exit code."""
+        if isinstance(environment.runner, WorkerRunner):
+            environment.process_exit_code = 0  # the master decides
+            return
+        try:
+            result = self.result(environment)
+            if path := self.option("crane_history", ""):
+                write_history(self.recorder.rows(), Path(path))
+            if path := self.option("crane_result", ""):
+                write_json_atomically(Path(path), result.model_dump_json(indent=2))
+        except Exception:
+            # Exit 2 and the traceback in the log; the runner reports the missing result.
+            logger.exception("crane: could not evaluate or write the load run")
+            environment.process_exit_code = 2
+            return
+        for check in result.gates.checks:
+            logger.log(logging.ERROR if check.outcome == "fail" else logging.INFO, check.line())
+        environment.process_exit_code = 0 if result.gates.passed else 1
+
+    def result(self, environment: Environment) -> LoadResult:
+        """Stats, arrival rate and gates of the run so far."""
+        now = time.time()
+        started = self.started or now
+        stopped = self.stopped or now
+        duration = max(stopped - started, 1e-9)
+        stats = environment.stats
+        requests = request_stats(
+            [entry.serialize() for entry in stats.entries.values()],
+            [error.serialize() for error in stats.errors.values()],
+            duration,
+        )
+        rate = rate_report(
+            arrivals=self.recorder.arrivals_total,
+            duration_s=duration,
+            target_per_s=float(self.option("crane_rate", 0.0)) or None,
+            per_user_rate=self.per_user_rate(),
+            user_seconds=self.recorder.user_seconds(until=stopped),
+        )
+        slo_path = str(self.option("crane_slo", ""))
+        slo = load_slo(Path(slo_path)) if slo_path else SloConfig()
+        baseline_path = str(self.option("crane_baseline", ""))
+        baseline = read_summary(Path(baseline_path)).requests if baseline_path else None
+        return LoadResult(
+            scenario=Path(environment.locustfile or "locustfile").stem,
+            started_at=datetime.fromtimestamp(started, UTC),
+            ended_at=datetime.fromtimestamp(stopped, UTC),
+            peak_users=self.peak_users,
+            unfinished_runs=self.recorder.unfinished_runs,
+            requests=requests,
+            rate=rate,
+            gates=evaluate(
+                requests, rate, slo, baseline, unfinished_runs=self.recorder.unfinished_runs
+            ),
+        )

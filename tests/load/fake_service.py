@@ -1,0 +1,67 @@
+"""Tiny local HTTP servers for the runner's integration tests (threads, not processes)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as locust's client expects
+    disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs (40 ms)
+    broken = False
+    ids = count()
+
+    def _answer(self, code: int, body: dict[str, object]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.broken:
+            self._answer(500, {"detail": "internal error"})
+        else:
+            self._answer(201, {"run_id": f"r{next(self.ids)}", "status": "pending"})
+
+    def do_GET(self) -> None:
+        if self.broken:
+            self._answer(500, {"detail": "internal error"})
+        elif self.path.startswith("/api/v1/runs/"):
+            self._answer(200, {"run_id": self.path.rsplit("/", 1)[1], "status": "completed"})
+        elif self.path.startswith("/api/v1/health"):
+            self._answer(200, {"status": "ok"})
+        else:
+            self._answer(404, {"detail": "Not Found"})
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # locust drops connections when it stops its users: not news
+
+
+@contextmanager
+def fake_service(*, broken: bool = False) -> Iterator[str]:
+    """Serve the runs API (every run completes at once), or 500 for everything; yield its URL."""
+    handler = type("Handler", (_Handler,), {"broken": broken, "ids": count()})
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
