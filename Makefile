@@ -48,8 +48,8 @@ eval: ## Run the gold suite with the pattern, llm and hybrid planners (offline)
 load: ## Load the service with locust (mixed scenario, 60 s)
 	$(BIN)/crane-bench load --scenario mixed --run-time 60s
 
-report: ## Rebuild the HTML reports of every run directory under runs/
-	$(BIN)/crane-bench report runs/*/
+report: ## Rebuild the HTML report of every run under runs/ and the trend page runs/history.html
+	$(BIN)/crane-bench report --history runs $$(ls -d runs/*/ 2>/dev/null)
 
 bench: ## Print speed figures (never fails on a time)
 	$(BIN)/python -m bench

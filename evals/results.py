@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from evals.cases import ExpectedPlan
 from runtime.models import Plan
 
 RESULTS_VERSION = 1
@@ -45,6 +46,10 @@ class TrialResult(BaseModel):
     """0-based repeat index (`--repeats K` gives 0..K-1)."""
     category: str
     tags: list[str] = Field(default_factory=list)
+    prompt: str | None = None
+    """The case's prompt, so a row reads on its own after the case files change."""
+    expected: ExpectedPlan | None = None
+    """The case's expected plan, for the same reason."""
 
     outcome: OutcomeClass
     tool_correct: bool

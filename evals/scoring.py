@@ -158,6 +158,8 @@ def score_trial(case: Case, obs: Observation) -> TrialResult:
         repeat=obs.repeat,
         category=case.category,
         tags=list(case.tags),
+        prompt=case.prompt,
+        expected=case.expected,
         outcome=outcome,
         tool_correct=comparison is not None and comparison.tools_match,
         step_count_correct=comparison is not None and comparison.step_count_match,

@@ -1,1 +1,38 @@
-"""Crane Bench."""
+"""HTML reports of run directories, with `summary.md` and `junit.xml` for CI.
+
+`build_report(run_dir)` tells an eval run from a load run and writes its report into the
+directory; `build_history(runs_dir)` writes the trend page over every run in a directory.
+Reports read run directories (files), never live objects; templates only lay out data
+prepared in Python (`eval_view`, `load_view`, `history`).
+"""
+
+from reports.build import RunKind, build_report, build_report_files, run_kind
+from reports.errors import NotARunDirError, ReportError, RunDataError, RunIncompleteError
+from reports.eval_report import build_eval_report
+from reports.frames import EvalRun, read_eval_run
+from reports.history import build_history
+from reports.history_data import History, read_history
+from reports.load_frames import LoadRun, read_load_run
+from reports.load_report import build_load_report
+from reports.meta import ReportFiles
+
+__all__ = [
+    "EvalRun",
+    "History",
+    "LoadRun",
+    "NotARunDirError",
+    "ReportError",
+    "ReportFiles",
+    "RunDataError",
+    "RunIncompleteError",
+    "RunKind",
+    "build_eval_report",
+    "build_history",
+    "build_load_report",
+    "build_report",
+    "build_report_files",
+    "read_eval_run",
+    "read_history",
+    "read_load_run",
+    "run_kind",
+]

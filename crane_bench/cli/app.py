@@ -14,6 +14,7 @@ from crane_bench.cli.common import fail, run_async, setup_logging
 from crane_bench.cli.eval import eval_command
 from crane_bench.cli.llm import llm_app
 from crane_bench.cli.load import load_command
+from crane_bench.cli.report import report_command
 from crane_bench.cli.serve import serve
 from runtime.agent import Agent
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
@@ -33,6 +34,7 @@ app.add_typer(cases_app, name="cases")
 app.command()(serve)
 app.command(name="eval")(eval_command)
 app.command(name="load")(load_command)
+app.command(name="report")(report_command)
 
 
 class PlannerChoice(StrEnum):

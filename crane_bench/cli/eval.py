@@ -23,6 +23,7 @@ from crane_bench.cli.common import (
     stderr,
 )
 from crane_bench.cli.eval_view import EvalProgress, print_summary
+from crane_bench.cli.report import report_after_run
 from evals.errors import EvalError
 from evals.run_config import (
     DEFAULT_CACHE_DIR,
@@ -201,6 +202,7 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
         fail(_first_problem(exc))
     summary = _run(config, settings, run, spec, resume=resume is not None)
     print_summary(stderr, summary)
+    report_after_run(run.path)
     typer.echo(str(run.path))
     if not summary.gates.passed or summary.trials < summary.expected_trials:
         raise typer.Exit(EXIT_GATE_FAILED)

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crane_bench.cli.common import EXIT_GATE_FAILED, fail, setup_logging, stderr
+from crane_bench.cli.report import report_after_run
 from crane_bench.cli.serve import ServePlanner
 from load import (
     DEFAULT_SLO,
@@ -148,6 +149,8 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     except KeyboardInterrupt:
         fail("interrupted before locust measured anything", code=EXIT_INTERRUPTED)
     print_summary(stderr, summary)
+    if not summary.interrupted:
+        report_after_run(run_dir)
     typer.echo(str(run_dir))
     if summary.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -1,0 +1,112 @@
+"""Build the report of an eval run: `report.html`, `summary.md` and `junit.xml` in its directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from evals.run_dir import EvalSummary
+from reports.ci_outputs import (
+    GateResult,
+    GateStatus,
+    junit_xml,
+    md,
+    md_code,
+    md_gates,
+    md_table,
+)
+from reports.eval_view import EvalPage, eval_page, gate_status
+from reports.frames import EvalRun, read_eval_run
+from reports.meta import JUNIT_FILE, MARKDOWN_FILE, ReportFiles
+from reports.render import crane_version, render, write_text
+
+HTML_FILE: Final = "report.html"
+SECTIONS: Final = (
+    ("summary", "Planners"),
+    ("comparisons", "Comparisons"),
+    ("gates", "Gates"),
+    ("charts", "Charts"),
+    ("failures-section", "Failing cases"),
+    ("metadata", "Metadata"),
+)
+MD_COLUMNS: Final = (0, 1, 2, 4, 5, 10)
+"""Headline columns repeated in summary.md: trials, plan, tool, end-to-end, valid, p95."""
+COMPLETE_CHECK: Final = "all trials ran"
+CI_STATUS: Final[dict[str, GateStatus]] = {
+    "PASS": "pass",
+    "FAIL": "fail",
+    "SKIP": "skip",
+    "IMPROVED": "improved",
+}
+
+
+def eval_gate_results(summary: EvalSummary) -> list[GateResult]:
+    """The run's gate checks, and whether every expected trial ran (the CLI fails without)."""
+    results = [
+        GateResult(c.name, CI_STATUS[gate_status(c)], c.message) for c in summary.gates.checks
+    ]
+    complete = summary.trials >= summary.expected_trials
+    ran = f"{summary.trials:,} of {summary.expected_trials:,} trials ran"
+    message = f"{'PASS' if complete else 'FAIL'} {ran}"
+    results.append(GateResult(COMPLETE_CHECK, "pass" if complete else "fail", message))
+    return results
+
+
+def eval_markdown(run: EvalRun, page: EvalPage, html: Path) -> str:
+    """`summary.md`: the verdict, the headline numbers, comparisons, gates, failures."""
+    icon = "✅" if page.verdict.passed else "❌"
+    facts = " · ".join(f"{f.label.lower()} {md(f.value)}" for f in page.facts)
+    parts = [f"### {icon} Eval {md_code(run.summary.run_id)}: {md(page.verdict.text)}", facts, ""]
+    header = ["Planner", *(page.columns[i].label for i in MD_COLUMNS)]
+    rows = [
+        [
+            md(row.head),
+            *(
+                md(row.cells[i].text + (f" ({row.cells[i].sub})" if row.cells[i].sub else ""))
+                for i in MD_COLUMNS
+            ),
+        ]
+        for row in page.planners
+    ]
+    parts.append(md_table(header, rows, numeric=set(range(1, len(header)))))
+    parts.append("\nRates with their Wilson 95% interval; p95 is planning latency in ms.\n")
+    if page.comparisons:
+        parts.append("**Paired comparisons** (by case, exact McNemar)")
+        parts += [f"- {md(c.headline)}: {md(c.detail)}" for c in page.comparisons]
+        parts.append("")
+    parts.append(md_gates(eval_gate_results(run.summary)))
+    outcomes = run.failures.groupby(["planner", "outcome"]).size().reset_index(name="n")
+    if len(outcomes):
+        listed = ", ".join(
+            f"{row['planner']} {row['outcome']} {row['n']}" for row in outcomes.to_dict("records")
+        )
+        parts.append(f"\n**Failing trials**: {md(listed)}")
+    parts += [f"\nReport: {md_code(str(html))}", *(f"\n> {md(note)}" for note in page.notes)]
+    return "\n".join(parts) + "\n"
+
+
+def build_eval_report(run_dir: Path) -> ReportFiles:
+    """Read an eval run directory and write its report files into it.
+
+    Raises:
+        ReportError: The run has no summary (it did not finish), or a file is malformed.
+    """
+    run = read_eval_run(run_dir)
+    page = eval_page(run)
+    html = render(
+        "eval.html.j2", page=page, kind="eval", sections=SECTIONS, version=crane_version()
+    )
+    html_path = write_text(run_dir / HTML_FILE, html)
+    summary = run.summary
+    junit = junit_xml(
+        f"crane-bench eval {summary.run_id}",
+        "crane_bench.eval.gates",
+        eval_gate_results(summary),
+        timestamp=summary.started_at,
+        seconds=(summary.finished_at - summary.started_at).total_seconds(),
+    )
+    return ReportFiles(
+        html=html_path,
+        markdown=write_text(run_dir / MARKDOWN_FILE, eval_markdown(run, page, html_path)),
+        junit=write_text(run_dir / JUNIT_FILE, junit),
+    )

@@ -1,0 +1,256 @@
+"""The eval report's page data: every number formatted, every sentence written, in Python.
+
+`eval_page` turns an `EvalRun` into an `EvalPage`; the template only lays it out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Final
+
+from evals.comparison import Comparison
+from evals.gates import GateCheck
+from evals.metrics import PlannerMetrics
+from reports.charts import Chart
+from reports.eval_charts import eval_charts
+from reports.failures_view import FailureTable, failure_table
+from reports.formatting import (
+    Cell,
+    count,
+    duration,
+    p_value,
+    rate_cell,
+    sig,
+    timestamp,
+    usd,
+    verdict_text,
+)
+from reports.frames import EvalRun
+from reports.meta import Column, Fact, GateLine, Row, Section, Verdict
+
+METRIC_WORDS: Final = {
+    "plan_correct": "plan accuracy",
+    "end_to_end_correct": "end-to-end accuracy",
+    "tool_correct": "tool accuracy",
+    "args_correct": "argument accuracy",
+    "step_count_correct": "step count accuracy",
+    "valid_plan": "valid plan rate",
+}
+STATUS_ORDER: Final = {"FAIL": 0, "IMPROVED": 1, "PASS": 2, "SKIP": 3}
+TONES: Final = {"FAIL": "bad", "IMPROVED": "improved", "PASS": "good", "SKIP": "muted"}
+
+
+@dataclass(frozen=True)
+class ComparisonLine:
+    """A paired comparison in words."""
+
+    headline: str
+    detail: str
+    significant: bool
+
+
+@dataclass(frozen=True)
+class EvalPage:
+    """Everything the eval template shows."""
+
+    title: str
+    verdict: Verdict
+    facts: list[Fact]
+    notes: list[str]
+    columns: list[Column]
+    planners: list[Row]
+    comparisons: list[ComparisonLine]
+    gates: list[GateLine]
+    charts: list[Chart]
+    chart_notes: list[str]
+    failures: FailureTable
+    metadata: list[Section] = field(default_factory=list)
+
+
+Metric = Callable[[PlannerMetrics], Cell]
+
+
+def _rate(name: str) -> Metric:
+    def cell(m: PlannerMetrics) -> Cell:
+        value: float | None = getattr(m, name)
+        return rate_cell(value, getattr(m, f"{name}_ci"))
+
+    return cell
+
+
+HEADLINE: Final[list[tuple[Column, Metric]]] = [
+    (Column("Trials"), lambda m: Cell(count(m.n), sub=f"{count(m.cases)} cases")),
+    (Column("Plan acc.", "whole plan right: tools, count, inputs"), _rate("plan_accuracy")),
+    (Column("Tool acc.", "tool names right, in order"), _rate("tool_accuracy")),
+    (Column("Args acc.", "every step's input right"), _rate("args_accuracy")),
+    (Column("End-to-end", "plan right and running it gave the outcome"), _rate("outcome_accuracy")),
+    (Column("Valid plans", "schema, known tools, valid inputs"), _rate("valid_plan_rate")),
+    (Column("Fallbacks", "trials with a fallback"), _rate("fallback_rate")),
+    (Column("Abstain prec.", "abstained and should have"), _rate("abstention_precision")),
+    (Column("Abstain recall", "should abstain and did"), _rate("abstention_recall")),
+    (Column("p50 ms", "planning latency"), lambda m: Cell(sig(m.latency_ms.p50))),
+    (Column("p95 ms", "planning latency"), lambda m: Cell(sig(m.latency_ms.p95))),
+    (Column("Tokens/plan", "prompt plus completion"), lambda m: Cell(sig(m.tokens_per_plan))),
+    (Column("$/plan"), lambda m: Cell(usd(m.cost_per_plan_usd))),
+]
+BEST_OF: Final = {
+    1: "plan_accuracy",
+    2: "tool_accuracy",
+    3: "args_accuracy",
+    4: "outcome_accuracy",
+    5: "valid_plan_rate",
+}
+"""Headline column index -> its rate; the highest is marked bold when planners differ."""
+
+
+def _headline(planners: dict[str, PlannerMetrics]) -> list[Row]:
+    rows = [Row(name, [cell(m) for _, cell in HEADLINE]) for name, m in planners.items()]
+    if len(rows) < 2:
+        return rows
+    for index, metric in BEST_OF.items():
+        values: dict[str, float] = {p: getattr(m, metric) for p, m in planners.items()}
+        if len(set(values.values())) < 2:
+            continue
+        best = max(values.values())
+        for row in rows:
+            if values[row.head] == best:
+                row.cells[index] = replace(row.cells[index], tone="best")
+    return rows
+
+
+def comparison_line(c: Comparison) -> ComparisonLine:
+    """`hybrid is better than pattern on plan accuracy` and the counts behind it."""
+    words = METRIC_WORDS.get(c.metric, c.metric)
+    if c.winner:
+        loser = c.planner_b if c.winner == c.planner_a else c.planner_a
+        headline = f"{c.winner} is better than {loser} on {words}"
+    else:
+        headline = f"No significant difference between {c.planner_a} and {c.planner_b} on {words}"
+    detail = (
+        f"{c.a_only} cases only {c.planner_a} got right, {c.b_only} only {c.planner_b}, "
+        f"of {count(c.n_pairs)} paired cases; exact McNemar {p_value(c.p_value)} "
+        f"(α = {c.alpha:g})"
+    )
+    return ComparisonLine(headline, detail, c.winner is not None)
+
+
+def gate_status(check: GateCheck) -> str:
+    """PASS, FAIL, SKIP or IMPROVED."""
+    if check.skipped:
+        return "SKIP"
+    if check.improved:
+        return "IMPROVED"
+    return "PASS" if check.passed else "FAIL"
+
+
+def gate_lines(checks: list[GateCheck]) -> list[GateLine]:
+    """Failures first, then improvements, passes and skips; order kept within each."""
+    lines = [GateLine(gate_status(c), TONES[gate_status(c)], c.name, c.message) for c in checks]
+    return sorted(lines, key=lambda line: STATUS_ORDER[line.status])
+
+
+def eval_verdict(run: EvalRun) -> Verdict:
+    """Passed when every gate that ran passed and every expected trial ran."""
+    summary = run.summary
+    failed = len(summary.gates.failures)
+    ran = [c for c in summary.gates.checks if not c.skipped]
+    complete = summary.trials >= summary.expected_trials
+    if complete or failed:
+        text = verdict_text(failed, len(ran), "gate")
+    else:
+        text = f"incomplete: {count(summary.trials)} of {count(summary.expected_trials)} trials"
+    return Verdict(passed=failed == 0 and complete, text=text)
+
+
+def _facts(run: EvalRun) -> list[Fact]:
+    s = run.summary
+    repeats = max((m.repeats for m in s.planners.values()), default=1)
+    return [
+        Fact("Started", timestamp(s.started_at, seconds=False)),
+        Fact("Took", duration((s.finished_at - s.started_at).total_seconds())),
+        Fact("Git", (s.git_sha or "unknown")[:10]),
+        Fact("Planners", ", ".join(s.planners) or "none"),
+        Fact("Trials", count(s.trials)),
+        Fact("Repeats", str(repeats)),
+    ]
+
+
+def _notes(run: EvalRun) -> list[str]:
+    s = run.summary
+    notes = list(run.cases.notes)
+    if s.trials < s.expected_trials:
+        notes.append(f"Only {count(s.trials)} of {count(s.expected_trials)} trials ran.")
+    if run.skipped_lines:
+        notes.append(f"results.jsonl line {run.skipped_lines[0]} was torn and is left out.")
+    if s.cached_trials:
+        notes.append(
+            f"{count(s.cached_trials)} trials answered from the response cache: "
+            "their latencies are the cache's, not the model's."
+        )
+    return notes
+
+
+def _json_text(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _metadata(run: EvalRun) -> list[Section]:
+    s, args = run.summary, run.summary.spec.args
+    models = run.trials.dropna(subset=["model"]).groupby("planner")["model"].unique()
+    planners = [
+        Fact(p, ", ".join(sorted(str(m) for m in models.get(p, []))) or "no model")
+        for p in args.planners
+    ]
+    endpoint = s.environment.endpoint
+    run_facts = [
+        Fact("Run", s.run_id),
+        Fact("Command", s.spec.name),
+        Fact("Started", timestamp(s.started_at)),
+        Fact("Finished", timestamp(s.finished_at)),
+        Fact("Git SHA", s.git_sha or "unknown"),
+        Fact("Repeats", str(args.repeats)),
+        Fact("Concurrency", str(args.concurrency)),
+        Fact("Case timeout", f"{args.case_timeout_s:g} s"),
+        Fact("Response cache", "on" if args.cache else "off"),
+        Fact("Gates file", args.gates),
+        Fact("Baseline", args.baseline or "none"),
+    ]
+    if endpoint is not None:
+        where = "local" if endpoint.local else "hosted"
+        run_facts.append(
+            Fact("Model endpoint", f"{endpoint.model} at {endpoint.base_url} ({where})")
+        )
+    status = {f.path: f.status for f in run.cases.files}
+    cases = [Fact(ref.path, ref.sha256, status.get(ref.path, "")) for ref in args.case_files]
+    env = [Fact("Python", s.environment.python), Fact("Platform", s.environment.platform)]
+    env += [Fact(k, v or "not installed") for k, v in s.environment.packages.items()]
+    settings = [Fact(k, _json_text(v)) for k, v in sorted(args.settings.items())]
+    return [
+        Section("Run", run_facts),
+        Section("Planners and models", planners),
+        Section("Case files (sha256)", cases, mono=True, wide=True),
+        Section("Settings", settings, mono=True),
+        Section("Environment", env),
+    ]
+
+
+def eval_page(run: EvalRun) -> EvalPage:
+    """Prepare everything the eval report shows."""
+    summary = run.summary
+    charts, chart_notes = eval_charts(summary, run.trials)
+    return EvalPage(
+        title=f"Eval run {summary.run_id}",
+        verdict=eval_verdict(run),
+        facts=_facts(run),
+        notes=_notes(run),
+        columns=[column for column, _ in HEADLINE],
+        planners=_headline(summary.planners),
+        comparisons=[comparison_line(c) for c in summary.comparisons],
+        gates=gate_lines(summary.gates.checks),
+        charts=charts,
+        chart_notes=chart_notes,
+        failures=failure_table(run.failures, run.trials),
+        metadata=_metadata(run),
+    )

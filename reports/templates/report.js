@@ -1,0 +1,102 @@
+/* Crane Bench reports: draw the charts from their JSON blocks, filter the tables. */
+(function () {
+  "use strict";
+
+  var PLOT_CONFIG = {
+    responsive: true,
+    displaylogo: false,
+    modeBarButtonsToRemove: ["lasso2d", "select2d"],
+    toImageButtonOptions: { format: "svg" }
+  };
+
+  function readJSON(id) {
+    var block = document.getElementById(id);
+    return block ? JSON.parse(block.textContent) : null;
+  }
+
+  function drawCharts() {
+    var charts = document.querySelectorAll("[data-chart]");
+    if (typeof Plotly === "undefined") {
+      return;
+    }
+    charts.forEach(function (div) {
+      var figure = readJSON(div.getAttribute("data-chart"));
+      if (!figure) {
+        return;
+      }
+      Plotly.newPlot(div, figure.data, figure.layout, PLOT_CONFIG).then(function () {
+        div.setAttribute("data-rendered", "true");
+      });
+    });
+    // Paper is narrower than the screen: fit the charts to it, and back afterwards.
+    var resize = function () {
+      charts.forEach(function (div) {
+        if (div.getAttribute("data-rendered")) {
+          Plotly.Plots.resize(div);
+        }
+      });
+    };
+    window.matchMedia("print").addEventListener("change", resize);
+  }
+
+  function setupFilters(tableId, formId) {
+    var table = document.getElementById(tableId);
+    var form = document.getElementById(formId);
+    if (!table || !form) {
+      return;
+    }
+    var selects = form.querySelectorAll("[data-filter]");
+    var search = form.querySelector("input[type=search]");
+    var shown = form.querySelector("output span");
+    var empty = table.querySelector("tr.empty");
+    var rows = table.querySelectorAll("tbody tr.failure");
+
+    function apply() {
+      var wanted = [];
+      selects.forEach(function (select) {
+        if (select.value) {
+          wanted.push([select.getAttribute("data-filter"), select.value]);
+        }
+      });
+      var text = search ? search.value.trim().toLowerCase() : "";
+      var visible = 0;
+      rows.forEach(function (row) {
+        var keep = wanted.every(function (pair) {
+          return row.getAttribute("data-" + pair[0]) === pair[1];
+        });
+        if (keep && text) {
+          keep = row.textContent.toLowerCase().indexOf(text) !== -1;
+        }
+        row.hidden = !keep;
+        visible += keep ? 1 : 0;
+      });
+      if (shown) {
+        shown.textContent = String(visible);
+      }
+      if (empty) {
+        empty.hidden = visible !== 0;
+      }
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+    });
+    selects.forEach(function (select) {
+      select.addEventListener("change", apply);
+    });
+    if (search) {
+      search.addEventListener("input", apply);
+    }
+    apply();
+  }
+
+  // Printing shows every detail, not only the ones someone happened to open.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details").forEach(function (details) {
+      details.open = true;
+    });
+  });
+
+  setupFilters("failures", "failure-filters");
+  drawCharts();
+})();
