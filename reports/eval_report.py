@@ -17,8 +17,8 @@ from reports.ci_outputs import (
 )
 from reports.eval_view import EvalPage, eval_page, gate_status
 from reports.frames import EvalRun, read_eval_run
-from reports.meta import JUNIT_FILE, MARKDOWN_FILE, ReportFiles
-from reports.render import crane_version, render, write_text
+from reports.meta import ReportFiles
+from reports.render import crane_version, render, write_report_files
 
 HTML_FILE: Final = "report.html"
 SECTIONS: Final = (
@@ -96,7 +96,6 @@ def build_eval_report(run_dir: Path) -> ReportFiles:
     html = render(
         "eval.html.j2", page=page, kind="eval", sections=SECTIONS, version=crane_version()
     )
-    html_path = write_text(run_dir / HTML_FILE, html)
     summary = run.summary
     junit = junit_xml(
         f"crane-bench eval {summary.run_id}",
@@ -105,8 +104,6 @@ def build_eval_report(run_dir: Path) -> ReportFiles:
         timestamp=summary.started_at,
         seconds=(summary.finished_at - summary.started_at).total_seconds(),
     )
-    return ReportFiles(
-        html=html_path,
-        markdown=write_text(run_dir / MARKDOWN_FILE, eval_markdown(run, page, html_path)),
-        junit=write_text(run_dir / JUNIT_FILE, junit),
+    return write_report_files(
+        run_dir, HTML_FILE, html, lambda path: eval_markdown(run, page, path), junit
     )

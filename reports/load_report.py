@@ -13,8 +13,8 @@ from load.summary import LoadSummary
 from reports.ci_outputs import GateResult, junit_xml, md, md_code, md_gates, md_table
 from reports.load_frames import LoadRun, read_load_run
 from reports.load_view import LoadPage, load_page
-from reports.meta import JUNIT_FILE, MARKDOWN_FILE, ReportFiles
-from reports.render import crane_version, render, write_text
+from reports.meta import ReportFiles
+from reports.render import crane_version, render, write_report_files
 
 HTML_FILE: Final = "load_report.html"
 SECTIONS: Final = (
@@ -70,7 +70,6 @@ def build_load_report(run_dir: Path) -> ReportFiles:
     html = render(
         "load.html.j2", page=page, kind="load", sections=SECTIONS, version=crane_version()
     )
-    html_path = write_text(run_dir / HTML_FILE, html)
     summary = run.summary
     junit = junit_xml(
         f"crane-bench load {summary.run_id}",
@@ -79,8 +78,6 @@ def build_load_report(run_dir: Path) -> ReportFiles:
         timestamp=summary.started_at,
         seconds=(summary.finished_at - summary.started_at).total_seconds(),
     )
-    return ReportFiles(
-        html=html_path,
-        markdown=write_text(run_dir / MARKDOWN_FILE, load_markdown(run, page, html_path)),
-        junit=write_text(run_dir / JUNIT_FILE, junit),
+    return write_report_files(
+        run_dir, HTML_FILE, html, lambda path: load_markdown(run, page, path), junit
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -20,6 +21,8 @@ from typing import Any, Final
 
 import jinja2
 from markupsafe import Markup
+
+from reports.meta import JUNIT_FILE, MARKDOWN_FILE, ReportFiles
 
 TEMPLATES: Final = "templates"
 CSS_FILE: Final = "report.css"
@@ -108,3 +111,15 @@ def write_text(path: Path, text: str) -> Path:
     temp.write_text(text, encoding="utf-8")
     temp.replace(path)
     return path
+
+
+def write_report_files(
+    run_dir: Path, html_name: str, html: str, markdown: Callable[[Path], str], junit: str
+) -> ReportFiles:
+    """Write a run's page, then its `summary.md` (which links the page) and `junit.xml`."""
+    html_path = write_text(run_dir / html_name, html)
+    return ReportFiles(
+        html=html_path,
+        markdown=write_text(run_dir / MARKDOWN_FILE, markdown(html_path)),
+        junit=write_text(run_dir / JUNIT_FILE, junit),
+    )
