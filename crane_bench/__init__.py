@@ -1,1 +1,1 @@
-"""Crane Bench."""
+"""Crane Bench: the `crane-bench` command, the one place that wires the four packages."""
