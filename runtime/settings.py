@@ -13,6 +13,9 @@ HybridStrategy = Literal["llm-first", "pattern-first"]
 # json_schema: OpenAI structured outputs (OpenAI, vLLM, Ollama, llama-server);
 # llama_cpp: llama-cpp-python's {"type": "json_object", "schema": ...}; json_object: any JSON.
 ResponseFormatMode = Literal["auto", "json_schema", "llama_cpp", "json_object", "none"]
+# oneshot: the whole plan in one call (capable hosted models); decomposed: one constrained
+# call per clause (tiny local models); auto: decomposed for the local server, else oneshot.
+LLMPlannerMode = Literal["auto", "oneshot", "decomposed"]
 
 
 class Settings(BaseSettings):
@@ -44,6 +47,9 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(256, ge=16, le=4096)
     llm_response_format: ResponseFormatMode = Field(
         "auto", description="How to constrain output; auto picks by endpoint."
+    )
+    llm_planner_mode: LLMPlannerMode = Field(
+        "auto", description="oneshot, decomposed (per clause), or auto (decomposed if local)."
     )
 
     # The local model server (used when neither key nor base URL is set)

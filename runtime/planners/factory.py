@@ -1,7 +1,8 @@
 """Builds a planner by name, with the LLM endpoint it needs opened for its lifetime.
 
 With neither `OPENAI_API_KEY` nor `OPENAI_BASE_URL` set, an LLM-backed planner gets the
-local model server, started here and stopped when the context exits.
+local model server, started here and stopped when the context exits. Which LLM planner
+serves an endpoint is `build_llm_planner`'s choice (`LLM_PLANNER_MODE`).
 """
 
 from __future__ import annotations
@@ -10,19 +11,50 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import openai
 
 from runtime.local_llm import LLMEndpoint, make_openai_client, open_endpoint
 from runtime.planners.base import Planner
+from runtime.planners.decomposed import DecomposedLLMPlanner
 from runtime.planners.hybrid import HybridPlanner
 from runtime.planners.llm import LLMPlanner, LLMPlannerConfig
 from runtime.planners.pattern import PatternPlanner
-from runtime.settings import PlannerName, Settings
-from runtime.tools import default_tools
+from runtime.settings import LLMPlannerMode, PlannerName, Settings
+from runtime.tools import ToolRegistry, default_tools
 
 
 def planner_needs_llm(name: PlannerName) -> bool:
     """True for planners that call a language model."""
     return name != "pattern"
+
+
+def resolve_llm_mode(mode: LLMPlannerMode, endpoint: LLMEndpoint) -> LLMPlannerMode:
+    """`auto` made concrete: decomposed for the local model server, oneshot otherwise.
+
+    A tiny local model plans far better one clause at a time under a grammar; a hosted
+    model writes the whole plan in one call, and may not accept llama.cpp grammars.
+    """
+    if mode != "auto":
+        return mode
+    return "decomposed" if endpoint.local else "oneshot"
+
+
+def build_llm_planner(
+    client: openai.AsyncOpenAI, endpoint: LLMEndpoint, settings: Settings, tools: ToolRegistry
+) -> LLMPlanner | DecomposedLLMPlanner:
+    """The LLM planner (named "llm") for `endpoint`, by `settings.llm_planner_mode`.
+
+    Args:
+        client: The endpoint's client, built with `max_retries=0`.
+        endpoint: Where requests go; its `local` flag and `kind` steer the choice.
+        settings: Mode, timeouts, retries and sampling.
+        tools: The tools a plan may call. The decomposed planner knows the standard
+            calculator and todo_store only.
+    """
+    config = LLMPlannerConfig.from_settings(settings, base_url=endpoint.base_url)
+    if resolve_llm_mode(settings.llm_planner_mode, endpoint) == "decomposed":
+        return DecomposedLLMPlanner(client, model=endpoint.model, kind=endpoint.kind, config=config)
+    return LLMPlanner(client, model=endpoint.model, tools=tools.describe(), config=config)
 
 
 @asynccontextmanager
@@ -55,12 +87,7 @@ async def open_planner(
     tools = default_tools()
     client = make_openai_client(endpoint, timeout_s=settings.llm_timeout_s, transport=transport)
     try:
-        llm = LLMPlanner(
-            client,
-            model=endpoint.model,
-            tools=tools.describe(),
-            config=LLMPlannerConfig.from_settings(settings, base_url=endpoint.base_url),
-        )
+        llm = build_llm_planner(client, endpoint, settings, tools)
         if name == "llm":
             yield llm
         else:

@@ -4,8 +4,8 @@ The planner owns its timeout and retries. The caller builds the `AsyncOpenAI` cl
 with `max_retries=0`; each attempt here gets `timeout=` on the request, and tenacity
 retries only what may pass (connection errors, timeouts, 408/429/5xx) with exponential
 backoff. Errors are mapped onto `runtime.errors` with a `PlanMeta` attached, so a
-failed call is still recorded with its latency, tokens and raw output. Messages never
-quote the API key: status errors are reduced to the status and a redacted detail.
+failed call is still recorded with its latency, tokens and raw output; the mapping and
+the retry policy live in `model_errors`, shared with the decomposed planner.
 """
 
 from __future__ import annotations
@@ -22,14 +22,9 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from runtime.errors import (
-    InvalidPlanError,
-    LLMError,
-    LLMResponseError,
-    LLMTimeoutError,
-    LLMUnavailableError,
-)
+from runtime.errors import InvalidPlanError, LLMError, LLMResponseError
 from runtime.models import Plan, PlanMeta, PlanResult
+from runtime.planners.model_errors import is_transient, map_model_error, redact
 from runtime.planners.pricing import estimate_cost
 from runtime.planners.prompting import (
     ToolDescription,
@@ -42,10 +37,16 @@ from runtime.planners.prompting import (
 from runtime.settings import ResponseFormatMode, Settings
 from runtime.tools.base import format_validation_error
 
+__all__ = [
+    "LLMPlanner",
+    "LLMPlannerConfig",
+    "is_transient",
+    "parse_plan_text",
+    "redact",
+]
+
 Sleep = Callable[[float], Awaitable[None]]
 
-_RETRIED_STATUSES = frozenset({408, 429})
-_KEY_PATTERN = re.compile(r"\bsk-[A-Za-z0-9_\-*]{4,}")
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*\n?(.*?)\n?```$", re.DOTALL)
 _MAX_DETAIL = 200
 
@@ -88,23 +89,6 @@ class LLMPlannerConfig(BaseModel):
             response_format=resolve_response_format(settings.llm_response_format, url),
             local=is_loopback_url(url),
         )
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True for model-call failures worth another attempt: network, timeout, 408/429/5xx."""
-    if isinstance(exc, openai.APIConnectionError):  # APITimeoutError included
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in _RETRIED_STATUSES or exc.status_code >= 500
-    return False
-
-
-def redact(text: str, *secrets: str | None) -> str:
-    """`text` with the given secrets and anything shaped like an API key masked."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return _KEY_PATTERN.sub("sk-***", text)
 
 
 def parse_plan_text(text: str) -> Plan:
@@ -263,37 +247,14 @@ class LLMPlanner:
         return completion
 
     def _map_error(self, exc: openai.OpenAIError, meta: PlanMeta) -> LLMError:
-        attempts = f"{self.config.max_retries + 1} attempt(s)"
-        if isinstance(exc, openai.APITimeoutError):
-            return LLMTimeoutError(
-                f"model {self.model!r} did not answer within {self.config.timeout_s:g}s "
-                f"({attempts})",
-                meta=meta,
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            cause = type(exc.__cause__).__name__ if exc.__cause__ else "connection error"
-            return LLMUnavailableError(
-                f"model endpoint unreachable ({cause}, {attempts})", meta=meta
-            )
-        if isinstance(exc, openai.APIStatusError):
-            detail = redact(_error_detail(exc.body), self.client.api_key)[:_MAX_DETAIL]
-            suffix = f": {detail}" if detail else ""
-            return LLMResponseError(
-                f"model endpoint returned HTTP {exc.status_code}{suffix}", meta=meta
-            )
-        return LLMResponseError(f"model call failed ({type(exc).__name__})", meta=meta)
-
-
-def _error_detail(body: object) -> str:
-    """The `error.message` of an OpenAI-style error body, else a short body text."""
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return " ".join(error["message"].split())
-        return ""
-    if isinstance(body, str):
-        return " ".join(body.split())
-    return ""
+        return map_model_error(
+            exc,
+            model=self.model,
+            timeout_s=self.config.timeout_s,
+            attempts=self.config.max_retries + 1,
+            api_key=self.client.api_key,
+            meta=meta,
+        )
 
 
 def _ms_since(began: float) -> float:

@@ -1,0 +1,180 @@
+"""One grammar-constrained model call, through /completions or /chat/completions.
+
+The decomposed planner makes several small calls per plan. Each is a few-shot prompt
+(`FewShotPrompt`) rendered for the endpoint's kind:
+
+- `completion` (a base model such as Gemma 270M): plain text, examples as
+  ``Request: ...`` / ``Answer: ...`` blocks, the answer left open at the end;
+- `chat` (an instruct model such as SmolLM2): a system message, then each example as a
+  user turn and an assistant turn, then the clause as the last user turn.
+
+Either way the instructions and the examples come first and in a stable order, so that
+llama.cpp's prefix cache reuses what the previous request already computed.
+
+`ModelCaller` sends the request with llama.cpp's `grammar` and `repeat_penalty=1.0`
+(its default 1.1 penalises the repeats a structured answer needs), and retries what may
+pass as the one-shot planner does (`model_errors.is_transient`); what still fails is
+raised as the openai error, for the planner to map with the plan's metadata. A 200 that
+is not a completion raises `LLMResponseError` at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import openai
+from openai.types import Completion
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from runtime.errors import LLMResponseError
+from runtime.local_llm.catalog import ModelKind
+from runtime.planners.llm import LLMPlannerConfig
+from runtime.planners.model_errors import is_transient
+
+Sleep = Callable[[float], Awaitable[None]]
+
+REQUEST_PREFIX: Final = "Request: "
+ANSWER_PREFIX: Final = "Answer: "
+
+
+@dataclass(frozen=True, slots=True)
+class FewShotPrompt:
+    """Instructions, worked examples, and the clause to answer.
+
+    Attributes:
+        instructions: What the task is; the same for every call.
+        examples: (request, answer) pairs, most useful last.
+        request: The clause to answer.
+    """
+
+    instructions: str
+    examples: Sequence[tuple[str, str]]
+    request: str
+
+    def as_text(self) -> str:
+        """The prompt for a completion model; the answer follows, after one space."""
+        blocks = [self.instructions]
+        blocks += [f"{REQUEST_PREFIX}{req}\n{ANSWER_PREFIX}{ans}" for req, ans in self.examples]
+        # No space after the last "Answer:": the examples tokenize it with the next word
+        # (" todo"), and a prompt ending in a bare space would force an unusual split.
+        blocks.append(f"{REQUEST_PREFIX}{self.request}\n{ANSWER_PREFIX.rstrip()}")
+        return "\n\n".join(blocks)
+
+    def as_messages(self) -> list[ChatCompletionMessageParam]:
+        """The prompt for a chat model: the examples as earlier turns of the chat."""
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": self.instructions}
+        ]
+        for request, answer in self.examples:
+            messages.append({"role": "user", "content": request})
+            messages.append({"role": "assistant", "content": answer})
+        messages.append({"role": "user", "content": self.request})
+        return messages
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """What one model call returned."""
+
+    text: str
+    tokens_in: int
+    tokens_out: int
+    finish_reason: str | None
+
+
+class ModelCaller:
+    """Sends few-shot prompts to one endpoint, constrained by a GBNF grammar.
+
+    Args:
+        client: The endpoint's client, built with `max_retries=0` (retries are ours).
+        model: Model name sent with each request.
+        kind: `completion` uses /completions with text; `chat` uses /chat/completions.
+        config: Timeout, retries, backoff, temperature and seed.
+        sleep: Waits between retries; tests pass a recorder.
+    """
+
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI,
+        *,
+        model: str,
+        kind: ModelKind,
+        config: LLMPlannerConfig,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.model = model
+        self.kind: ModelKind = kind
+        self.config = config
+        self._sleep = sleep
+
+    async def call(self, prompt: FewShotPrompt, *, grammar: str, max_tokens: int) -> CallResult:
+        """Send `prompt` and return the constrained answer.
+
+        Raises:
+            openai.OpenAIError: The call failed on every attempt (or for good).
+            LLMResponseError: The endpoint answered 200 with something else.
+        """
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.max_retries + 1),
+            wait=wait_exponential(
+                multiplier=self.config.backoff_base_s, max=self.config.backoff_max_s
+            ),
+            retry=retry_if_exception(is_transient),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        result: CallResult = await retrying(self._request, prompt, grammar, max_tokens)
+        return result
+
+    async def _request(self, prompt: FewShotPrompt, grammar: str, max_tokens: int) -> CallResult:
+        # llama.cpp's own parameters travel in the body; openai's types do not know them.
+        extra: dict[str, Any] = {"grammar": grammar, "repeat_penalty": 1.0}
+        common: dict[str, Any] = {
+            "model": self.model,
+            "temperature": self.config.temperature,
+            "seed": self.config.seed,
+            "max_tokens": max_tokens,
+            "timeout": self.config.timeout_s,
+            "extra_body": extra,
+        }
+        if self.kind == "completion":
+            completion: Completion = await self.client.completions.create(
+                prompt=prompt.as_text(), **common
+            )
+            return _from_completion(completion)
+        chat: ChatCompletion = await self.client.chat.completions.create(
+            messages=prompt.as_messages(), **common
+        )
+        return _from_chat(chat)
+
+
+def _usage(usage: Any) -> tuple[int, int]:
+    # Servers that skip usage, or parts of it, count as zero rather than failing a plan.
+    if usage is None:
+        return 0, 0
+    return usage.prompt_tokens or 0, usage.completion_tokens or 0
+
+
+def _from_completion(completion: object) -> CallResult:
+    if not isinstance(completion, Completion) or not completion.choices:
+        raise _not_a_completion()
+    choice = completion.choices[0]
+    tokens_in, tokens_out = _usage(completion.usage)
+    return CallResult(choice.text or "", tokens_in, tokens_out, choice.finish_reason)
+
+
+def _from_chat(chat: object) -> CallResult:
+    if not isinstance(chat, ChatCompletion) or not chat.choices:
+        raise _not_a_completion()
+    choice = chat.choices[0]
+    tokens_in, tokens_out = _usage(chat.usage)
+    return CallResult(choice.message.content or "", tokens_in, tokens_out, choice.finish_reason)
+
+
+def _not_a_completion() -> LLMResponseError:
+    return LLMResponseError("model endpoint answered with something that is not a completion")

@@ -1,0 +1,269 @@
+"""The decomposed LLM planner: one small, grammar-constrained decision per clause.
+
+A tiny local model writes a whole plan badly (it keeps the first intent, picks the wrong
+tool, copies the examples' shape), but it can pick one label for one short clause when
+it is shown similar clauses. So the planner:
+
+1. cuts the prompt into clauses at connectors ("and", "then", ";", ", then", a sentence
+   end), keeping a cut only where both sides read as requests (`split_clauses`);
+2. for each clause, asks the model for one short answer: first whether a tool fits at
+   all (yes/no), then a label among calculator, todo_add, todo_list, todo_get,
+   todo_update, todo_complete and todo_delete, then that label's arguments, all under a
+   grammar built for the clause (`grammars.answer_grammar`: arithmetic-only
+   expressions over the clause's numbers, ids among the numbers it names, titles
+   copied from its words);
+3. shows it, as few-shot examples, the four bank clauses most similar to this one
+   (`examples.SimilarityIndex`), after instructions that every request shares (so the
+   server's prefix cache reuses them); temperature 0 and a fixed seed make it repeat;
+4. turns the labelled answers into plan steps, in clause order; `none` adds no step.
+
+Every decision is the model's; the code only splits text and limits what may be said.
+Metadata sums tokens over the calls, joins their raw outputs, and costs nothing for a
+local model. Model-call failures raise the same `runtime.errors` as the one-shot planner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import openai
+from pydantic import BaseModel, ConfigDict, Field
+
+from runtime.errors import InvalidPlanError, LLMResponseError
+from runtime.local_llm.catalog import ModelKind
+from runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
+from runtime.planners.clauses import segment
+from runtime.planners.completion import FewShotPrompt, ModelCaller, Sleep
+from runtime.planners.examples import (
+    Example,
+    Label,
+    SimilarityIndex,
+    label_step,
+    load_bank,
+)
+from runtime.planners.grammars import (
+    answer_grammar,
+    clause_ids,
+    format_answer,
+    parse_answer,
+)
+from runtime.planners.llm import LLMPlannerConfig
+from runtime.planners.model_errors import map_model_error
+from runtime.planners.pricing import estimate_cost
+from runtime.planners.prompting import is_loopback_url
+
+INSTRUCTIONS: Final = (
+    "You route one request to one tool call.\n"
+    "Labels: calculator (arithmetic; write the expression with digits and + - * / ** "
+    "and parentheses), todo_add (a new todo with its title), todo_list (show all todos), "
+    "todo_get (one todo by id), todo_update (new title for a todo id), todo_complete "
+    "(mark a todo id done), todo_delete (remove a todo id), none (anything else: chat, "
+    "facts, other services, code, or instructions about you). "
+    "First answer yes if one of these tools fits the request, or no."
+)
+_ANSWER_SEPARATOR: Final = "\n\n"
+_NONE: Final[tuple[Label]] = ("none",)
+_MIN_CLAUSE_WORDS: Final = 2
+_NOT_OPENERS: Final = frozenset({"a", "an", "the"})
+_PRONOUN: Final = re.compile(r"\b(?:it|that|this|them|that one|the same)\b", re.IGNORECASE)
+_OPENER_WORD: Final = re.compile(r"[a-z][a-z']*")
+
+
+class DecomposedOptions(BaseModel):
+    """How the decomposed planner prompts and constrains the model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    similar_examples: int = Field(4, ge=0, le=32, description="Bank examples per clause.")
+    per_label: int | None = Field(
+        None, ge=1, description="At most this many similar examples of one label (None: any)."
+    )
+    contrast_none: bool = Field(
+        True, description="Also show the nearest `none` example when no similar one is."
+    )
+    copy_titles: bool = Field(
+        True, description="Titles copy a run of the clause's words (else free text)."
+    )
+    max_answer_tokens: int = Field(
+        160, ge=8, le=1024, description="Tokens of one answer (a long title needs many)."
+    )
+
+
+def request_openers(examples: Sequence[Example]) -> frozenset[str]:
+    """First words that start a request, read from the bank ("add", "what's", "delete")."""
+    words = set()
+    for example in examples:
+        first = _OPENER_WORD.match(example.text.lower())
+        if first and first.group() not in _NOT_OPENERS:
+            words.add(first.group())
+    return frozenset(words)
+
+
+def split_clauses(prompt: str, openers: frozenset[str]) -> list[str]:
+    """Cut `prompt` into clauses where each side of a cut reads as a request.
+
+    "add milk and eggs to my list" stays whole ("eggs ..." does not open a request),
+    while "add milk and then show my list" is cut in two. Fillers ("please", "thanks")
+    are dropped; a prompt of fillers only gives no clause.
+    """
+
+    def opens_request(clause: str) -> bool | None:
+        first = _OPENER_WORD.match(clause.lower())
+        return True if first and first.group() in openers else None
+
+    clauses = [clause.text for clause in segment(prompt, opens_request)]
+    if len(clauses) == 1 and len(clauses[0].split()) < _MIN_CLAUSE_WORDS:
+        # Filler removal can leave a stub ("hi there" -> "there"); the whole prompt
+        # tells the model more.
+        return [prompt.strip()]
+    return clauses
+
+
+class DecomposedLLMPlanner:
+    """Plans with a small local model, one constrained decision per clause.
+
+    Args:
+        client: The endpoint's client, built with `max_retries=0` (retries are ours).
+        model: Model name sent with each request.
+        kind: `completion` for a base model (/completions), `chat` for an instruct model.
+        config: Timeout, retries, sampling and whether the model is local (cost).
+        options: Prompting and constraint choices.
+        examples: The example bank; the planner's own by default.
+        sleep: Waits between retries; tests pass a recorder.
+    """
+
+    name = "llm"
+
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI,
+        *,
+        model: str,
+        kind: ModelKind = "chat",
+        config: LLMPlannerConfig | None = None,
+        options: DecomposedOptions | None = None,
+        examples: Sequence[Example] | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.model = model
+        self.config = config or LLMPlannerConfig()
+        self.options = options or DecomposedOptions()
+        bank = tuple(examples) if examples is not None else load_bank()
+        self.index = SimilarityIndex(bank)
+        self.openers = request_openers(bank)
+        self.local = (
+            self.config.local
+            if self.config.local is not None
+            else is_loopback_url(str(client.base_url))
+        )
+        self.caller = ModelCaller(client, model=model, kind=kind, config=self.config, sleep=sleep)
+        self._api_key = client.api_key
+
+    def prompt_for(self, clause: str) -> FewShotPrompt:
+        """The few-shot prompt for one clause: similar bank examples, the nearest last.
+
+        Small models lean on the last example they saw, so the nearest goes last; and
+        when none of the similar examples says `no`, the nearest one that does is put
+        first, so that the model has seen both answers for requests like this one.
+        """
+        opts = self.options
+        similar = self.index.nearest(clause, opts.similar_examples, per_label=opts.per_label)
+        shown = similar[::-1]
+        if opts.contrast_none and all(example.label != "none" for example in similar):
+            shown = [*self.index.nearest(clause, 1, labels=_NONE), *shown]
+        return FewShotPrompt(
+            instructions=INSTRUCTIONS,
+            examples=[(example.text, format_answer(example)) for example in shown],
+            request=clause,
+        )
+
+    async def plan(self, prompt: str) -> PlanResult:
+        """Plan `prompt`, one model call per clause.
+
+        Raises:
+            LLMTimeoutError: A call timed out on every attempt.
+            LLMUnavailableError: The endpoint could not be reached.
+            LLMResponseError: An error status, or a response that is not a completion.
+            InvalidPlanError: An answer was cut off at the token limit or is malformed.
+        """
+        run = _PlanRun(PlanMeta(planner=self.name, model=self.model), time.perf_counter())
+        steps: list[PlanStep] = []
+        earlier_ids: list[int] = []
+        for clause in split_clauses(prompt, self.openers):
+            if len(steps) == MAX_PLAN_STEPS:
+                break
+            ids = clause_ids(clause) or (earlier_ids if _PRONOUN.search(clause) else [])
+            step = await self._decide(clause, ids, run)
+            earlier_ids.extend(i for i in clause_ids(clause) if i not in earlier_ids)
+            if step is not None:
+                steps.append(step)
+        return PlanResult(plan=Plan(steps=steps), meta=self._finish(run))
+
+    async def _decide(self, clause: str, ids: list[int], run: _PlanRun) -> PlanStep | None:
+        """One clause's step (None for `none`): one model call, its cost added to `run`."""
+        completion = self.caller.kind == "completion"
+        grammar = answer_grammar(
+            clause,
+            ids=ids,
+            copy_titles=self.options.copy_titles,
+            lead=" " if completion else "",
+            end="\n" if completion else "",
+        )
+        prompt = self.prompt_for(clause)
+        try:
+            result = await self.caller.call(
+                prompt, grammar=grammar, max_tokens=self.options.max_answer_tokens
+            )
+        except openai.OpenAIError as exc:
+            raise map_model_error(
+                exc,
+                model=self.model,
+                timeout_s=self.config.timeout_s,
+                attempts=self.config.max_retries + 1,
+                api_key=self._api_key,
+                meta=self._finish(run),
+            ) from None
+        except LLMResponseError as exc:
+            exc.meta = self._finish(run)
+            raise
+        run.meta.tokens_in += result.tokens_in
+        run.meta.tokens_out += result.tokens_out
+        run.outputs.append(result.text.strip())
+        if result.finish_reason == "length":
+            raise InvalidPlanError(
+                f"answer for {clause[:60]!r} was cut off at {self.options.max_answer_tokens} "
+                "tokens",
+                reason="invalid_json",
+                meta=self._finish(run),
+            )
+        try:
+            answer = parse_answer(result.text)
+        except ValueError as exc:
+            raise InvalidPlanError(str(exc), reason="schema", meta=self._finish(run)) from None
+        return label_step(
+            answer.label, expression=answer.expression, id=answer.id, title=answer.title
+        )
+
+    def _finish(self, run: _PlanRun) -> PlanMeta:
+        """The plan's metadata as of now: latency so far, joined outputs, cost."""
+        meta = run.meta
+        meta.latency_ms = (time.perf_counter() - run.began) * 1000
+        meta.raw_output = _ANSWER_SEPARATOR.join(run.outputs) or None
+        meta.cost_usd = (
+            estimate_cost(self.model, meta.tokens_in, meta.tokens_out, local=self.local) or 0.0
+        )
+        return meta
+
+
+@dataclass
+class _PlanRun:
+    """What one plan has cost so far: the metadata being summed, and the raw answers."""
+
+    meta: PlanMeta
+    began: float
+    outputs: list[str] = field(default_factory=list)
