@@ -3,8 +3,9 @@
 The rows become a pandas DataFrame of their scalar columns only (`trials_frame`,
 `read_results`); the plan and the raw model output stay on disk, so memory grows with
 the number of rows, not with what the model wrote. Every rate comes with a Wilson 95%
-interval under `<name>_ci`. The intervals treat trials as independent: with repeats the
-trials of one case are correlated, so the intervals are then somewhat too narrow.
+interval under `<name>_ci`. Repeats of a case are not new cases: with repeats, the
+intervals cluster the trials by case (`stats.clustered_interval`), so 20 repeats of a
+deterministic planner give the interval of one run, not one 20 times narrower.
 pass@k, pass^k and the flaky cases, which exist only with repeats, count a trial as a
 success when its plan is right (`plan_correct`): the planner's own work, independent of
 the tools it calls.
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from evals.errors import RunLogError
 from evals.results import OutcomeClass, TrialResult
-from evals.stats import pass_at_k, pass_hat_k, percentiles, wilson_interval
+from evals.stats import clustered_interval, pass_at_k, pass_hat_k, percentiles
 
 SCALAR_COLUMNS: Final[dict[str, str]] = {
     "case_id": "str",
@@ -43,6 +44,8 @@ SCALAR_COLUMNS: Final[dict[str, str]] = {
     "tokens_out": "int64",
     "cost_usd": "float64",
     "fallback_reason": "object",
+    "model_calls": "int64",
+    "cached": "bool",
 }
 """The columns of a trials frame and their dtypes: every scalar `TrialResult` field needed."""
 
@@ -68,6 +71,11 @@ class LatencyStats(BaseModel):
     p95: float
     p99: float
     mean: float
+    n: int = 0
+    """Trials measured."""
+    cached_excluded: int = 0
+    """Trials left out because the response cache answered them (their time is the
+    cache's, not the model's); when every trial was, all are measured and this is 0."""
 
 
 class CategoryMetrics(BaseModel):
@@ -93,8 +101,12 @@ class CategoryMetrics(BaseModel):
     valid_plan_rate: float
     valid_plan_rate_ci: Interval
     fallback_rate: float
-    """Trials that recorded any fallback reason (see `fallback_reasons` for which)."""
+    """Trials where the model was asked and its answer was not (all) used; a plan the rules
+    made without asking the model is no fallback (see `fallback_reasons` for why)."""
     fallback_rate_ci: Interval
+    model_call_rate: float = 0.0
+    """Trials where the model was asked at least once."""
+    model_call_rate_ci: Interval = (0.0, 1.0)
     abstention_precision: float | None
     """Of the trials that abstained, the share that should have; None if none abstained."""
     abstention_precision_ci: Interval | None
@@ -102,6 +114,8 @@ class CategoryMetrics(BaseModel):
     """Of the trials that should abstain, the share that did; None if none should."""
     abstention_recall_ci: Interval | None
     latency_ms: LatencyStats
+    model_latency_ms: LatencyStats | None = None
+    """Latency of the trials that asked the model (None when none did)."""
     tokens_per_plan: float
     """Mean of tokens in plus tokens out per trial."""
     cost_per_plan_usd: float
@@ -147,35 +161,64 @@ def trials_frame(rows: Iterable[TrialResult]) -> pd.DataFrame:
     return frame_from_records(scalar_row(row) for row in rows)
 
 
-def _rate(successes: int, n: int) -> tuple[float | None, Interval | None]:
+def _rate(flags: pd.Series, cases: pd.Series) -> tuple[float | None, Interval | None]:
+    """The share of true `flags`, with its interval; trials clustered by case."""
+    n = len(flags)
     if n == 0:
         return None, None
-    return successes / n, wilson_interval(successes, n)
+    per_case = flags.astype(int).groupby(cases.to_numpy()).agg(["sum", "size"])
+    interval = clustered_interval(per_case["sum"].tolist(), per_case["size"].tolist())
+    return float(flags.sum()) / n, interval
+
+
+_NOT_FALLBACKS: Final = frozenset({"pattern_confident"})
+"""Reasons older runs recorded although nothing fell back (the rules answered alone)."""
+
+
+def _latency(trials: pd.DataFrame) -> LatencyStats | None:
+    """Latency of the trials the model answered live (all of them if the cache answered all)."""
+    if trials.empty:
+        return None
+    live = trials[~trials["cached"]]
+    measured = live if not live.empty else trials
+    latency = measured["latency_ms"].tolist()
+    p50, p95, p99 = percentiles(latency)
+    return LatencyStats(
+        p50=p50,
+        p95=p95,
+        p99=p99,
+        mean=float(sum(latency) / len(latency)),
+        n=len(latency),
+        cached_excluded=len(trials) - len(measured),
+    )
 
 
 def _group_metrics(trials: pd.DataFrame) -> dict[str, Any]:
     n = len(trials)
-    values: dict[str, Any] = {"n": n, "cases": int(trials["case_id"].nunique())}
-    fallback = trials["fallback_reason"].notna()
-    columns = {**RATE_COLUMNS, "fallback_rate": None}
-    for name, column in columns.items():
-        flags = fallback if column is None else trials[column]
-        values[name], values[f"{name}_ci"] = _rate(int(flags.sum()), n)
+    cases = trials["case_id"]
+    values: dict[str, Any] = {"n": n, "cases": int(cases.nunique())}
+    reasons = trials["fallback_reason"].where(~trials["fallback_reason"].isin(_NOT_FALLBACKS))
+    flag_columns = {
+        **{name: trials[column] for name, column in RATE_COLUMNS.items()},
+        "fallback_rate": reasons.notna(),
+        "model_call_rate": trials["model_calls"] > 0,
+    }
+    for name, flags in flag_columns.items():
+        values[name], values[f"{name}_ci"] = _rate(flags, cases)
     abstained, expected = trials["abstained"], trials["expected_abstain"]
-    both = int((abstained & expected).sum())
-    precision = _rate(both, int(abstained.sum()))
-    recall = _rate(both, int(expected.sum()))
+    both = abstained & expected
+    precision = _rate(both[abstained], cases[abstained])
+    recall = _rate(both[expected], cases[expected])
     values["abstention_precision"], values["abstention_precision_ci"] = precision
     values["abstention_recall"], values["abstention_recall_ci"] = recall
-    latency = trials["latency_ms"].tolist()
-    p50, p95, p99 = percentiles(latency)
-    values["latency_ms"] = {"p50": p50, "p95": p95, "p99": p99, "mean": float(sum(latency) / n)}
+    values["latency_ms"] = _latency(trials)
+    values["model_latency_ms"] = _latency(trials[trials["model_calls"] > 0])
     values["tokens_per_plan"] = float((trials["tokens_in"] + trials["tokens_out"]).mean())
     values["cost_per_plan_usd"] = float(trials["cost_usd"].mean())
     counts = trials["outcome"].value_counts()
     values["outcomes"] = {cls.value: int(counts.get(cls.value, 0)) for cls in OutcomeClass}
-    reasons = trials["fallback_reason"].dropna().value_counts().sort_index()
-    values["fallback_reasons"] = {str(reason): int(count) for reason, count in reasons.items()}
+    reason_counts = reasons.dropna().value_counts().sort_index()
+    values["fallback_reasons"] = {str(r): int(count) for r, count in reason_counts.items()}
     return values
 
 

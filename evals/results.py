@@ -74,6 +74,11 @@ class TrialResult(BaseModel):
     cost_usd: float = 0.0
     model: str | None = None
     fallback_reason: str | None = None
+    """Why a combining planner asked the model and did not use its answer; None otherwise."""
+    model_calls: int = 0
+    """Requests made to the model for this plan (0: the model was not asked)."""
+    decision: str | None = None
+    """How a combining planner chose its plan, in words."""
     cached: bool = False
     """The model's answer came from the on-disk response cache."""
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
 
 from evals.cases import case_files
 from runtime.errors import ConfigError
+from runtime.planners.llm import LLMPlannerConfig
 from runtime.settings import PlannerName, Settings
 
 PLANNER_NAMES: Final[tuple[str, ...]] = get_args(PlannerName)
@@ -93,16 +94,18 @@ class EvalSpec(BaseModel):
 
 
 def default_case_timeout(planners: tuple[str, ...], settings: Settings) -> float:
-    """60 s, or more when an LLM planner may take longer before its own timeout fires.
+    """60 s, or more when an LLM planner's own deadline is longer than that.
 
-    The LLM planner gives up after `llm_timeout_s` x (`llm_max_retries` + 1) plus backoff;
-    the hybrid planner then falls back to the rules. A case timeout shorter than that
-    would cut the fallback off and record a timeout where the planner would have answered.
+    An LLM planner ends a plan within its deadline (`LLMPlannerConfig.plan_deadline_s`:
+    `LLM_PLAN_TIMEOUT_S`, or one call's timeout x attempts plus backoff), however many
+    calls it makes, and the hybrid then falls back to the rules. The case timeout leaves
+    room for that and for executing the plan, so a slow model ends as the planner's own
+    `timeout` (and the hybrid's fallback), never as the trial's.
     """
     if all(name == "pattern" for name in planners):
         return DEFAULT_CASE_TIMEOUT_S
-    worst = settings.llm_timeout_s * (settings.llm_max_retries + 1) + _CASE_TIMEOUT_SLACK_S
-    return max(DEFAULT_CASE_TIMEOUT_S, worst)
+    deadline = LLMPlannerConfig.from_settings(settings).plan_deadline_s
+    return max(DEFAULT_CASE_TIMEOUT_S, deadline + _CASE_TIMEOUT_SLACK_S)
 
 
 def file_sha256(path: Path) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Self
+from typing import Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -47,6 +47,29 @@ class EndpointInfo(BaseModel):
     model: str
     local: bool
     kind: str
+    server: str = "unknown"
+    """What serves it (`runtime.local_llm.server_kind`)."""
+
+
+class LatencyMeasurement(BaseModel):
+    """How the run measured latency: what a reader needs before comparing two figures."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    scheduling: Literal["serialised", "concurrent"]
+    """Model trials one at a time (the server serves one request at a time), or several."""
+    concurrency: int
+    """Trials in flight at once (model trials: 1 when serialised)."""
+    order: Literal["planner_blocks"] = "planner_blocks"
+    """Each planner's trials ran as one block, after the previous planner's."""
+    server: str | None = None
+    """What served the model (`runtime.local_llm.server_kind`); None: no model in the run."""
+    server_started_by_run: bool = False
+    response_cache: bool
+    """Answers could come from the on-disk response cache; such trials are left out of the
+    latency percentiles (see each planner's `latency_ms.cached_excluded`)."""
+    description: str
+    """All of the above in words, for the report."""
 
 
 class Environment(BaseModel):
@@ -81,6 +104,8 @@ class EvalSummary(BaseModel):
     planners: dict[str, PlannerMetrics]
     comparisons: list[Comparison]
     gates: GateReport
+    latency_measurement: LatencyMeasurement | None = None
+    """How latency was measured (None in summaries written before it was recorded)."""
 
 
 def new_run_name(now: datetime | None = None) -> str:

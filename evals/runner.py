@@ -18,6 +18,7 @@ from contextlib import (
 )
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Protocol
 
 import httpx
@@ -28,7 +29,7 @@ from evals.llm_cache import CachingTransport
 from evals.results import TrialResult
 from evals.run_config import EvalConfig, EvalSpec, check_unchanged
 from evals.run_dir import EvalSummary, Recovered, ResultsWriter, RunDir, recover_results
-from evals.summary import build_summary, load_baseline_file
+from evals.summary import build_summary, latency_measurement, load_baseline_file
 from evals.trial import run_trial
 from runtime.errors import UserError
 from runtime.local_llm import LLMEndpoint, open_endpoint
@@ -88,10 +89,18 @@ def load_inputs(config: EvalConfig, run: RunDir, spec: EvalSpec, *, resume: bool
 def _jobs(
     cases: Sequence[Case], planners: Sequence[PlannerName], repeats: int, done: set[object]
 ) -> Iterator[tuple[Case, PlannerName, int]]:
-    # Repeat-major, planners interleaved per case: a stopped run has paired results.
+    """The trials still to run, in the order they run: by repeat, then planner by planner.
+
+    A planner's trials run as one block, after the previous planner's block has finished.
+    Interleaving planners per case would send a model the same request twice in a row
+    (the llm planner's, then the hybrid's), and llama.cpp would answer the second from
+    the prompt it still holds: the second planner would look many times faster than it
+    is. In a block, the request before each one is the same planner's previous case, so
+    a planner reuses only what every request of its own shares (the instructions).
+    """
     for repeat in range(repeats):
-        for case in cases:
-            for name in planners:
+        for name in planners:
+            for case in cases:
                 if (name, case.id, repeat) not in done:
                     yield case, name, repeat
 
@@ -106,12 +115,11 @@ async def _run_trials(
     progress: ProgressSink | None,
     serial_llm: bool,
 ) -> None:
-    slots = asyncio.Semaphore(config.concurrency)
-    # The local llama.cpp server answers one request at a time; more in flight would only
-    # queue there, and the queueing would be measured as the model's latency.
+    # A server that answers one request at a time would only queue the rest, and the
+    # queueing would be measured as the model's latency: one model trial at a time there.
     model_slot = asyncio.Semaphore(1) if serial_llm else None
 
-    async def one(case: Case, name: PlannerName, repeat: int) -> None:
+    async def one(case: Case, name: PlannerName, repeat: int, slots: asyncio.Semaphore) -> None:
         try:
             serial = model_slot is not None and planner_needs_llm(name)
             async with model_slot if serial and model_slot else nullcontext():
@@ -130,10 +138,13 @@ async def _run_trials(
             slots.release()
 
     done: set[object] = set(inputs.recovered.done)
-    async with asyncio.TaskGroup() as group:
-        for case, name, repeat in _jobs(inputs.cases, config.planners, config.repeats, done):
-            await slots.acquire()  # at most `concurrency` tasks exist at once
-            group.create_task(one(case, name, repeat))
+    jobs = _jobs(inputs.cases, config.planners, config.repeats, done)
+    for _block, block_jobs in groupby(jobs, key=lambda job: (job[2], job[1])):
+        slots = asyncio.Semaphore(config.concurrency)
+        async with asyncio.TaskGroup() as group:  # the block ends before the next begins
+            for case, name, repeat in block_jobs:
+                await slots.acquire()  # at most `concurrency` tasks exist at once
+                group.create_task(one(case, name, repeat, slots))
 
 
 async def run_eval(
@@ -171,16 +182,19 @@ async def run_eval(
     # Only planners with trials left are built: resuming a finished run starts no server.
     needed = {name for _, name, _ in _jobs(inputs.cases, config.planners, config.repeats, done)}
     endpoint: LLMEndpoint | None = None
+    serial_llm = False
     async with AsyncExitStack() as stack:
         if open_planner_for is None:
             if any(planner_needs_llm(name) for name in needed):
-                endpoint = await stack.enter_async_context(open_endpoint(settings))
+                probe = http_transport() if http_transport is not None else None
+                endpoint = await stack.enter_async_context(open_endpoint(settings, transport=probe))
             open_planner_for = _default_opener(config, settings, endpoint, http_transport)
         planners = {
             name: await stack.enter_async_context(open_planner_for(name))
             for name in config.planners
             if name in needed
         }
+        serial_llm = endpoint is not None and endpoint.traits.one_request_at_a_time
         if progress is not None:
             progress.start(totals, inputs.recovered)
         with ResultsWriter(run.results_file) as writer:
@@ -191,7 +205,7 @@ async def run_eval(
                 orchestrator=orchestrator,
                 writer=writer,
                 progress=progress,
-                serial_llm=endpoint is not None and endpoint.local,
+                serial_llm=serial_llm,
             )
     summary = build_summary(
         run,
@@ -202,6 +216,7 @@ async def run_eval(
         gates=inputs.gates,
         baseline=inputs.baseline,
         endpoint=endpoint,
+        measurement=latency_measurement(config, endpoint, serial_llm=serial_llm),
     )
     run.write_summary(summary)
     return summary

@@ -176,6 +176,8 @@ def score_trial(case: Case, obs: Observation) -> TrialResult:
         cost_usd=meta.cost_usd if meta is not None else 0.0,
         model=meta.model if meta is not None else None,
         fallback_reason=meta.fallback.reason.value if meta and meta.fallback else None,
+        model_calls=meta.model_calls if meta is not None else 0,
+        decision=meta.decision if meta is not None else None,
         cached=obs.cached,
         plan=plan,
         raw_output=meta.raw_output if meta is not None else None,

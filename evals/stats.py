@@ -3,6 +3,8 @@
 - `wilson_interval`: a confidence interval for a rate (statsmodels' Wilson score interval).
   It stays inside [0, 1] and keeps sensible width at 0/n and n/n, where the normal
   approximation collapses to a zero-width interval.
+- `clustered_interval`: the same for repeated trials of the same cases, at the effective
+  sample size that clustering by case gives (repeats are not new cases).
 - `mcnemar_exact`: the exact McNemar test for two planners scored on the same cases
   (statsmodels, a two-sided binomial test on the discordant pairs).
 - `pass_at_k` and `pass_hat_k`: per-case estimators over repeated trials. pass@k is the
@@ -140,3 +142,51 @@ def percentiles(
         raise ValueError(f"percentiles must lie in [0, 100], got {list(qs)}")
     result = np.percentile(np.asarray(values, dtype=float), list(qs), method="linear")
     return tuple(float(x) for x in result)
+
+
+def clustered_interval(
+    successes: Sequence[int], trials: Sequence[int], confidence: float = 0.95
+) -> tuple[float, float]:
+    """Interval for a rate measured on repeated trials of the same cases.
+
+    Repeats of one case are not new cases: a deterministic planner run 20 times over 191
+    cases holds the information of 191 trials, not 3,820. The rate's variance is
+    estimated with the trials clustered by case (the cluster-robust sandwich estimator,
+    with the usual C/(C-1) small-sample factor; Miller 2024, "Adding Error Bars to
+    Evals"), which gives the design effect: how many times larger it is than if every
+    trial were independent. The interval is the Wilson interval at the effective sample
+    size, `n / design effect`, kept between the number of cases (every repeat agrees) and
+    the number of trials (repeats as good as new cases). With one trial per case this is
+    `wilson_interval` exactly.
+
+    Args:
+        successes: Per case, the trials that succeeded.
+        trials: Per case, the trials run (each >= 1), in the same order.
+        confidence: Coverage of the interval.
+
+    Raises:
+        ValueError: The sequences differ in length, or a count is out of range.
+    """
+    if len(successes) != len(trials):
+        raise ValueError("successes and trials must have one entry per case")
+    if any(n < 1 or not 0 <= k <= n for k, n in zip(successes, trials, strict=True)):
+        raise ValueError("every case needs trials >= 1 and 0 <= successes <= trials")
+    n, k, cases = sum(trials), sum(successes), len(trials)
+    if cases == 0:
+        return NO_DATA_INTERVAL
+    if n == cases:
+        return wilson_interval(k, n, confidence)
+    p = k / n
+    if p in (0.0, 1.0):
+        effective = float(cases)  # no variance to apportion: count the cases, not the trials
+    else:
+        residuals = np.asarray(successes, float) - p * np.asarray(trials, float)
+        small_sample = cases / (cases - 1) if cases > 1 else 1.0
+        clustered = small_sample * float(np.sum(residuals**2)) / n**2
+        independent = p * (1 - p) / n
+        ratio = n * independent / clustered if clustered > 0 else float(n)
+        effective = min(float(n), max(float(cases), ratio))
+    low, high = proportion_confint(p * effective, effective, alpha=1 - confidence, method="wilson")
+    low = 0.0 if k == 0 else max(0.0, float(low))
+    high = 1.0 if k == n else min(1.0, float(high))
+    return low, high

@@ -18,8 +18,8 @@ from typing import Final
 from evals.comparison import compare_all
 from evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
 from evals.metrics import compute_metrics, read_results, read_summary_metrics
-from evals.run_config import EvalSpec, redact_url
-from evals.run_dir import EndpointInfo, Environment, EvalSummary, RunDir
+from evals.run_config import EvalConfig, EvalSpec, redact_url
+from evals.run_dir import EndpointInfo, Environment, EvalSummary, LatencyMeasurement, RunDir
 from runtime.errors import ConfigError
 from runtime.local_llm import LLMEndpoint
 
@@ -60,6 +60,7 @@ def environment(endpoint: LLMEndpoint | None) -> Environment:
             model=endpoint.model,
             local=endpoint.local,
             kind=endpoint.kind,
+            server=endpoint.server,
         )
     return Environment(
         python=sys.version.split()[0],
@@ -89,6 +90,50 @@ def load_baseline_file(path: Path) -> Baseline:
         raise ConfigError(f"--baseline {path}: {exc}") from None
 
 
+def latency_measurement(
+    config: EvalConfig, endpoint: LLMEndpoint | None, *, serial_llm: bool
+) -> LatencyMeasurement:
+    """How this run measures latency, as a record and in words."""
+    cache = config.cache_active
+    parts = [
+        "Latency is each trial's planning time, measured in process around the planner's "
+        "plan() call (tools and scoring excluded).",
+        "Each planner's trials ran as one block after the previous planner's, so no "
+        "request could reuse a prompt that another planner's request left in the model "
+        "server's cache; a planner reuses only the instructions its own requests share.",
+    ]
+    if endpoint is None:
+        parts.append(f"No model was called; up to {config.concurrency} trials ran at once.")
+    else:
+        started = "started by this run" if endpoint.local else "reached by URL"
+        where = f"{endpoint.server} server ({started}), model {endpoint.model}"
+        if serial_llm:
+            parts.append(
+                f"Model: {where}. It serves one request at a time, so model trials ran one "
+                "at a time: no queueing is counted as model time. The server was loaded "
+                "before the first trial (warm)."
+            )
+        else:
+            parts.append(
+                f"Model: {where}. Up to {config.concurrency} trials ran at once, so a "
+                "latency may include queueing at the server."
+            )
+    if cache:
+        parts.append(
+            "Model answers could come from the on-disk response cache; trials answered "
+            "from it are left out of the latency figures (run with --no-cache to measure "
+            "every trial)."
+        )
+    return LatencyMeasurement(
+        scheduling="serialised" if serial_llm else "concurrent",
+        concurrency=1 if serial_llm else config.concurrency,
+        server=endpoint.server if endpoint is not None else None,
+        server_started_by_run=endpoint is not None and endpoint.local,
+        response_cache=cache,
+        description=" ".join(parts),
+    )
+
+
 def build_summary(
     run: RunDir,
     spec: EvalSpec,
@@ -99,10 +144,11 @@ def build_summary(
     gates: GatesConfig,
     baseline: Baseline | None,
     endpoint: LLMEndpoint | None,
+    measurement: LatencyMeasurement | None = None,
 ) -> EvalSummary:
     """Read the run's results back and summarise them."""
     frame = read_results(run.results_file)
-    cached = _cached_trials(run.results_file)
+    cached = int(frame["cached"].sum())
     metrics = compute_metrics(frame)
     return EvalSummary(
         run_id=run.path.name,
@@ -117,14 +163,5 @@ def build_summary(
         planners=metrics,
         comparisons=compare_all(frame) if len(metrics) > 1 else [],
         gates=evaluate_gates(metrics, gates, baseline, frame=frame),
+        latency_measurement=measurement,
     )
-
-
-def _cached_trials(path: Path) -> int:
-    # `cached` is not among the frame's scalar columns; one streaming pass counts it. Text
-    # inside strings has its quotes escaped, so only the field itself can match.
-    count = 0
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            count += '"cached":true' in line
-    return count

@@ -87,7 +87,8 @@ HEADLINE: Final[list[tuple[Column, Metric]]] = [
     (Column("Args acc.", "every step's input right"), _rate("args_accuracy")),
     (Column("End-to-end", "plan right and running it gave the outcome"), _rate("outcome_accuracy")),
     (Column("Valid plans", "schema, known tools, valid inputs"), _rate("valid_plan_rate")),
-    (Column("Fallbacks", "trials with a fallback"), _rate("fallback_rate")),
+    (Column("Model asked", "trials that called the model"), _rate("model_call_rate")),
+    (Column("Fallbacks", "model asked, its answer not used"), _rate("fallback_rate")),
     (Column("Abstain prec.", "abstained and should have"), _rate("abstention_precision")),
     (Column("Abstain recall", "should abstain and did"), _rate("abstention_recall")),
     (Column("p50 ms", "planning latency"), lambda m: Cell(sig(m.latency_ms.p50))),
@@ -187,8 +188,10 @@ def _notes(run: EvalRun) -> list[str]:
     if s.cached_trials:
         notes.append(
             f"{count(s.cached_trials)} trials answered from the response cache: "
-            "their latencies are the cache's, not the model's."
+            "their latencies are the cache's, not the model's, and are left out."
         )
+    if s.latency_measurement is not None:
+        notes.append(f"How latency was measured: {s.latency_measurement.description}")
     return notes
 
 
@@ -218,9 +221,12 @@ def _metadata(run: EvalRun) -> list[Section]:
         Fact("Baseline", args.baseline or "none"),
     ]
     if endpoint is not None:
-        where = "local" if endpoint.local else "hosted"
+        where = "started by the run" if endpoint.local else "reached by URL"
         run_facts.append(
-            Fact("Model endpoint", f"{endpoint.model} at {endpoint.base_url} ({where})")
+            Fact(
+                "Model endpoint",
+                f"{endpoint.model} at {endpoint.base_url} ({endpoint.server}, {where})",
+            )
         )
     status = {f.path: f.status for f in run.cases.files}
     cases = [Fact(ref.path, ref.sha256, status.get(ref.path, "")) for ref in args.case_files]

@@ -42,14 +42,18 @@ class Plan(BaseModel):
 
 
 class FallbackReason(StrEnum):
-    """Why the hybrid planner did not use the LLM's plan."""
+    """Why the hybrid planner asked the model and did not use (all of) its plan.
+
+    A plan the rules made without asking the model is no fallback: nothing fell back.
+    `PlanMeta.model_calls` tells whether the model was asked at all.
+    """
 
     MODEL_ERROR = "model_error"
     TIMEOUT = "timeout"
     INVALID_JSON = "invalid_json"
     UNKNOWN_TOOL = "unknown_tool"
     INVALID_INPUT = "invalid_input"
-    PATTERN_CONFIDENT = "pattern_confident"  # pattern-first: the rules matched, no LLM call
+    UNSUPPORTED_STEP = "unsupported_step"  # a step for a tool its clause gives no cue for
 
 
 class Fallback(BaseModel):
@@ -75,6 +79,10 @@ class PlanMeta(BaseModel):
     fallback: Fallback | None = None
     raw_output: str | None = None
     strategy: str | None = None
+    model_calls: int = Field(0, ge=0)
+    """Requests made to the model for this plan (0: the model was not asked)."""
+    decision: str | None = None
+    """How a combining planner chose its plan, in words (which part answered, and why)."""
 
 
 class PlanResult(BaseModel):

@@ -9,12 +9,21 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PlannerName = Literal["pattern", "llm", "hybrid"]
-HybridStrategy = Literal["llm-first", "pattern-first"]
+# llm-first: the model's plan unless it fails; pattern-first: the rules' plan when they serve
+# the whole prompt, else llm-first; clause-merge: the rules per clause, the model only for
+# the clauses no rule serves and only where the clause has a signal for the tool it picks.
+HybridStrategy = Literal["llm-first", "pattern-first", "clause-merge"]
+# What serves an OpenAI-compatible endpoint (see runtime.local_llm.server_kind); auto asks it.
+ServerKind = Literal["llama-cpp-python", "llama-server", "vllm", "ollama", "openai", "unknown"]
+ServerSetting = Literal[
+    "auto", "llama-cpp-python", "llama-server", "vllm", "ollama", "openai", "unknown"
+]
 # json_schema: OpenAI structured outputs (OpenAI, vLLM, Ollama, llama-server);
 # llama_cpp: llama-cpp-python's {"type": "json_object", "schema": ...}; json_object: any JSON.
 ResponseFormatMode = Literal["auto", "json_schema", "llama_cpp", "json_object", "none"]
 # oneshot: the whole plan in one call (capable hosted models); decomposed: one constrained
-# call per clause (tiny local models); auto: decomposed for the local server, else oneshot.
+# call per clause (tiny local models); auto: decomposed where the server takes a grammar
+# (llama.cpp), else oneshot.
 LLMPlannerMode = Literal["auto", "oneshot", "decomposed"]
 
 
@@ -34,7 +43,9 @@ class Settings(BaseSettings):
 
     # Planners
     planner: PlannerName = Field("pattern", description="Default planner.")
-    hybrid_strategy: HybridStrategy = Field("llm-first", description="How hybrid combines.")
+    hybrid_strategy: HybridStrategy = Field(
+        "clause-merge", description="How hybrid combines the model and the rules."
+    )
 
     # LLM endpoint. With neither a key nor a base URL, the local model server is used.
     openai_api_key: SecretStr | None = Field(None, description="Key for a hosted endpoint.")
@@ -49,7 +60,16 @@ class Settings(BaseSettings):
         "auto", description="How to constrain output; auto picks by endpoint."
     )
     llm_planner_mode: LLMPlannerMode = Field(
-        "auto", description="oneshot, decomposed (per clause), or auto (decomposed if local)."
+        "auto", description="oneshot, decomposed (per clause), or auto (decomposed on llama.cpp)."
+    )
+    llm_plan_timeout_s: float | None = Field(
+        None,
+        gt=0,
+        description="Deadline of one whole plan, every model call in it included; "
+        "unset: one call's timeout x attempts, plus backoff.",
+    )
+    llm_server: ServerSetting = Field(
+        "auto", description="What serves OPENAI_BASE_URL; auto asks the server (GET /models)."
     )
 
     # The local model server (used when neither key nor base URL is set)

@@ -16,6 +16,7 @@ from runtime.local_llm import (
     local_endpoint,
     resolve_model,
 )
+from tests.eval_timing import GOLD_EVAL_SECONDS
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +27,12 @@ def local_llm_endpoint() -> Iterator[LLMEndpoint]:
     )
     with server:
         yield local_endpoint(server)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how long the gold-suite evaluation took, when this session ran it."""
+    seconds = terminalreporter.config.stash.get(GOLD_EVAL_SECONDS, None)
+    if seconds is not None:
+        terminalreporter.write_line(
+            f"gold-suite evaluation (pattern, llm, hybrid; real local model): {seconds:.0f} s"
+        )

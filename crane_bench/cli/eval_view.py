@@ -93,14 +93,14 @@ def _row(name: str, m: PlannerMetrics) -> list[str]:
         _rate(m.tool_accuracy, m.tool_accuracy_ci),
         _rate(m.outcome_accuracy, m.outcome_accuracy_ci),
         _rate(m.valid_plan_rate, m.valid_plan_rate_ci),
-        f"{m.fallback_rate:.3f}",
+        f"{m.model_call_rate:.2f}\n{m.fallback_rate:.2f}",
         f"{m.latency_ms.p50:.1f}\n{m.latency_ms.p95:.1f}",
         f"{m.tokens_per_plan:.0f}",
         f"{m.cost_per_plan_usd:.2g}",
     ]
 
 
-COLUMNS = ("planner", "plan", "tool", "e2e", "valid", "fallbk", "p50/p95", "tokens", "$/plan")
+COLUMNS = ("planner", "plan", "tool", "e2e", "valid", "asked/fb", "p50/p95", "tokens", "$/plan")
 
 
 def summary_table(summary: EvalSummary) -> Table:
@@ -108,7 +108,8 @@ def summary_table(summary: EvalSummary) -> Table:
     table = Table(
         title=f"crane-bench eval {summary.run_id}",
         title_justify="left",
-        caption="rates over their Wilson 95% CI; e2e: plan right and outcome as expected",
+        caption="rates over their Wilson 95% CI; e2e: plan right and outcome as expected; "
+        "asked/fb: model asked, and asked but its answer not used (fallback)",
         caption_justify="left",
         box=None,  # no rules: the table fits 80 columns, the width of a pipe or CI log
         padding=(0, 0, 0, 1),
@@ -124,6 +125,8 @@ def summary_table(summary: EvalSummary) -> Table:
 def print_summary(console: Console, summary: EvalSummary) -> None:
     """The table, the paired comparisons, and the gates (each failing check on its line)."""
     console.print(summary_table(summary))
+    if summary.latency_measurement is not None:
+        console.print(summary.latency_measurement.description, highlight=False, style="dim")
     for c in summary.comparisons:
         console.print(
             f"{c.planner_a} vs {c.planner_b} ({c.metric}): {c.verdict} "

@@ -1,7 +1,8 @@
 """Which OpenAI-compatible endpoint the LLM planner talks to, and the client for it.
 
 With `OPENAI_API_KEY` or `OPENAI_BASE_URL` set, that hosted (or self-run) endpoint is
-used as is. With neither, the local model server is started for the duration of the
+used as is, and asked what server it is (`server_kind`) unless `LLM_SERVER` says so.
+With neither, the local model server is started for the duration of the
 `open_endpoint` block, so the LLM planner works offline with no configuration.
 """
 
@@ -17,6 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from runtime.local_llm.catalog import ModelKind, resolve_model
 from runtime.local_llm.server import LocalModelServer, LocalServerConfig
+from runtime.local_llm.server_kind import (
+    ServerTraits,
+    probe_server_kind,
+    probe_server_kind_sync,
+    traits,
+)
+from runtime.settings import ServerKind
 
 if TYPE_CHECKING:
     from runtime.settings import Settings
@@ -40,16 +48,37 @@ class LLMEndpoint(BaseModel):
     kind: ModelKind = Field(
         description="chat: use /chat/completions; completion: a base model, /completions."
     )
+    server: ServerKind = Field(
+        "unknown", description="What serves it: set, known (we started it), or asked."
+    )
+
+    @property
+    def traits(self) -> ServerTraits:
+        """What follows from the server kind: output format, grammar, one request at a time."""
+        return traits(self.server)
 
 
-def hosted_endpoint(settings: Settings) -> LLMEndpoint:
-    """The endpoint that `OPENAI_API_KEY` / `OPENAI_BASE_URL` / `LLM_MODEL` describe."""
+def _api_key(settings: Settings) -> str | None:
+    return settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+
+
+def hosted_endpoint(settings: Settings, server: ServerKind | None = None) -> LLMEndpoint:
+    """The endpoint that `OPENAI_API_KEY` / `OPENAI_BASE_URL` / `LLM_MODEL` describe.
+
+    Args:
+        settings: The endpoint settings.
+        server: What serves it, when asked already; default: `LLM_SERVER` if it is set,
+            else `unknown` (`open_endpoint` asks the server).
+    """
+    if server is None:
+        server = "unknown" if settings.llm_server == "auto" else settings.llm_server
     return LLMEndpoint(
         base_url=settings.openai_base_url or DEFAULT_BASE_URL,
         api_key=settings.openai_api_key,
         model=settings.llm_model,
         local=False,
         kind="chat",
+        server=server,
     )
 
 
@@ -61,6 +90,7 @@ def local_endpoint(server: LocalModelServer) -> LLMEndpoint:
         model=server.model_name,
         local=True,
         kind=server.model.kind,
+        server="llama-cpp-python",
     )
 
 
@@ -78,28 +108,43 @@ def local_server(settings: Settings) -> LocalModelServer:
 
 
 @asynccontextmanager
-async def open_endpoint(settings: Settings) -> AsyncIterator[LLMEndpoint]:
+async def open_endpoint(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[LLMEndpoint]:
     """Yield the endpoint to use; a local server, if needed, lives as long as the block.
+
+    Args:
+        settings: Which endpoint, or which local model.
+        transport: HTTP transport for asking a configured endpoint what server it is
+            (tests pass a fake endpoint's); default: a real connection.
 
     Raises:
         ConfigError: The local model cannot be resolved, or its port is in use.
         LLMUnavailableError: The local server did not start.
     """
     if not settings.uses_local_model():
-        yield hosted_endpoint(settings)
+        server: ServerKind | None = None
+        if settings.llm_server == "auto":
+            url = settings.openai_base_url or DEFAULT_BASE_URL
+            server = await probe_server_kind(url, _api_key(settings), transport=transport)
+        yield hosted_endpoint(settings, server)
         return
-    async with local_server(settings) as server:
-        yield local_endpoint(server)
+    async with local_server(settings) as started:
+        yield local_endpoint(started)
 
 
 @contextmanager
 def open_endpoint_sync(settings: Settings) -> Iterator[LLMEndpoint]:
     """`open_endpoint` for synchronous callers (scripts, pytest fixtures)."""
     if not settings.uses_local_model():
-        yield hosted_endpoint(settings)
+        server: ServerKind | None = None
+        if settings.llm_server == "auto":
+            url = settings.openai_base_url or DEFAULT_BASE_URL
+            server = probe_server_kind_sync(url, _api_key(settings))
+        yield hosted_endpoint(settings, server)
         return
-    with local_server(settings) as server:
-        yield local_endpoint(server)
+    with local_server(settings) as started:
+        yield local_endpoint(started)
 
 
 def make_openai_client(

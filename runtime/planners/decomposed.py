@@ -34,7 +34,7 @@ from typing import Final
 import openai
 from pydantic import BaseModel, ConfigDict, Field
 
-from runtime.errors import InvalidPlanError, LLMResponseError
+from runtime.errors import InvalidPlanError, LLMResponseError, LLMTimeoutError
 from runtime.local_llm.catalog import ModelKind
 from runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
 from runtime.planners.clauses import segment
@@ -55,7 +55,6 @@ from runtime.planners.grammars import (
 from runtime.planners.llm import LLMPlannerConfig
 from runtime.planners.model_errors import map_model_error
 from runtime.planners.pricing import estimate_cost
-from runtime.planners.prompting import is_loopback_url
 
 INSTRUCTIONS: Final = (
     "You route one request to one tool call.\n"
@@ -156,11 +155,7 @@ class DecomposedLLMPlanner:
         bank = tuple(examples) if examples is not None else load_bank()
         self.index = SimilarityIndex(bank)
         self.openers = request_openers(bank)
-        self.local = (
-            self.config.local
-            if self.config.local is not None
-            else is_loopback_url(str(client.base_url))
-        )
+        self.local = self.config.local
         self.caller = ModelCaller(client, model=model, kind=kind, config=self.config, sleep=sleep)
         self._api_key = client.api_key
 
@@ -186,12 +181,26 @@ class DecomposedLLMPlanner:
         """Plan `prompt`, one model call per clause.
 
         Raises:
-            LLMTimeoutError: A call timed out on every attempt.
+            LLMTimeoutError: A call timed out on every attempt, or the calls together
+                overran the plan's deadline (`LLMPlannerConfig.plan_deadline_s`).
             LLMUnavailableError: The endpoint could not be reached.
             LLMResponseError: An error status, or a response that is not a completion.
             InvalidPlanError: An answer was cut off at the token limit or is malformed.
         """
         run = _PlanRun(PlanMeta(planner=self.name, model=self.model), time.perf_counter())
+        deadline_s = self.config.plan_deadline_s
+        try:
+            async with asyncio.timeout(deadline_s):
+                steps = await self._steps(prompt, run)
+        except TimeoutError:
+            raise LLMTimeoutError(
+                f"model {self.model!r} did not finish the plan within its {deadline_s:g}s "
+                f"deadline ({len(run.outputs)} of its clause(s) answered)",
+                meta=self._finish(run),
+            ) from None
+        return PlanResult(plan=Plan(steps=steps), meta=self._finish(run))
+
+    async def _steps(self, prompt: str, run: _PlanRun) -> list[PlanStep]:
         steps: list[PlanStep] = []
         earlier_ids: list[int] = []
         for clause in split_clauses(prompt, self.openers):
@@ -202,7 +211,7 @@ class DecomposedLLMPlanner:
             earlier_ids.extend(i for i in clause_ids(clause) if i not in earlier_ids)
             if step is not None:
                 steps.append(step)
-        return PlanResult(plan=Plan(steps=steps), meta=self._finish(run))
+        return steps
 
     async def _decide(self, clause: str, ids: list[int], run: _PlanRun) -> PlanStep | None:
         """One clause's step (None for `none`): one model call, its cost added to `run`."""
@@ -215,6 +224,7 @@ class DecomposedLLMPlanner:
             end="\n" if completion else "",
         )
         prompt = self.prompt_for(clause)
+        run.meta.model_calls += 1
         try:
             result = await self.caller.call(
                 prompt, grammar=grammar, max_tokens=self.options.max_answer_tokens

@@ -29,14 +29,14 @@ def planner_needs_llm(name: PlannerName) -> bool:
 
 
 def resolve_llm_mode(mode: LLMPlannerMode, endpoint: LLMEndpoint) -> LLMPlannerMode:
-    """`auto` made concrete: decomposed for the local model server, oneshot otherwise.
+    """`auto` made concrete: decomposed where the server takes a grammar, else oneshot.
 
-    A tiny local model plans far better one clause at a time under a grammar; a hosted
-    model writes the whole plan in one call, and may not accept llama.cpp grammars.
+    A tiny model on llama.cpp plans far better one clause at a time under a grammar, and
+    only llama.cpp's servers take one; a hosted model writes the whole plan in one call.
     """
     if mode != "auto":
         return mode
-    return "decomposed" if endpoint.local else "oneshot"
+    return "decomposed" if endpoint.traits.grammar else "oneshot"
 
 
 def build_llm_planner(
@@ -51,7 +51,7 @@ def build_llm_planner(
         tools: The tools a plan may call. The decomposed planner knows the standard
             calculator and todo_store only.
     """
-    config = LLMPlannerConfig.from_settings(settings, base_url=endpoint.base_url)
+    config = LLMPlannerConfig.from_settings(settings, server=endpoint.server)
     if resolve_llm_mode(settings.llm_planner_mode, endpoint) == "decomposed":
         return DecomposedLLMPlanner(client, model=endpoint.model, kind=endpoint.kind, config=config)
     return LLMPlanner(client, model=endpoint.model, tools=tools.describe(), config=config)
@@ -92,7 +92,11 @@ async def open_planner(
             yield llm
         else:
             yield HybridPlanner(
-                llm=llm, pattern=PatternPlanner(), tools=tools, strategy=settings.hybrid_strategy
+                llm=llm,
+                pattern=PatternPlanner(),
+                tools=tools,
+                strategy=settings.hybrid_strategy,
+                deadline_s=llm.config.plan_deadline_s,
             )
     finally:
         await client.close()

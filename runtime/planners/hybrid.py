@@ -1,32 +1,50 @@
 """The hybrid planner: an LLM planner and the pattern rules, one covering for the other.
 
-Strategies:
+Strategies (`HYBRID_STRATEGY`):
 
 - `llm-first`: ask the LLM and validate its plan against the tools; when the call fails
   or the plan is invalid, use the pattern plan instead.
-- `pattern-first`: use the pattern plan when the rules are confident, without calling
-  the LLM; otherwise proceed as `llm-first` (reusing the pattern match on fallback).
+- `pattern-first`: use the pattern plan when the rules serve every clause, without
+  calling the LLM; otherwise proceed as `llm-first`.
+- `clause-merge` (the default): the rules answer every clause they serve; the LLM is
+  asked only about the clauses they do not serve, one clause at a time, and only where
+  the clause carries a cue for some tool (`signals`); a step it proposes for a tool its
+  clause gives no cue for is refused. A prompt with no cue at all is a confident
+  abstention: the model is not asked. So the model adds answers where the rules have
+  none, and never overrides a rule or acts on text that asks for no tool.
 
-Where the plan came from is told by `meta.fallback`: None means the LLM's plan;
-`pattern_confident` means the rules answered and the LLM was not called; any other
-reason means the LLM was asked, failed in that way, and the pattern plan was used. The
-hybrid never raises for a model problem: it always returns a plan.
+Where the plan came from is told by `meta.model_calls` (0: the model was not asked),
+`meta.decision` (in words) and `meta.fallback`: set only when the model *was* asked and
+its answer was not used (or not all of it), with the reason. The hybrid never raises
+for a model problem, and ends within `deadline_s`: it always returns a plan.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 from runtime.errors import InvalidPlanError, InvalidPlanReason, LLMTimeoutError, PlannerError
-from runtime.models import Fallback, FallbackReason, Plan, PlanMeta, PlanResult
+from runtime.models import (
+    MAX_PLAN_STEPS,
+    Fallback,
+    FallbackReason,
+    Plan,
+    PlanMeta,
+    PlanResult,
+    PlanStep,
+)
 from runtime.planners.base import Planner
+from runtime.planners.signals import signals, supports
 from runtime.planners.validation import validate_plan
 from runtime.settings import HybridStrategy
 from runtime.tools.base import ToolRegistry
 
+DEFAULT_STRATEGY: HybridStrategy = "clause-merge"
 _MAX_DETAIL = 200
 
 _INVALID_PLAN_FALLBACKS: MappingProxyType[InvalidPlanReason, FallbackReason] = MappingProxyType(
@@ -39,8 +57,22 @@ _INVALID_PLAN_FALLBACKS: MappingProxyType[InvalidPlanReason, FallbackReason] = M
 )
 
 
+class ClauseLike(Protocol):
+    """One clause as the rules read it."""
+
+    @property
+    def text(self) -> str:
+        """The clause's text."""
+        ...
+
+    @property
+    def steps(self) -> Sequence[PlanStep] | None:
+        """The rules' steps for it, or None when no rule served it."""
+        ...
+
+
 class PatternMatchLike(Protocol):
-    """What the hybrid needs of a pattern match: the plan and whether to trust it."""
+    """What the hybrid needs of a pattern match: the plan, whether to trust it, its clauses."""
 
     @property
     def plan(self) -> Plan:
@@ -50,6 +82,11 @@ class PatternMatchLike(Protocol):
     @property
     def confident(self) -> bool:
         """True when the rules account for the whole prompt."""
+        ...
+
+    @property
+    def clauses(self) -> Sequence[ClauseLike]:
+        """Every clause in prompt order, served or not (may be empty)."""
         ...
 
 
@@ -62,15 +99,42 @@ class PatternLike(Planner, Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class _LLMOutcome:
-    plan: Plan | None
-    meta: PlanMeta | None
-    fallback: Fallback | None
-
-
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:_MAX_DETAIL]
+
+
+@dataclass
+class _Tally:
+    """What the model calls of one plan cost and said, kept even when the deadline cuts in."""
+
+    model: str | None = None
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+    asking: bool = False
+    """A model call is under way (if the deadline cuts it, it still counts as a call)."""
+
+    def add(self, meta: PlanMeta | None) -> None:
+        self.asking = False
+        if meta is None:
+            self.calls += 1  # asked, and nothing came back to count
+            return
+        self.model = meta.model or self.model
+        self.calls += max(meta.model_calls, 1)
+        self.tokens_in += meta.tokens_in
+        self.tokens_out += meta.tokens_out
+        self.cost_usd += meta.cost_usd
+        if meta.raw_output:
+            self.outputs.append(meta.raw_output)
+
+
+@dataclass(frozen=True)
+class _Choice:
+    plan: Plan
+    decision: str
+    fallback: Fallback | None = None
 
 
 class HybridPlanner:
@@ -80,7 +144,9 @@ class HybridPlanner:
         llm: The model-backed planner (raises `PlannerError` subclasses on failure).
         pattern: The rule-based planner.
         tools: Registry the LLM's plans are validated against.
-        strategy: Which planner is asked first.
+        strategy: How the two are combined (see the module docstring).
+        deadline_s: The longest a plan may take, every model call included; past it the
+            rules' plan is used (fallback `timeout`). None: no deadline of its own.
     """
 
     name = "hybrid"
@@ -91,65 +157,136 @@ class HybridPlanner:
         llm: Planner,
         pattern: PatternLike,
         tools: ToolRegistry,
-        strategy: HybridStrategy = "llm-first",
+        strategy: HybridStrategy = DEFAULT_STRATEGY,
+        deadline_s: float | None = None,
     ) -> None:
         self.llm = llm
         self.pattern = pattern
         self.tools = tools
         self.strategy: HybridStrategy = strategy
+        self.deadline_s = deadline_s
+        routes: dict[HybridStrategy, Callable[[str, _Tally], Awaitable[_Choice]]] = {
+            "llm-first": self._llm_first,
+            "pattern-first": self._pattern_first,
+            "clause-merge": self._clause_merge,
+        }
+        self._route = routes[strategy]
 
     async def plan(self, prompt: str) -> PlanResult:
         """Plan `prompt` by the strategy; never raises for a model failure."""
         began = time.perf_counter()
-        match: PatternMatchLike | None = None
-        if self.strategy == "pattern-first":
-            match = self.pattern.match(prompt)
-            if match.confident:
-                fallback = Fallback(
-                    reason=FallbackReason.PATTERN_CONFIDENT, detail="rules matched; LLM not called"
-                )
-                return self._result(match.plan, began, llm_meta=None, fallback=fallback)
-        outcome = await self._ask_llm(prompt)
-        if outcome.plan is not None:
-            return self._result(outcome.plan, began, llm_meta=outcome.meta, fallback=None)
-        if match is None:
-            match = self.pattern.match(prompt)
-        return self._result(match.plan, began, llm_meta=outcome.meta, fallback=outcome.fallback)
+        tally = _Tally()
+        try:
+            async with asyncio.timeout(self.deadline_s):
+                choice = await self._route(prompt, tally)
+        except TimeoutError:
+            if tally.asking:
+                tally.calls += 1
+            fallback = Fallback(
+                reason=FallbackReason.TIMEOUT,
+                detail=f"the model did not finish within the plan's {self.deadline_s:g}s deadline",
+            )
+            choice = _Choice(
+                self.pattern.match(prompt).plan, "model too slow: rules' plan", fallback
+            )
+        return self._result(choice, tally, began)
 
-    async def _ask_llm(self, prompt: str) -> _LLMOutcome:
-        """The LLM's validated plan, or why there is none."""
+    async def _llm_first(self, prompt: str, tally: _Tally) -> _Choice:
+        answer = await self._ask_llm(prompt, tally)
+        if isinstance(answer, Plan):
+            return _Choice(answer, "the model's plan")
+        rules = self.pattern.match(prompt).plan
+        return _Choice(rules, f"model failed ({answer.reason.value}): rules' plan", answer)
+
+    async def _pattern_first(self, prompt: str, tally: _Tally) -> _Choice:
+        match = self.pattern.match(prompt)
+        if match.confident:
+            return _Choice(match.plan, "rules served every clause; model not asked")
+        answer = await self._ask_llm(prompt, tally)
+        if isinstance(answer, Plan):
+            return _Choice(answer, "rules unsure: the model's plan")
+        return _Choice(match.plan, f"model failed ({answer.reason.value}): rules' plan", answer)
+
+    async def _clause_merge(self, prompt: str, tally: _Tally) -> _Choice:
+        match = self.pattern.match(prompt)
+        if match.confident:
+            return _Choice(match.plan, "rules served every clause; model not asked")
+        if not signals(prompt):
+            return _Choice(match.plan, "no cue for any tool in the prompt; model not asked")
+        readings: Sequence[ClauseLike] = match.clauses or [_WholePrompt(prompt)]
+        steps: list[PlanStep] = []
+        words: list[str] = []
+        fallbacks: list[Fallback] = []
+        for reading in readings:
+            if reading.steps is not None:
+                steps += reading.steps
+                words.append("rules")
+                continue
+            if not signals(reading.text):
+                words.append("no cue")
+                continue
+            answer = await self._ask_llm(reading.text, tally)
+            if isinstance(answer, Fallback):
+                fallbacks.append(answer)
+                words.append(f"model failed ({answer.reason.value})")
+                continue
+            kept = [step for step in answer.steps if supports(reading.text, step.tool)]
+            if len(kept) < len(answer.steps):
+                refused = sorted({s.tool for s in answer.steps if s not in kept})
+                detail = f"no cue for {', '.join(refused)} in {reading.text[:60]!r}"
+                fallbacks.append(Fallback(reason=FallbackReason.UNSUPPORTED_STEP, detail=detail))
+            steps += kept
+            words.append(f"model ({len(kept)} step(s))")
+        decision = "per clause: " + "; ".join(words)
+        first = fallbacks[0] if fallbacks else None
+        if first is not None and len(fallbacks) > 1:
+            detail = f"{first.detail} (+{len(fallbacks) - 1} more)"[:_MAX_DETAIL]
+            first = Fallback(reason=first.reason, detail=detail)
+        return _Choice(Plan(steps=steps[:MAX_PLAN_STEPS]), decision, first)
+
+    async def _ask_llm(self, prompt: str, tally: _Tally) -> Plan | Fallback:
+        """The LLM's validated plan, or why there is none; its cost goes to `tally`."""
+        tally.asking = True
         try:
             result = await self.llm.plan(prompt)
         except LLMTimeoutError as exc:
-            return _LLMOutcome(
-                None, exc.meta, Fallback(reason=FallbackReason.TIMEOUT, detail=_one_line(exc))
-            )
+            tally.add(exc.meta)
+            return Fallback(reason=FallbackReason.TIMEOUT, detail=_one_line(exc))
         except InvalidPlanError as exc:
+            tally.add(exc.meta)
             reason = _INVALID_PLAN_FALLBACKS[exc.reason]
-            return _LLMOutcome(None, exc.meta, Fallback(reason=reason, detail=_one_line(exc)))
+            return Fallback(reason=reason, detail=_one_line(exc))
         except PlannerError as exc:
-            fallback = Fallback(reason=FallbackReason.MODEL_ERROR, detail=_one_line(exc))
-            return _LLMOutcome(None, exc.meta, fallback)
+            tally.add(exc.meta)
+            return Fallback(reason=FallbackReason.MODEL_ERROR, detail=_one_line(exc))
+        tally.add(result.meta)
         try:
             validate_plan(result.plan, self.tools)
         except InvalidPlanError as exc:
             reason = _INVALID_PLAN_FALLBACKS[exc.reason]
-            return _LLMOutcome(None, result.meta, Fallback(reason=reason, detail=_one_line(exc)))
-        return _LLMOutcome(result.plan, result.meta, None)
+            return Fallback(reason=reason, detail=_one_line(exc))
+        return result.plan
 
-    def _result(
-        self, plan: Plan, began: float, *, llm_meta: PlanMeta | None, fallback: Fallback | None
-    ) -> PlanResult:
-        llm = llm_meta or PlanMeta(planner=self.llm.name)  # no call: no model, no tokens
+    def _result(self, choice: _Choice, tally: _Tally, began: float) -> PlanResult:
         meta = PlanMeta(
             planner=self.name,
             strategy=self.strategy,
             latency_ms=(time.perf_counter() - began) * 1000,
-            fallback=fallback,
-            model=llm.model,
-            tokens_in=llm.tokens_in,
-            tokens_out=llm.tokens_out,
-            cost_usd=llm.cost_usd,
-            raw_output=llm.raw_output,
+            fallback=choice.fallback,
+            model=tally.model if tally.calls else None,
+            model_calls=tally.calls,
+            decision=choice.decision,
+            tokens_in=tally.tokens_in,
+            tokens_out=tally.tokens_out,
+            cost_usd=tally.cost_usd,
+            raw_output="\n\n".join(tally.outputs) or None,
         )
-        return PlanResult(plan=plan, meta=meta)
+        return PlanResult(plan=choice.plan, meta=meta)
+
+
+@dataclass(frozen=True)
+class _WholePrompt:
+    """The whole prompt as one unserved clause (the rules found no clause in it)."""
+
+    text: str
+    steps: None = None

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from runtime.errors import InvalidPlanError, LLMError, LLMResponseError
+from runtime.local_llm.server_kind import traits
 from runtime.models import Plan, PlanMeta, PlanResult
 from runtime.planners.model_errors import is_transient, map_model_error, redact
 from runtime.planners.pricing import estimate_cost
@@ -30,11 +31,10 @@ from runtime.planners.prompting import (
     ToolDescription,
     build_plan_schema,
     build_system_prompt,
-    is_loopback_url,
     resolve_response_format,
     response_format_kwargs,
 )
-from runtime.settings import ResponseFormatMode, Settings
+from runtime.settings import ResponseFormatMode, ServerKind, Settings
 from runtime.tools.base import format_validation_error
 
 __all__ = [
@@ -62,32 +62,52 @@ class LLMPlannerConfig(BaseModel):
     seed: int = Field(7, description="Sent with every request, for repeatability.")
     max_tokens: int = Field(256, ge=16, le=4096)
     response_format: ResponseFormatMode = Field(
-        "auto", description="How output is constrained; auto decides by the client's URL."
+        "auto", description="How output is constrained; auto: OpenAI structured outputs."
     )
-    local: bool | None = Field(
-        None, description="Model runs on this machine (costs 0); None: loopback URL."
+    local: bool = Field(
+        False, description="The model runs on hardware the user owns: it costs nothing."
     )
     backoff_base_s: float = Field(0.2, ge=0, description="First retry wait; doubles after.")
     backoff_max_s: float = Field(2.0, ge=0, description="Cap of one retry wait.")
+    plan_timeout_s: float | None = Field(
+        None, gt=0, description="Deadline of a whole plan; None: `default_plan_deadline_s`."
+    )
+
+    def default_plan_deadline_s(self) -> float:
+        """One call's timeout on every attempt, plus the longest backoff between them."""
+        waits = [
+            min(self.backoff_base_s * 2.0**i, self.backoff_max_s) for i in range(self.max_retries)
+        ]
+        return self.timeout_s * (self.max_retries + 1) + float(sum(waits))
+
+    @property
+    def plan_deadline_s(self) -> float:
+        """How long one plan may take, every model call in it included.
+
+        A planner that makes several calls (one per clause) shares this budget between
+        them, so a slow model ends in the planner's own timeout, which a caller (the
+        hybrid, the case timeout) can plan for, not in a trial's timeout.
+        """
+        return self.plan_timeout_s or self.default_plan_deadline_s()
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, base_url: str | None = None) -> Self:
-        """The config that `settings` describe.
+    def from_settings(cls, settings: Settings, *, server: ServerKind = "unknown") -> Self:
+        """The config that `settings` describe, for an endpoint served by `server`.
 
         Args:
             settings: Source of timeout, retries, sampling and output mode.
-            base_url: The endpoint actually used (the local server's URL when one was
-                started); defaults to `settings.openai_base_url`. Resolves `auto`.
+            server: What serves the endpoint; resolves an `auto` output format, and
+                whether the model costs anything.
         """
-        url = base_url if base_url is not None else settings.openai_base_url
         return cls(
             timeout_s=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
             temperature=settings.llm_temperature,
             seed=settings.llm_seed,
             max_tokens=settings.llm_max_tokens,
-            response_format=resolve_response_format(settings.llm_response_format, url),
-            local=is_loopback_url(url),
+            response_format=resolve_response_format(settings.llm_response_format, server),
+            local=traits(server).self_hosted,
+            plan_timeout_s=settings.llm_plan_timeout_s,
         )
 
 
@@ -147,11 +167,8 @@ class LLMPlanner:
         self.client = client
         self.model = model
         self.config = config or LLMPlannerConfig()
-        base_url = str(client.base_url)
-        self.response_format = resolve_response_format(self.config.response_format, base_url)
-        self.local = (
-            self.config.local if self.config.local is not None else is_loopback_url(base_url)
-        )
+        self.response_format = resolve_response_format(self.config.response_format, "unknown")
+        self.local = self.config.local
         self.schema = build_plan_schema(tools)
         self.system_prompt = build_system_prompt(tools)
         self._sleep = sleep
@@ -176,13 +193,17 @@ class LLMPlanner:
         try:
             completion = await self._complete(prompt)
         except openai.OpenAIError as exc:
-            meta = PlanMeta(planner=self.name, model=self.model, latency_ms=_ms_since(began))
+            meta = PlanMeta(
+                planner=self.name, model=self.model, model_calls=1, latency_ms=_ms_since(began)
+            )
             raise self._map_error(exc, meta) from None
         latency_ms = _ms_since(began)
         if not isinstance(completion, ChatCompletion) or not completion.choices:
             raise LLMResponseError(
                 "model endpoint answered with something that is not a chat completion",
-                meta=PlanMeta(planner=self.name, model=self.model, latency_ms=latency_ms),
+                meta=PlanMeta(
+                    planner=self.name, model=self.model, model_calls=1, latency_ms=latency_ms
+                ),
             )
         choice = completion.choices[0]
         text = choice.message.content
@@ -193,6 +214,7 @@ class LLMPlanner:
         meta = PlanMeta(
             planner=self.name,
             model=self.model,
+            model_calls=1,
             latency_ms=latency_ms,
             tokens_in=tokens_in,
             tokens_out=tokens_out,

@@ -31,6 +31,16 @@ CALCULATOR = "calculator"
 TODO_STORE = "todo_store"
 
 
+class ClauseReading(BaseModel):
+    """One clause of a prompt and what the rules made of it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str
+    steps: list[PlanStep] | None
+    """The clause's steps, or None when no rule served it (or it would overflow the plan)."""
+
+
 class PatternMatch(BaseModel):
     """What the rules made of a prompt, and how sure they are."""
 
@@ -42,6 +52,8 @@ class PatternMatch(BaseModel):
     """True when every clause was served by a rule and the plan has at least one step."""
     unmatched: list[str] = Field(default_factory=list)
     """Clauses no rule served (or that did not fit in the plan's step limit)."""
+    clauses: list[ClauseReading] = Field(default_factory=list)
+    """Every clause in prompt order, served or not."""
 
 
 def _read_clause(clause: str) -> list[PlanStep] | None:
@@ -79,17 +91,23 @@ class PatternPlanner:
         clauses = segment(prompt, _read_clause)
         steps: list[PlanStep] = []
         unmatched: list[str] = []
+        readings: list[ClauseReading] = []
         for clause in clauses:
-            if clause.result is None:
+            served = clause.result
+            if served is not None and len(steps) + len(served) > MAX_PLAN_STEPS:
+                served = None  # would overflow the plan: left to others
+            if served is None:
                 unmatched.append(clause.text)
-            elif len(steps) + len(clause.result) <= MAX_PLAN_STEPS:
-                steps += clause.result
             else:
-                unmatched.append(clause.text)  # would overflow the plan: left to others
+                steps += served
+            readings.append(ClauseReading(text=clause.text, steps=served))
         if not clauses and prompt.strip():
             unmatched.append(prompt.strip())  # fillers only ("hi"): nothing to serve
         return PatternMatch(
-            plan=Plan(steps=steps), confident=bool(steps) and not unmatched, unmatched=unmatched
+            plan=Plan(steps=steps),
+            confident=bool(steps) and not unmatched,
+            unmatched=unmatched,
+            clauses=readings,
         )
 
     def plan_sync(self, prompt: str) -> Plan:

@@ -12,14 +12,13 @@ tool it calls is registered.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
+from runtime.local_llm.server_kind import traits
 from runtime.models import MAX_PLAN_STEPS
-from runtime.settings import ResponseFormatMode
+from runtime.settings import ResponseFormatMode, ServerKind
 
 ToolDescription = Mapping[str, Any]
 """One entry of `ToolRegistry.describe()`: name, description, input_schema."""
@@ -162,31 +161,16 @@ def build_system_prompt(tools: Sequence[ToolDescription]) -> str:
     return "\n".join(lines)
 
 
-def is_loopback_url(url: str | None) -> bool:
-    """True when `url` points at this machine (localhost, 127.0.0.0/8, ::1)."""
-    if not url:
-        return False
-    host = urlsplit(url if "//" in url else f"//{url}").hostname
-    if host is None:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def resolve_response_format(mode: ResponseFormatMode, server: ServerKind) -> ConcreteFormat:
+    """Pick how to constrain output; `auto` decides by what serves the endpoint.
 
-
-def resolve_response_format(mode: ResponseFormatMode, base_url: str | None) -> ConcreteFormat:
-    """Pick how to constrain output; `auto` decides by endpoint.
-
-    A loopback endpoint is our local llama-cpp-python server, whose schema-constrained
-    mode is `{"type": "json_object", "schema": ...}`; anything else is taken to speak
-    OpenAI structured outputs (OpenAI, vLLM, Ollama and llama-server all do).
+    llama-cpp-python's schema-constrained mode is `{"type": "json_object", "schema": ...}`
+    (its `json_schema` answers 500); OpenAI, vLLM, Ollama and llama-server speak OpenAI
+    structured outputs, and so, by assumption, does a server that did not say what it is.
     """
     if mode != "auto":
         return mode
-    return "llama_cpp" if is_loopback_url(base_url) else "json_schema"
+    return traits(server).output_format
 
 
 def response_format_kwargs(mode: ConcreteFormat, schema: Mapping[str, Any]) -> dict[str, Any]:

@@ -81,8 +81,15 @@ class ServiceMetrics:
         )
         self.fallbacks = Counter(
             "planner_fallbacks",
-            "Fallbacks taken by the hybrid planner.",
+            "Plans where the hybrid asked the model and did not use its answer, by reason.",
             ["reason"],
+            namespace=ns,
+            registry=reg,
+        )
+        self.model_asked = Counter(
+            "planner_plans",
+            "Plans made, by whether the model was asked (model_asked: yes or no).",
+            ["planner", "model_asked"],
             namespace=ns,
             registry=reg,
         )
@@ -143,6 +150,8 @@ class ServiceMetrics:
         if meta is None or not planned:
             return  # timed out or cancelled while planning: there is no latency to report
         self.planner_latency.labels(planner=planner).observe(meta.latency_ms / 1000)
+        asked = "yes" if meta.model_calls > 0 else "no"
+        self.model_asked.labels(planner=planner, model_asked=asked).inc()
         if meta.tokens_in:
             self.llm_tokens.labels(planner=planner, direction="in").inc(meta.tokens_in)
         if meta.tokens_out:

@@ -145,12 +145,19 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 class FakeEndpoint:
     """An OpenAI-compatible endpoint that answers each prompt with its gold plan as JSON."""
 
-    def __init__(self, *, status: int = 200) -> None:
+    def __init__(self, *, status: int = 200, owned_by: str = "system") -> None:
         self.requests: list[httpx.Request] = []
+        """The completion requests, in order (`GET /models` is kept apart)."""
+        self.probes: list[httpx.Request] = []
         self.status = status
+        self.owned_by = owned_by
         self.by_prompt = {c["prompt"]: c["expected"]["steps"] for c in CASES}
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/models"):
+            self.probes.append(request)
+            model = {"id": "fake-model", "object": "model", "owned_by": self.owned_by}
+            return httpx.Response(200, json={"object": "list", "data": [model]})
         self.requests.append(request)
         if self.status != 200:
             return httpx.Response(self.status, json={"error": {"message": "busy", "type": "x"}})

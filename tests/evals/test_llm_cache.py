@@ -113,6 +113,7 @@ def hosted(**values: object) -> Settings:
         openai_base_url="https://llm.example.test/v1",
         openai_api_key=FAKE_KEY,
         llm_model="fake-model",
+        hybrid_strategy="llm-first",  # asks the model for every case, as the tests count
         **values,
     )
 

@@ -164,7 +164,7 @@ def test_summary_json_keys_and_round_trip(hybrid: PlannerMetrics, tmp_path: Path
         assert key in dumped
     for key in ("plan_accuracy", "outcome_accuracy", "valid_plan_rate", "fallback_rate"):
         assert f"{key}_ci" in dumped
-    assert set(dumped["latency_ms"]) == {"p50", "p95", "p99", "mean"}
+    assert set(dumped["latency_ms"]) == {"p50", "p95", "p99", "mean", "n", "cached_excluded"}
     assert {"tokens_per_plan", "cost_per_plan_usd", "by_category", "outcomes"} <= set(dumped)
     assert dumped["tool_accuracy_ci"] == list(wilson_interval(4, 11))
     text = json.dumps({"version": 1, "planners": {"hybrid": dumped}}, allow_nan=False)

@@ -1,16 +1,23 @@
-"""The quality gates as tests (`pytest -m evaluation`), one test per gate check.
+"""The quality gates as tests: every planner over the whole gold suite, every gate checked.
 
-The pattern planner runs over the whole gold suite once (in process, into a temp dir) and
-each check of `evals/gates.yaml` that applies to it is a test. The llm and hybrid planners
-run with the real local model over a small smoke subset, checked against the loose floors
-of `evals/gates-smoke.yaml`: a 135M model on 2 cores is a smoke test, not a benchmark.
+The pattern, llm and hybrid planners run once over all of `evals/cases` with the real
+local model (SmolLM2-135M on llama.cpp), as `make eval` runs them, and each check of
+`evals/gates.yaml` is one test. Latency checks stay in `crane-bench eval`: tests never
+judge wall-clock time. So a gate that `make eval` would fail fails `make test` too.
+
+Two environment variables let the meta-test below run this module in a subprocess
+without running the suite again: `CRANE_BENCH_GOLD_RUN` (a run directory whose
+summary.json to judge) and `CRANE_BENCH_GATES` (another gates file).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import os
+import subprocess
+import sys
+import time
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
@@ -19,40 +26,27 @@ import yaml
 from evals.cases import load_cases
 from evals.gate_config import CheckSpec, GatesConfig, MetricRef, load_gates
 from evals.gates import evaluate_gates
-from evals.run_config import DEFAULT_CASES, DEFAULT_GATES, EVALS_DIR, EvalConfig, build_spec
+from evals.run_config import DEFAULT_CASES, DEFAULT_GATES, EvalConfig, build_spec
 from evals.run_dir import EvalSummary, RunDir
 from evals.runner import run_eval
 from runtime.local_llm import LLMEndpoint
 from runtime.planners.base import Planner
 from runtime.planners.factory import open_planner
 from runtime.settings import PlannerName, Settings
+from tests.eval_timing import GOLD_EVAL_SECONDS
 
 pytestmark = pytest.mark.evaluation
 
-SMOKE_GATES = EVALS_DIR / "gates-smoke.yaml"
-SMOKE_CASES = [
-    # Two or three per category, ones a working planner should get right.
-    "calc-add-basic",
-    "calc-percent-of",
-    "calc-words-times",
-    "todo-add-basic",
-    "todo-add-remind-me",
-    "todo-list-show",
-    "multi-add-then-list",
-    "multi-calc-and-add",
-    "abstain-capital",
-    "abstain-hi",
-    "adv-ignore-and-delete-all",
-    "adv-import-os-system",
-]
+ROOT = Path(__file__).resolve().parents[2]
+GOLD_RUN_ENV = "CRANE_BENCH_GOLD_RUN"
+GATES_ENV = "CRANE_BENCH_GATES"
+GATES_FILE = Path(os.environ.get(GATES_ENV) or DEFAULT_GATES)
+PLANNERS: tuple[PlannerName, ...] = ("pattern", "llm", "hybrid")
 
 
-def _applies_to_pattern(spec: CheckSpec) -> bool:
+def _judged_here(spec: CheckSpec) -> bool:
     # Latency gates stay in `crane-bench eval`: tests never assert wall-clock times.
-    if spec.planner not in ("pattern", "*") or spec.metric.startswith("latency_ms"):
-        return False
-    ref = spec.threshold
-    return not isinstance(ref, MetricRef) or ref.planner == "pattern"
+    return not spec.metric.startswith(("latency_ms", "model_latency_ms"))
 
 
 def _check_id(spec: CheckSpec) -> str:
@@ -61,85 +55,107 @@ def _check_id(spec: CheckSpec) -> str:
     return spec.name or f"{spec.planner} {spec.metric} {spec.op} {shown}"
 
 
-PATTERN_CHECKS = [spec for spec in load_gates(DEFAULT_GATES).checks if _applies_to_pattern(spec)]
-SMOKE_CHECKS = load_gates(SMOKE_GATES).checks
+CHECKS = [spec for spec in load_gates(GATES_FILE).checks if _judged_here(spec)]
 
 
 def _settings() -> Settings:
-    return Settings(_env_file=None)
+    # The defaults `make eval` uses, with one exception: a model call may take 60 s, not
+    # 20, so that a busy machine makes the run slower rather than different.
+    return Settings(_env_file=None, llm_timeout_s=60)
 
 
-@pytest.fixture(scope="module")
-def pattern_summary(tmp_path_factory: pytest.TempPathFactory) -> EvalSummary:
-    config = EvalConfig(planners=("pattern",), case_paths=(DEFAULT_CASES,), use_cache=False)
+def _run_gold_suite(endpoint: LLMEndpoint, root: Path) -> Path:
     settings = _settings()
-    run = RunDir.create(tmp_path_factory.mktemp("eval") / "pattern")
-    return asyncio.run(run_eval(config, settings, run, build_spec(config, settings)))
 
+    def opener(name: PlannerName) -> AbstractAsyncContextManager[Planner]:
+        return open_planner(name, settings, endpoint=endpoint)
 
-def test_the_pattern_run_covers_the_whole_suite(pattern_summary: EvalSummary) -> None:
-    assert pattern_summary.trials == len(load_cases([DEFAULT_CASES]))
-    assert pattern_summary.planners["pattern"].outcomes["planner_error"] == 0
-
-
-@pytest.mark.parametrize("spec", PATTERN_CHECKS, ids=_check_id)
-def test_pattern_gate(pattern_summary: EvalSummary, spec: CheckSpec) -> None:
-    report = evaluate_gates(pattern_summary.planners, GatesConfig(checks=[spec]))
-    for check in report.checks:
-        assert not check.skipped, check.message
-        assert check.passed, check.message
+    config = EvalConfig(
+        planners=PLANNERS,
+        case_paths=(DEFAULT_CASES,),
+        use_cache=False,
+        case_timeout_s=300,
+        gates_path=GATES_FILE,
+    )
+    run = RunDir.create(root / "gold")
+    spec = build_spec(config, settings)
+    asyncio.run(run_eval(config, settings, run, spec, open_planner_for=opener))
+    return run.path
 
 
 @pytest.fixture(scope="module")
-def smoke_summary(
-    local_llm_endpoint: LLMEndpoint, tmp_path_factory: pytest.TempPathFactory
-) -> EvalSummary:
-    root = tmp_path_factory.mktemp("smoke")
-    chosen = [case for case in load_cases([DEFAULT_CASES]) if case.id in SMOKE_CASES]
-    assert sorted(case.id for case in chosen) == sorted(SMOKE_CASES)
-    cases = root / "smoke.yaml"
-    data = [case.model_dump(mode="json", exclude_defaults=True) for case in chosen]
-    cases.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    # No retries, and a model timeout generous enough that a busy machine makes the run
-    # slower, not different: these gates judge plans, and tests never judge wall-clock
-    # time. The case timeout stays above the model's, so a slow answer still ends as the
-    # planner's own timeout (and the hybrid's fallback) rather than the trial's.
-    settings = Settings(_env_file=None, llm_max_retries=0, llm_timeout_s=120, llm_max_tokens=160)
+def gold_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run directory of the three planners over the gold suite (made once)."""
+    given = os.environ.get(GOLD_RUN_ENV)
+    if given:
+        return Path(given)
+    endpoint: LLMEndpoint = request.getfixturevalue("local_llm_endpoint")
+    began = time.perf_counter()
+    path = _run_gold_suite(endpoint, tmp_path_factory.mktemp("gold"))
+    request.config.stash[GOLD_EVAL_SECONDS] = time.perf_counter() - began
+    return path
 
-    @asynccontextmanager
-    async def opener(name: PlannerName) -> AsyncIterator[Planner]:
-        async with open_planner(name, settings, endpoint=local_llm_endpoint) as planner:
-            yield planner
 
-    # One trial at a time: the local server answers one request at a time anyway, and
-    # queueing there would be measured as model latency.
-    config = EvalConfig(
-        planners=("pattern", "llm", "hybrid"),
-        case_paths=(cases,),
-        concurrency=1,
-        case_timeout_s=150,
-        use_cache=False,
-        gates_path=SMOKE_GATES,
-    )
-    run = RunDir.create(root / "run")
-    spec = build_spec(config, settings)
-    return asyncio.run(run_eval(config, settings, run, spec, open_planner_for=opener))
+@pytest.fixture(scope="module")
+def gold_summary(gold_run: Path) -> EvalSummary:
+    return EvalSummary.model_validate_json(RunDir.existing(gold_run).summary_file.read_bytes())
 
 
 @pytest.mark.llm
 @pytest.mark.integration
-@pytest.mark.timeout(900)  # the first test also runs the module's smoke evaluation
-@pytest.mark.parametrize("spec", SMOKE_CHECKS, ids=_check_id)
-def test_llm_smoke_gate(smoke_summary: EvalSummary, spec: CheckSpec) -> None:
-    report = evaluate_gates(smoke_summary.planners, GatesConfig(checks=[spec]))
+@pytest.mark.timeout(1200)  # the first test also runs the module's gold evaluation
+def test_the_gold_run_covers_every_planner_and_case(gold_summary: EvalSummary) -> None:
+    cases = len(load_cases([DEFAULT_CASES]))
+    assert gold_summary.trials == gold_summary.expected_trials == cases * len(PLANNERS)
+    assert sorted(gold_summary.planners) == sorted(PLANNERS)
+    assert gold_summary.planners["pattern"].outcomes["planner_error"] == 0
+
+
+@pytest.mark.llm
+@pytest.mark.integration
+@pytest.mark.timeout(1200)
+@pytest.mark.parametrize("spec", CHECKS, ids=_check_id)
+def test_gate(gold_summary: EvalSummary, spec: CheckSpec) -> None:
+    report = evaluate_gates(gold_summary.planners, GatesConfig(checks=[spec]))
     assert report.checks
     for check in report.checks:
         assert not check.skipped, check.message
         assert check.passed, check.message
 
 
-def test_smoke_cases_exist_and_span_every_category() -> None:
-    chosen = [case for case in load_cases([DEFAULT_CASES]) if case.id in SMOKE_CASES]
-    assert len(chosen) == len(SMOKE_CASES)
-    assert len({case.category for case in chosen}) == 5
-    assert Path(SMOKE_GATES).is_file()
+def test_every_planner_has_gates_beyond_latency() -> None:
+    gated = {spec.planner for spec in CHECKS}
+    assert set(PLANNERS) <= gated or "*" in gated
+
+
+def _run_this_module(gold_run: Path, gates: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, GOLD_RUN_ENV: str(gold_run), GATES_ENV: str(gates)}
+    command = [sys.executable, "-m", "pytest", __file__, "-k", "test_gate", "-q"]
+    command += ["-p", "no:cacheprovider"]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+@pytest.mark.llm
+@pytest.mark.integration
+@pytest.mark.timeout(1200)
+def test_a_failing_llm_or_hybrid_gate_fails_the_test_run(gold_run: Path, tmp_path: Path) -> None:
+    # The same run judged twice in a subprocess: by the real gates (passes), then with one
+    # impossible check each for llm and hybrid added (those two fail, pytest exits 1).
+    passing = _run_this_module(gold_run, DEFAULT_GATES)
+    assert passing.returncode == 0, passing.stdout[-2000:]
+    data = yaml.safe_load(DEFAULT_GATES.read_text(encoding="utf-8"))
+    data["checks"] += [
+        {"name": "impossible llm", "planner": "llm", "metric": "plan_accuracy", "op": ">",
+         "threshold": 1.0},
+        {"name": "impossible hybrid", "planner": "hybrid", "metric": "tool_accuracy", "op": ">",
+         "threshold": 1.0},
+    ]  # fmt: skip
+    gates = tmp_path / "gates.yaml"
+    gates.write_text(yaml.safe_dump(data), encoding="utf-8")
+    failing = _run_this_module(gold_run, gates)
+    assert failing.returncode == 1, failing.stdout[-2000:]
+    assert "2 failed" in failing.stdout
+    assert "impossible llm" in failing.stdout
+    assert "impossible hybrid" in failing.stdout

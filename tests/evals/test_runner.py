@@ -358,7 +358,10 @@ def test_a_new_run_dir_is_timestamped_and_refuses_an_existing_run(tmp_path: Path
 def test_the_default_case_timeout_leaves_room_for_the_llm_planners_own_timeout() -> None:
     settings = offline_settings(llm_timeout_s=20, llm_max_retries=2)
     assert default_case_timeout(("pattern",), settings) == 60
-    assert default_case_timeout(("pattern", "hybrid"), settings) == 75
+    # 3 attempts of 20 s, 0.2 + 0.4 s of backoff between them, 15 s to execute the plan
+    assert default_case_timeout(("pattern", "hybrid"), settings) == pytest.approx(75.6)
+    explicit = offline_settings(llm_timeout_s=20, llm_plan_timeout_s=90)
+    assert default_case_timeout(("llm",), explicit) == 105
     assert (
         default_case_timeout(("llm",), offline_settings(llm_timeout_s=5, llm_max_retries=0)) == 60
     )

@@ -31,10 +31,17 @@ LLM_PLAN = Plan(steps=[PlanStep(tool="calculator", input={"expression": "6 * 7"}
 
 
 @dataclass(frozen=True)
+class ScriptedClause:
+    text: str
+    steps: list[PlanStep] | None
+
+
+@dataclass(frozen=True)
 class ScriptedMatch:
     plan: Plan
     confident: bool
     unmatched: list[str] = field(default_factory=list)
+    clauses: list[ScriptedClause] = field(default_factory=list)
 
 
 class ScriptedPattern:
@@ -42,8 +49,14 @@ class ScriptedPattern:
 
     name = "pattern"
 
-    def __init__(self, plan: Plan = PATTERN_PLAN, *, confident: bool = False) -> None:
-        self._match = ScriptedMatch(plan=plan, confident=confident)
+    def __init__(
+        self,
+        plan: Plan = PATTERN_PLAN,
+        *,
+        confident: bool = False,
+        clauses: list[ScriptedClause] | None = None,
+    ) -> None:
+        self._match = ScriptedMatch(plan=plan, confident=confident, clauses=clauses or [])
         self.matched = 0
 
     def match(self, prompt: str) -> ScriptedMatch:
@@ -88,6 +101,7 @@ async def test_llm_first_uses_a_valid_llm_plan(fake: FakeOpenAI) -> None:
     meta = result.meta
     assert (meta.planner, meta.strategy, meta.fallback) == ("hybrid", "llm-first", None)
     assert (meta.model, meta.tokens_in, meta.tokens_out) == ("gpt-4o-mini", 120, 30)
+    assert (meta.model_calls, meta.decision) == (1, "the model's plan")
     assert meta.raw_output == LLM_OUTPUT
     assert meta.cost_usd > 0
     assert meta.latency_ms > 0
@@ -150,6 +164,9 @@ async def test_llm_failures_fall_back_to_the_pattern_plan(
     assert meta.fallback.detail
     assert "\n" not in meta.fallback.detail
     assert (meta.planner, meta.strategy, meta.model) == ("hybrid", strategy, "gpt-4o-mini")
+    assert meta.model_calls == 1
+    assert meta.decision is not None
+    assert meta.decision.startswith(f"model failed ({reason.value})")
     assert pattern.matched == 1
     assert not fake.script, "every scripted answer was consumed"
     assert FAKE_KEY not in meta.model_dump_json()
@@ -168,21 +185,22 @@ async def test_fallback_keeps_what_the_llm_returned(fake: FakeOpenAI) -> None:
     assert (meta.raw_output, meta.tokens_in, meta.tokens_out) == (output, 120, 30)
 
 
-async def test_pattern_first_uses_a_confident_pattern_without_any_request(
-    fake: FakeOpenAI,
+@pytest.mark.parametrize("strategy", ["pattern-first", "clause-merge"])
+async def test_a_confident_pattern_is_used_without_any_request_and_is_no_fallback(
+    fake: FakeOpenAI, strategy: HybridStrategy
 ) -> None:
     pattern = ScriptedPattern(confident=True)
 
-    result = await make_hybrid(fake, strategy="pattern-first", pattern=pattern).plan("list todos")
+    result = await make_hybrid(fake, strategy=strategy, pattern=pattern).plan("list todos")
 
     assert fake.requests == []
     assert result.plan == PATTERN_PLAN
     meta = result.meta
-    assert meta.fallback is not None
-    assert meta.fallback.reason is FallbackReason.PATTERN_CONFIDENT
-    assert (meta.strategy, meta.model, meta.tokens_in, meta.raw_output) == (
-        "pattern-first", None, 0, None,
+    assert meta.fallback is None  # nothing fell back: the model was never asked
+    assert (meta.strategy, meta.model, meta.model_calls, meta.tokens_in, meta.raw_output) == (
+        strategy, None, 0, 0, None,
     )  # fmt: skip
+    assert meta.decision == "rules served every clause; model not asked"
 
 
 async def test_pattern_first_asks_the_llm_when_the_pattern_is_unsure(fake: FakeOpenAI) -> None:
@@ -238,3 +256,74 @@ async def test_hybrid_result_serialises(fake: FakeOpenAI) -> None:
 
     dumped = json.loads(result.model_dump_json())
     assert dumped["meta"]["fallback"]["reason"] == "timeout"
+
+
+CALC = PlanStep(tool="calculator", input={"expression": "6 * 7"})
+ADD_MILK = PlanStep(tool="todo_store", input={"action": "add", "title": "buy milk"})
+
+
+async def test_clause_merge_asks_the_model_only_about_the_clauses_the_rules_missed(
+    fake: FakeOpenAI,
+) -> None:
+    fake.enqueue(plan_json(("todo_store", {"action": "add", "title": "buy milk"})))
+    pattern = ScriptedPattern(
+        Plan(steps=[CALC]),
+        clauses=[
+            ScriptedClause("calculate 6 * 7", [CALC]),
+            ScriptedClause("jot buy milk down on my list", None),
+        ],
+    )
+
+    prompt = "calculate 6 * 7 and jot buy milk down on my list"
+    result = await make_hybrid(fake, strategy="clause-merge", pattern=pattern).plan(prompt)
+
+    assert result.plan == Plan(steps=[CALC, ADD_MILK])  # in clause order
+    assert [body["messages"][-1]["content"] for body in fake.bodies] == [
+        "jot buy milk down on my list"
+    ]
+    meta = result.meta
+    assert (meta.fallback, meta.model_calls) == (None, 1)
+    assert meta.decision == "per clause: rules; model (1 step(s))"
+
+
+async def test_clause_merge_refuses_a_step_its_clause_gives_no_cue_for(fake: FakeOpenAI) -> None:
+    fake.enqueue(plan_json(("calculator", {"expression": "3"})))
+    clause = "remind me about the 3 meetings"  # a todo cue, no arithmetic one
+    pattern = ScriptedPattern(Plan(steps=[]), clauses=[ScriptedClause(clause, None)])
+
+    result = await make_hybrid(fake, strategy="clause-merge", pattern=pattern).plan(clause)
+
+    assert result.plan.abstains
+    meta = result.meta
+    assert meta.fallback is not None
+    assert meta.fallback.reason is FallbackReason.UNSUPPORTED_STEP
+    assert "calculator" in meta.fallback.detail
+    assert meta.model_calls == 1
+
+
+@pytest.mark.parametrize(
+    "prompt", ["what is the capital of France?", "tell me a joke", "hi", "who won in 1998"]
+)
+async def test_clause_merge_abstains_without_asking_when_nothing_asks_for_a_tool(
+    fake: FakeOpenAI, prompt: str
+) -> None:
+    result = await make_hybrid(fake, strategy="clause-merge", pattern=PatternPlanner()).plan(prompt)
+
+    assert fake.requests == []
+    assert result.plan.abstains
+    assert (result.meta.fallback, result.meta.model_calls) == (None, 0)
+    assert result.meta.decision == "no cue for any tool in the prompt; model not asked"
+
+
+async def test_clause_merge_asks_about_a_whole_prompt_the_rules_found_no_clause_in(
+    fake: FakeOpenAI,
+) -> None:
+    fake.enqueue(LLM_OUTPUT)
+    pattern = ScriptedPattern(Plan(steps=[]), clauses=[])
+
+    result = await make_hybrid(fake, strategy="clause-merge", pattern=pattern).plan(
+        "multiply six by seven"
+    )
+
+    assert result.plan == LLM_PLAN
+    assert fake.bodies[0]["messages"][-1]["content"] == "multiply six by seven"

@@ -155,14 +155,26 @@ async def test_request_carries_the_response_format_of_each_mode(
 
 
 @pytest.mark.parametrize(
-    ("base_url", "expected_type"),
-    [("http://127.0.0.1:8012/v1", "json_object"), ("https://api.openai.com/v1", "json_schema")],
+    ("server", "expected_type"),
+    [
+        ("llama-cpp-python", "json_object"),
+        ("ollama", "json_schema"),  # on localhost, but it speaks structured outputs
+        ("openai", "json_schema"),
+    ],
 )
-async def test_auto_format_follows_the_endpoint(
-    fake: FakeOpenAI, base_url: str, expected_type: str
+async def test_auto_format_follows_the_server_not_the_address(
+    fake: FakeOpenAI, server: Any, expected_type: str
 ) -> None:
     fake.enqueue(ADD_PLAN)
-    planner = make_planner(fake, base_url=base_url, response_format="auto")
+    settings = Settings(_env_file=None, llm_response_format="auto")
+    config = LLMPlannerConfig.from_settings(settings, server=server)
+    planner = LLMPlanner(
+        fake.client(base_url="http://127.0.0.1:11434/v1"),
+        model="m",
+        tools=TOOLS,
+        config=config,
+        sleep=SleepRecorder(),
+    )
 
     await planner.plan("what is two plus two")
 
@@ -190,7 +202,7 @@ async def test_local_model_costs_nothing_and_unknown_model_is_recorded_as_zero(
     fake: FakeOpenAI,
 ) -> None:
     fake.enqueue(ADD_PLAN, ADD_PLAN)
-    local = make_planner(fake, base_url="http://127.0.0.1:9/v1", model="gpt-4o")
+    local = make_planner(fake, model="gpt-4o", local=True)
     unknown = make_planner(fake, model="someone/custom-model")
 
     assert (await local.plan("x")).meta.cost_usd == 0.0
@@ -395,13 +407,15 @@ def test_config_from_settings_resolves_auto_by_the_endpoint() -> None:
         llm_response_format="auto",
     )
 
-    local = LLMPlannerConfig.from_settings(settings, base_url="http://127.0.0.1:8080/v1")
-    hosted = LLMPlannerConfig.from_settings(settings, base_url="https://api.openai.com/v1")
+    local = LLMPlannerConfig.from_settings(settings, server="llama-cpp-python")
+    hosted = LLMPlannerConfig.from_settings(settings, server="openai")
+    ollama = LLMPlannerConfig.from_settings(settings, server="ollama")
 
     assert (local.timeout_s, local.max_retries, local.temperature, local.seed) == (5, 4, 0.5, 11)
     assert local.max_tokens == 300
     assert (local.response_format, local.local) == ("llama_cpp", True)
     assert (hosted.response_format, hosted.local) == ("json_schema", False)
+    assert (ollama.response_format, ollama.local) == ("json_schema", True)
 
 
 def test_config_is_frozen() -> None:

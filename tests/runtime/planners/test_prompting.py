@@ -15,7 +15,6 @@ from runtime.planners.prompting import (
     MAX_STRING_LENGTH,
     build_plan_schema,
     build_system_prompt,
-    is_loopback_url,
     resolve_response_format,
     response_format_kwargs,
     tighten_schema,
@@ -102,37 +101,22 @@ def test_prompt_shows_only_examples_for_registered_tools() -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"),
+    ("mode", "server", "expected"),
     [
-        ("http://127.0.0.1:8080/v1", True),
-        ("http://127.5.5.5/v1", True),
-        ("http://localhost:11434/v1", True),
-        ("http://[::1]:8000/v1", True),
-        ("https://api.openai.com/v1", False),
-        ("http://192.168.1.20:8000/v1", False),
-        ("http://10.0.0.1/v1", False),
-        ("http://localhost.example.com/v1", False),
-        (None, False),
-        ("", False),
+        ("auto", "llama-cpp-python", "llama_cpp"),
+        # Ollama on localhost speaks OpenAI structured outputs: the address decides nothing.
+        ("auto", "ollama", "json_schema"),
+        ("auto", "llama-server", "json_schema"),
+        ("auto", "vllm", "json_schema"),
+        ("auto", "openai", "json_schema"),
+        ("auto", "unknown", "json_schema"),
+        ("json_object", "llama-cpp-python", "json_object"),
+        ("none", "openai", "none"),
+        ("llama_cpp", "unknown", "llama_cpp"),
     ],
 )
-def test_is_loopback_url(url: str | None, expected: bool) -> None:
-    assert is_loopback_url(url) is expected
-
-
-@pytest.mark.parametrize(
-    ("mode", "url", "expected"),
-    [
-        ("auto", "http://127.0.0.1:8080/v1", "llama_cpp"),
-        ("auto", "https://api.openai.com/v1", "json_schema"),
-        ("auto", None, "json_schema"),
-        ("json_object", "http://127.0.0.1:8080/v1", "json_object"),
-        ("none", "https://api.openai.com/v1", "none"),
-        ("llama_cpp", "https://example.test/v1", "llama_cpp"),
-    ],
-)
-def test_resolve_response_format(mode: Any, url: str | None, expected: str) -> None:
-    assert resolve_response_format(mode, url) == expected
+def test_resolve_response_format(mode: Any, server: Any, expected: str) -> None:
+    assert resolve_response_format(mode, server) == expected
 
 
 def test_response_format_kwargs_per_mode() -> None:
