@@ -49,6 +49,8 @@ class EndpointInfo(BaseModel):
     kind: str
     server: str = "unknown"
     """What serves it (`runtime.local_llm.server_kind`)."""
+    llm_mode: str | None = None
+    """How the llm planner used it: `decomposed` (one call per clause) or `oneshot`."""
 
 
 class LatencyMeasurement(BaseModel):
@@ -65,6 +67,8 @@ class LatencyMeasurement(BaseModel):
     server: str | None = None
     """What served the model (`runtime.local_llm.server_kind`); None: no model in the run."""
     server_started_by_run: bool = False
+    llm_mode: str | None = None
+    """`decomposed` or `oneshot`: how the llm planner used the model."""
     response_cache: bool
     """Answers could come from the on-disk response cache; such trials are left out of the
     latency percentiles (see each planner's `latency_ms.cached_excluded`)."""

@@ -35,7 +35,7 @@ from runtime.errors import UserError
 from runtime.local_llm import LLMEndpoint, open_endpoint
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
 from runtime.planners.base import Planner
-from runtime.planners.factory import open_planner, planner_needs_llm
+from runtime.planners.factory import open_planner, planner_needs_llm, resolve_llm_mode
 from runtime.settings import PlannerName, Settings
 
 PlannerOpener = Callable[[PlannerName], AbstractAsyncContextManager[Planner]]
@@ -216,7 +216,12 @@ async def run_eval(
         gates=inputs.gates,
         baseline=inputs.baseline,
         endpoint=endpoint,
-        measurement=latency_measurement(config, endpoint, serial_llm=serial_llm),
+        measurement=latency_measurement(
+            config,
+            endpoint,
+            serial_llm=serial_llm,
+            llm_mode=resolve_llm_mode(settings.llm_planner_mode, endpoint) if endpoint else None,
+        ),
     )
     run.write_summary(summary)
     return summary

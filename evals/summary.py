@@ -22,6 +22,7 @@ from evals.run_config import EvalConfig, EvalSpec, redact_url
 from evals.run_dir import EndpointInfo, Environment, EvalSummary, LatencyMeasurement, RunDir
 from runtime.errors import ConfigError
 from runtime.local_llm import LLMEndpoint
+from runtime.settings import LLMPlannerMode
 
 PACKAGES: Final = ("crane-bench", "openai", "llama_cpp_python", "httpx", "pydantic", "pandas")
 _GIT_TIMEOUT_S: Final = 5.0
@@ -51,7 +52,7 @@ def _package_version(name: str) -> str | None:
         return None
 
 
-def environment(endpoint: LLMEndpoint | None) -> Environment:
+def environment(endpoint: LLMEndpoint | None, llm_mode: str | None = None) -> Environment:
     """Python, platform, package versions, and the model endpoint (without its key)."""
     info = None
     if endpoint is not None:
@@ -61,6 +62,7 @@ def environment(endpoint: LLMEndpoint | None) -> Environment:
             local=endpoint.local,
             kind=endpoint.kind,
             server=endpoint.server,
+            llm_mode=llm_mode,
         )
     return Environment(
         python=sys.version.split()[0],
@@ -91,7 +93,11 @@ def load_baseline_file(path: Path) -> Baseline:
 
 
 def latency_measurement(
-    config: EvalConfig, endpoint: LLMEndpoint | None, *, serial_llm: bool
+    config: EvalConfig,
+    endpoint: LLMEndpoint | None,
+    *,
+    serial_llm: bool,
+    llm_mode: LLMPlannerMode | None = None,
 ) -> LatencyMeasurement:
     """How this run measures latency, as a record and in words."""
     cache = config.cache_active
@@ -107,6 +113,8 @@ def latency_measurement(
     else:
         started = "started by this run" if endpoint.local else "reached by URL"
         where = f"{endpoint.server} server ({started}), model {endpoint.model}"
+        if llm_mode is not None:
+            where += f", llm planner in {llm_mode} mode"
         if serial_llm:
             parts.append(
                 f"Model: {where}. It serves one request at a time, so model trials ran one "
@@ -130,6 +138,7 @@ def latency_measurement(
         server=endpoint.server if endpoint is not None else None,
         server_started_by_run=endpoint is not None and endpoint.local,
         response_cache=cache,
+        llm_mode=llm_mode if endpoint is not None else None,
         description=" ".join(parts),
     )
 
@@ -156,7 +165,9 @@ def build_summary(
         finished_at=finished_at,
         spec=spec,
         git_sha=git_sha(),
-        environment=environment(endpoint),
+        environment=environment(
+            endpoint, measurement.llm_mode if measurement is not None else None
+        ),
         trials=len(frame),
         expected_trials=expected_trials,
         cached_trials=cached,

@@ -225,7 +225,8 @@ def _metadata(run: EvalRun) -> list[Section]:
         run_facts.append(
             Fact(
                 "Model endpoint",
-                f"{endpoint.model} at {endpoint.base_url} ({endpoint.server}, {where})",
+                f"{endpoint.model} at {endpoint.base_url} ({endpoint.server}, {where}"
+                + (f"; llm planner {endpoint.llm_mode})" if endpoint.llm_mode else ")"),
             )
         )
     status = {f.path: f.status for f in run.cases.files}

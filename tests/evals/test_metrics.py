@@ -220,3 +220,54 @@ def test_read_results_rejects_a_row_of_another_format(tmp_path: Path) -> None:
         read_results(results)
     with pytest.raises(RunLogError, match="cannot read"):
         read_results(tmp_path / "missing.jsonl")
+
+
+def test_rules_answering_alone_is_no_fallback_and_model_calls_are_counted() -> None:
+    rows = [
+        trial("a", planner="hybrid", model_calls=0),  # the rules answered
+        trial("b", planner="hybrid", model_calls=0, fallback_reason="pattern_confident"),  # old
+        trial("c", planner="hybrid", model_calls=2),  # asked, answer used
+        trial("d", planner="hybrid", model_calls=1, fallback_reason="timeout"),  # asked, failed
+    ]
+    metrics = compute_metrics(trials_frame(rows))["hybrid"]
+    assert metrics.model_call_rate == 0.5
+    assert metrics.fallback_rate == 0.25
+    assert metrics.fallback_reasons == {"timeout": 1}
+    lo, hi = metrics.model_call_rate_ci
+    assert lo < 0.5 < hi
+
+
+def test_latency_leaves_out_cached_trials_and_splits_out_model_trials() -> None:
+    rows = [
+        trial("a", planner="llm", latency_ms=800, model_calls=1),
+        trial("b", planner="llm", latency_ms=1000, model_calls=1),
+        trial("c", planner="llm", latency_ms=0.5, model_calls=1, cached=True),
+        trial("d", planner="llm", latency_ms=0.1, model_calls=0),
+    ]
+    metrics = compute_metrics(trials_frame(rows))["llm"]
+    assert (metrics.latency_ms.n, metrics.latency_ms.cached_excluded) == (3, 1)
+    assert metrics.latency_ms.p50 == 800
+    model = metrics.model_latency_ms
+    assert model is not None
+    assert (model.n, model.p50, model.cached_excluded) == (2, 900, 1)
+
+
+def test_a_fully_cached_run_still_reports_latency_and_says_so() -> None:
+    rows = [trial(c, planner="llm", latency_ms=0.4, cached=True) for c in "abc"]
+    latency = compute_metrics(trials_frame(rows))["llm"].latency_ms
+    assert (latency.n, latency.cached_excluded) == (3, 0)
+
+
+def test_repeated_trials_are_clustered_by_case() -> None:
+    rows = [
+        trial(
+            case, repeat=r, outcome=OutcomeClass.CORRECT if case < "m" else OutcomeClass.WRONG_TOOL
+        )
+        for case in "abcdefghijklmnopqrstuvwxyz"
+        for r in range(10)
+    ]
+    metrics = compute_metrics(trials_frame(rows))["pattern"]
+    one_run = compute_metrics(trials_frame([row for row in rows if row.repeat == 0]))["pattern"]
+    assert metrics.n == 260
+    assert metrics.plan_accuracy == one_run.plan_accuracy
+    assert metrics.plan_accuracy_ci == pytest.approx(one_run.plan_accuracy_ci, abs=0.01)

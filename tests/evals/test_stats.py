@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest, norm
 from statsmodels.stats.proportion import proportion_confint
 
-from evals.stats import mcnemar_exact, pass_at_k, pass_hat_k, percentiles, wilson_interval
+from evals.stats import (
+    clustered_interval,
+    mcnemar_exact,
+    pass_at_k,
+    pass_hat_k,
+    percentiles,
+    wilson_interval,
+)
 
 # --- Wilson interval ---------------------------------------------------------------------
 
@@ -147,3 +154,43 @@ def test_percentiles_reject_empty_and_out_of_range() -> None:
         percentiles([])
     with pytest.raises(ValueError, match=r"\[0, 100\]"):
         percentiles([1.0], qs=(101,))
+
+
+# --- clustered intervals: repeats are not new cases ---------------------------------
+
+
+def test_one_trial_per_case_is_the_wilson_interval() -> None:
+    successes = [1] * 160 + [0] * 31
+    assert clustered_interval(successes, [1] * 191) == pytest.approx(wilson_interval(160, 191))
+
+
+def test_a_deterministic_planner_repeated_20_times_keeps_the_interval_of_one_run() -> None:
+    # 191 cases, 160 always right and 31 always wrong, 20 repeats each.
+    successes = [20] * 160 + [0] * 31
+    clustered = clustered_interval(successes, [20] * 191)
+    pooled = wilson_interval(160 * 20, 191 * 20)
+    one_run = wilson_interval(160, 191)
+    assert clustered[1] - clustered[0] > 3 * (pooled[1] - pooled[0])
+    # The small-sample factor C/(C-1) makes it a hair wider than one run's.
+    assert clustered == pytest.approx(one_run, abs=0.003)
+    assert clustered[0] <= one_run[0]
+
+
+def test_independent_looking_repeats_narrow_the_interval() -> None:
+    # Every case right in exactly half its trials: no case is easier than another, so
+    # repeats add information and the interval is that of all the trials.
+    clustered = clustered_interval([5] * 100, [10] * 100)
+    assert clustered == pytest.approx(wilson_interval(500, 1000))
+
+
+def test_all_right_or_all_wrong_counts_the_cases() -> None:
+    assert clustered_interval([10] * 50, [10] * 50) == pytest.approx(wilson_interval(50, 50))
+    assert clustered_interval([0] * 50, [10] * 50) == pytest.approx(wilson_interval(0, 50))
+
+
+def test_clustered_interval_checks_its_counts() -> None:
+    with pytest.raises(ValueError, match="one entry per case"):
+        clustered_interval([1, 2], [3])
+    with pytest.raises(ValueError, match="trials >= 1"):
+        clustered_interval([4], [3])
+    assert clustered_interval([], []) == (0.0, 1.0)

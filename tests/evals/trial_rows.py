@@ -35,6 +35,8 @@ def trial(
     tokens_out: int = 0,
     cost_usd: float = 0.0,
     fallback_reason: str | None = None,
+    model_calls: int = 0,
+    cached: bool = False,
 ) -> TrialResult:
     """A row whose flags agree with its outcome class."""
     tool, steps, args, plan, end_to_end, valid = FLAGS[outcome]
@@ -58,6 +60,8 @@ def trial(
         tokens_in=tokens_in,
         tokens_out=tokens_out,
         cost_usd=cost_usd,
+        model_calls=model_calls,
+        cached=cached,
         fallback_reason=fallback_reason,
         raw_output="x" * 50,
     )
