@@ -50,11 +50,16 @@ cache_stats: ContextVar[CacheStats | None] = ContextVar("crane_eval_cache_stats"
 """The current trial's counters; None outside a trial (nothing is counted)."""
 
 
-def cache_key(request: httpx.Request, namespace: str = "") -> str | None:
+def cache_key(
+    request: httpx.Request, namespace: str = "", endpoint: str | None = None
+) -> str | None:
     """The cache key of a request, or None when the request is not cacheable.
 
     Cacheable: a POST to a completions path whose body is a JSON object that does not
     ask for a stream. `namespace` keeps identical requests of different users apart.
+    `endpoint` names the server the request goes to, when its URL does not: a local
+    model server started by a run listens on a new port each time, and its answers
+    depend on the model it serves, not on the port.
     """
     if request.method != "POST" or not request.url.path.endswith(CACHED_PATHS):
         return None
@@ -65,7 +70,12 @@ def cache_key(request: httpx.Request, namespace: str = "") -> str | None:
     if not isinstance(body, dict) or body.get("stream"):
         return None
     canonical = json.dumps(
-        {"namespace": namespace, "url": str(request.url), "body": body},
+        {
+            "namespace": namespace,
+            "url": request.url.path if endpoint is not None else str(request.url),
+            "endpoint": endpoint,
+            "body": body,
+        },
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -103,14 +113,22 @@ class CachingTransport(httpx.AsyncBaseTransport):
             hybrid planner sends the very request the llm planner sends, and if it were
             answered from the llm planner's fresh entry, its latency in the same run
             would be the cache's rather than the model's.
+        endpoint: Names the server in place of its URL's host and port (see
+            `cache_key`); None keys by the whole URL.
     """
 
     def __init__(
-        self, inner: httpx.AsyncBaseTransport, cache_dir: Path, *, namespace: str = ""
+        self,
+        inner: httpx.AsyncBaseTransport,
+        cache_dir: Path,
+        *,
+        namespace: str = "",
+        endpoint: str | None = None,
     ) -> None:
         self.inner = inner
         self.cache_dir = cache_dir
         self.namespace = namespace
+        self.endpoint = endpoint
 
     def path_for(self, key: str) -> Path:
         """The file that holds the response stored under `key`."""
@@ -118,7 +136,7 @@ class CachingTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Serve a cached response, or send the request and keep a 200 answer."""
-        key = cache_key(request, self.namespace)
+        key = cache_key(request, self.namespace, self.endpoint)
         if key is None:
             return await self.inner.handle_async_request(request)
         stats = cache_stats.get()

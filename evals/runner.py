@@ -237,8 +237,11 @@ def _default_opener(
         inner = http_transport() if http_transport is not None else None
         if not config.cache_active:
             return inner
+        # A local server listens on a new port per run: key its answers by the model it
+        # serves, so that a rerun of an unchanged suite is answered from the cache.
+        local = f"local {endpoint.server} {endpoint.model}" if endpoint and endpoint.local else None
         return CachingTransport(
-            inner or httpx.AsyncHTTPTransport(), config.cache_dir, namespace=name
+            inner or httpx.AsyncHTTPTransport(), config.cache_dir, namespace=name, endpoint=local
         )
 
     def opener(name: PlannerName) -> AbstractAsyncContextManager[Planner]:

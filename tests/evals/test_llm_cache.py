@@ -195,3 +195,13 @@ async def test_the_api_key_is_in_no_file_of_the_run(
     assert json.loads(run.summary_file.read_text())["spec"]["args"]["settings"][
         "openai_api_key_set"
     ]
+
+
+def test_a_local_server_is_keyed_by_its_model_not_its_port() -> None:
+    # A local server started by a run listens on a new port each time.
+    first = request(url="http://127.0.0.1:40001/v1/chat/completions")
+    second = request(url="http://127.0.0.1:40002/v1/chat/completions")
+    local = "local llama-cpp-python smollm2-135m"
+    assert cache_key(first, "llm", local) == cache_key(second, "llm", local)
+    assert cache_key(first, "llm", local) != cache_key(first, "llm", "local x gemma3-270m")
+    assert cache_key(first, "llm") != cache_key(second, "llm")  # by URL otherwise
