@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from rich.console import Console
-from rich.markup import escape
 
 from runtime.errors import CalculatorError
 from runtime.tools import evaluate
@@ -86,13 +85,17 @@ def print_report(console: Console, report: FuzzReport, wall_s: float) -> None:
         f"{len(report.crashes):,} other exception(s)"
     )
     for text, error in report.crashes[:SHOWN_CRASHES]:
-        console.print(f"  crash: {escape(error)} on {text[:SHOWN_CHARS]!r}", highlight=False)
-    console.print(
+        _plain(console, f"  crash: {error} on {text[:SHOWN_CHARS]!r}")
+    _plain(
+        console,
         f"slowest input: {report.slowest_s * 1000:.2f} ms on "
         f"{report.slowest[:SHOWN_CHARS]!r} ({len(report.slowest)} chars)",
-        highlight=False,
-        markup=False,
     )
+
+
+def _plain(console: Console, line: str) -> None:
+    # Inputs hold brackets that rich would read as markup, and must not be wrapped.
+    console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def main(argv: list[str]) -> int:

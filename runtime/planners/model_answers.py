@@ -93,14 +93,8 @@ def read_chat_answer(body: bytes | str) -> ModelAnswer:
     """
     completion = _parse(body, _ChatCompletion, "chat completion")
     choice = completion.choices[0]
-    tokens_in, tokens_out = _tokens(completion.usage)
-    return ModelAnswer(
-        text=choice.message.content,
-        refusal=choice.message.refusal,
-        finish_reason=choice.finish_reason,
-        tokens_in=tokens_in,
-        tokens_out=tokens_out,
-    )
+    message = choice.message
+    return _answer(message.content, message.refusal, choice.finish_reason, completion.usage)
 
 
 def read_text_answer(body: bytes | str) -> ModelAnswer:
@@ -111,14 +105,16 @@ def read_text_answer(body: bytes | str) -> ModelAnswer:
     """
     completion = _parse(body, _TextCompletion, "completion")
     choice = completion.choices[0]
-    tokens_in, tokens_out = _tokens(completion.usage)
-    return ModelAnswer(
-        text=choice.text,
-        refusal=None,
-        finish_reason=choice.finish_reason,
-        tokens_in=tokens_in,
-        tokens_out=tokens_out,
-    )
+    return _answer(choice.text, None, choice.finish_reason, completion.usage)
+
+
+def _answer(
+    text: str | None, refusal: str | None, finish_reason: str | None, usage: _Usage | None
+) -> ModelAnswer:
+    # Servers that skip usage, or parts of it, count as zero rather than failing a plan.
+    tokens_in = min(usage.prompt_tokens or 0, MAX_TOKENS_PER_CALL) if usage is not None else 0
+    tokens_out = min(usage.completion_tokens or 0, MAX_TOKENS_PER_CALL) if usage is not None else 0
+    return ModelAnswer(text, refusal, finish_reason, tokens_in, tokens_out)
 
 
 def _parse(body: bytes | str, model: type[_B], what: str) -> _B:
@@ -138,14 +134,4 @@ def _parse(body: bytes | str, model: type[_B], what: str) -> _B:
 def _malformed(what: str, detail: str) -> MalformedResponseError:
     return MalformedResponseError(
         f"malformed model response: not a {what} ({detail[:_MAX_DETAIL]})"
-    )
-
-
-def _tokens(usage: _Usage | None) -> tuple[int, int]:
-    # Servers that skip usage, or parts of it, count as zero rather than failing a plan.
-    if usage is None:
-        return 0, 0
-    return (
-        min(usage.prompt_tokens or 0, MAX_TOKENS_PER_CALL),
-        min(usage.completion_tokens or 0, MAX_TOKENS_PER_CALL),
     )

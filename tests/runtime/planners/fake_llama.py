@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +23,7 @@ from typing import Any
 import httpx
 import openai
 
-from tests.runtime.planners.fake_openai import FAKE_KEY
+from tests.runtime.planners.fake_openai import FAKE_KEY, FakeOpenAI
 
 Answer = Callable[[httpx.Request], httpx.Response]
 Scripted = str | httpx.Response | Answer | type[httpx.TransportError]
@@ -35,24 +34,39 @@ def is_chat(request: httpx.Request) -> bool:
     return request.url.path.endswith("/chat/completions")
 
 
-def completion_json(
-    chat: bool, text: Any, *, usage: Any = None, finish_reason: str = "stop"
-) -> dict[str, Any]:
-    """A well-formed body of either endpoint, with `text` and `usage` as given."""
-    choice: dict[str, Any] = {"index": 0, "finish_reason": finish_reason}
-    if chat:
-        choice["message"] = {"role": "assistant", "content": text}
-    else:
-        choice |= {"text": text, "logprobs": None}
-    body: dict[str, Any] = {
-        "id": "fake-1",
-        "object": "chat.completion" if chat else "text_completion",
+def completion_body(text: Any, *, finish_reason: str = "stop", usage: Any = None) -> dict[str, Any]:
+    """A /completions body as llama-cpp-python sends it."""
+    return {
+        "id": "cmpl-fake",
+        "object": "text_completion",
         "created": int(time.time()),
         "model": "fake-model",
-        "choices": [choice],
+        "choices": [{"index": 0, "text": text, "logprobs": None, "finish_reason": finish_reason}],
+        "usage": usage or {"prompt_tokens": 100, "completion_tokens": 7, "total_tokens": 107},
     }
-    body["usage"] = usage if usage is not None else {"prompt_tokens": 50, "completion_tokens": 5}
-    return body
+
+
+def chat_body(text: Any, *, finish_reason: str = "stop", usage: Any = None) -> dict[str, Any]:
+    """A /chat/completions body."""
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "fake-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": usage or {"prompt_tokens": 90, "completion_tokens": 5, "total_tokens": 95},
+    }
+
+
+def completion_json(chat: bool, text: Any, *, usage: Any = None) -> dict[str, Any]:
+    """A well-formed body of either endpoint, with `text` and `usage` as given."""
+    return chat_body(text, usage=usage) if chat else completion_body(text, usage=usage)
 
 
 def tokens(prompt: Any, completion: Any) -> Answer:
@@ -105,7 +119,7 @@ MALFORMED: dict[str, Answer] = {
 }
 
 
-class FakeLlama:
+class FakeLlama(FakeOpenAI):
     """Answers both completion endpoints from a script, and records every request.
 
     A scripted string is the model's text in a well-formed body of whichever endpoint
@@ -115,14 +129,8 @@ class FakeLlama:
     """
 
     def __init__(self, *, repeat: Scripted | None = None) -> None:
-        self.script: deque[Scripted] = deque()
+        super().__init__()
         self.repeat = repeat
-        self.requests: list[httpx.Request] = []
-        self._clients: list[openai.AsyncOpenAI] = []
-
-    def enqueue(self, *items: Scripted) -> None:
-        """Script the next answers, in order."""
-        self.script.extend(items)
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         """Answer one request: the `MockTransport` handler."""
@@ -138,23 +146,11 @@ class FakeLlama:
             raise item("scripted transport fault", request=request)
         return item(request)
 
-    def client(self, *, base_url: str = "http://127.0.0.1:9/v1") -> openai.AsyncOpenAI:
-        """An `AsyncOpenAI` client wired to this fake (no retries of its own)."""
-        client = openai.AsyncOpenAI(
-            api_key=FAKE_KEY,
-            base_url=base_url,
-            max_retries=0,
-            http_client=httpx.AsyncClient(  # type: ignore[arg-type]
-                transport=httpx.MockTransport(self.handler)
-            ),
-        )
-        self._clients.append(client)
-        return client
-
-    async def aclose(self) -> None:
-        """Close every client handed out."""
-        for client in self._clients:
-            await client.close()
+    def client(
+        self, *, base_url: str = "http://127.0.0.1:9/v1", api_key: str = FAKE_KEY
+    ) -> openai.AsyncOpenAI:
+        """An `AsyncOpenAI` client wired to this fake, on a loopback URL (a local model)."""
+        return super().client(base_url=base_url, api_key=api_key)
 
     @contextmanager
     def serve(self) -> Iterator[str]:
