@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF
 LLAMA_CPP_SPEC := llama-cpp-python[server]>=0.3.16,<0.4
 
-.PHONY: help install test lint format eval load report bench serve clean
+.PHONY: help install test lint format eval load report bench fuzz serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ report: ## Rebuild the HTML report of every run under runs/ and the trend page r
 
 bench: ## Print speed figures (never fails on a time)
 	$(BIN)/python -m bench
+
+fuzz: ## Fuzz the calculator with 100,000 inputs; print crashes (non-CalculatorError) and the slowest
+	$(BIN)/python -m bench.fuzz $(or $(COUNT),100000)
 
 serve: ## Run the service on 127.0.0.1:8000
 	$(BIN)/crane-bench serve

@@ -1,7 +1,8 @@
 """`run_load`: start the service (unless given a host), run locust, collect, write the summary.
 
 Order: check the SLO file and the baseline (a bad one stops the run before anything
-starts), start the service and wait for readiness, scrape `/metrics`, run locust while
+starts), check that a `--host` answers at all (rather than hammer a dead port for the
+whole run time), start the service and wait for readiness, scrape `/metrics`, run locust while
 sampling the CPU of both process trees, scrape again, stop the service, then read
 locust's result and write `load_summary.json`. Every process started here is stopped
 here, on success, on error and on Ctrl-C (locust is asked first, so it still writes
@@ -43,6 +44,7 @@ from load.summary import (
 )
 
 SAMPLE_EVERY_S: Final = 0.25
+REACH_TIMEOUT_S: Final = 5.0
 OVERRUN_S: Final = 120.0  # locust's own start and stop on top of the run time
 Progress = Callable[[str], None]
 # The service this runner starts: no access log (it would cost the service CPU), and a
@@ -69,7 +71,8 @@ def run_load(
         progress: Told about each phase in one line (the CLI prints them).
 
     Raises:
-        LoadConfigError: A bad SLO file, baseline or run directory; nothing was started.
+        LoadConfigError: A bad SLO file, baseline or run directory, or a `config.host`
+            where nothing answers; nothing was started.
         ServiceStartError: The service did not become ready.
         LocustRunError: locust ended without a result.
         KeyboardInterrupt: Interrupted before locust had measured anything.
@@ -80,6 +83,8 @@ def run_load(
         read_summary(config.baseline)
     if config.host is None and service is None:
         raise LoadConfigError("no --host and no service to start")
+    if config.host is not None:
+        check_reachable(config.host)
     _prepare(run_dir)
     started_at = datetime.now(UTC)
     with ExitStack() as stack:
@@ -181,6 +186,23 @@ def _read_result(run_dir: Path, locust: _LocustRun) -> LoadResult:
             f"locust exited with {locust.exit_code} and wrote no result ({exc}); "
             f"last lines of {log}:\n{tail(log)}"
         ) from exc
+
+
+def check_reachable(host: str, timeout_s: float = REACH_TIMEOUT_S) -> None:
+    """Make one request to `host`; any HTTP answer will do, no answer is a user's mistake.
+
+    Raises:
+        LoadConfigError: Nothing accepts connections there, or nothing answers in time.
+    """
+    try:
+        with httpx.Client(timeout=timeout_s) as client:
+            client.get(f"{host}/api/v1/health/liveness")
+    except httpx.HTTPError as exc:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise LoadConfigError(
+            f"--host {host}: nothing answers there ({detail}); start the service, "
+            "or leave out --host to let load start one"
+        ) from None
 
 
 def _prepare(run_dir: Path) -> None:

@@ -17,6 +17,7 @@ Hierarchy::
         │   ├── LLMUnavailableError   connection refused or dropped
         │   ├── LLMTimeoutError       no answer within the planner's timeout
         │   └── LLMResponseError      HTTP error status, or output that is not a plan
+        │       └── MalformedResponseError   an HTTP 200 whose body is not a completion
         └── InvalidPlanError      a plan that fails validation (schema, tool, input)
 
 Who decides retryability: the error itself (`is_retryable`). Who owns backoff: the
@@ -109,6 +110,14 @@ class LLMTimeoutError(LLMError):
 
 class LLMResponseError(LLMError):
     """The endpoint answered with an error status, or with output that is not a plan."""
+
+
+class MalformedResponseError(LLMResponseError):
+    """The endpoint answered HTTP 200 with a body that is not a well-formed completion.
+
+    Not JSON, empty, `choices` that is not a list, `message: null`, non-string content,
+    non-numeric token counts: the server is broken, so it is not retried.
+    """
 
 
 class InvalidPlanError(PlannerError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from importlib.metadata import version as dist_version
 from typing import Annotated
@@ -10,15 +11,17 @@ from typing import Annotated
 import typer
 
 from crane_bench.cli.cases import cases_app
-from crane_bench.cli.common import fail, run_async, setup_logging
+from crane_bench.cli.common import EXIT_USAGE, fail, print_error, run_async, setup_logging
 from crane_bench.cli.eval import eval_command
 from crane_bench.cli.llm import llm_app
 from crane_bench.cli.load import load_command
 from crane_bench.cli.report import report_command
 from crane_bench.cli.serve import serve
 from runtime.agent import Agent
+from runtime.errors import UserError
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
 from runtime.planners.factory import open_planner
+from runtime.planners.validation import validate_plan
 from runtime.settings import Settings
 from runtime.tools import default_tools
 
@@ -63,7 +66,11 @@ def _check_prompt(prompt: str) -> str:
 def plan(
     prompt: PromptArg, planner: PlannerOpt = PlannerChoice.pattern, verbose: VerboseOpt = False
 ) -> None:
-    """Print the plan (and how it was made) for PROMPT as JSON."""
+    """Print the plan (and how it was made) for PROMPT as JSON.
+
+    Exit 1 with one line when no plan could be made, or the plan could not run (a tool
+    that does not exist, input a tool refuses), as `run` would find.
+    """
     setup_logging(verbose)
     prompt = _check_prompt(prompt)
     settings = Settings()
@@ -71,6 +78,7 @@ def plan(
     async def go() -> str:
         async with open_planner(planner.value, settings) as made:
             result = await made.plan(prompt)
+        validate_plan(result.plan, default_tools())
         return result.model_dump_json(indent=2)
 
     typer.echo(run_async(go()))
@@ -106,8 +114,12 @@ def version() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; a user's mistake that escapes a command is one line."""
+    try:
+        app()
+    except UserError as exc:  # e.g. `serve` refusing its settings before uvicorn starts
+        print_error(str(exc))
+        sys.exit(EXIT_USAGE)
 
 
 if __name__ == "__main__":

@@ -13,29 +13,28 @@ llama.cpp's prefix cache reuses what the previous request already computed.
 
 `ModelCaller` sends the request with llama.cpp's `grammar` and `repeat_penalty=1.0`
 (its default 1.1 penalises the repeats a structured answer needs), and retries what may
-pass as the one-shot planner does (`model_errors.is_transient`); what still fails is
-raised as the openai error, for the planner to map with the plan's metadata. A 200 that
-is not a completion raises `LLMResponseError` at once.
+pass with the one-shot planner's policy (`model_errors.model_call_retrying`); what still
+fails is raised as the openai error, for the planner to map with the plan's metadata. A
+200 whose body is not a completion (`model_answers`) raises `MalformedResponseError`, an
+`LLMResponseError`, at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import openai
-from openai.types import Completion
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+from openai.types.chat import ChatCompletionMessageParam
 
-from runtime.errors import LLMResponseError
 from runtime.local_llm.catalog import ModelKind
 from runtime.planners.llm import LLMPlannerConfig
-from runtime.planners.model_errors import is_transient
+from runtime.planners.model_answers import ModelAnswer, read_chat_answer, read_text_answer
+from runtime.planners.model_errors import Sleep, model_call_retrying
 
-Sleep = Callable[[float], Awaitable[None]]
+__all__ = ["ANSWER_PREFIX", "REQUEST_PREFIX", "CallResult", "FewShotPrompt", "ModelCaller", "Sleep"]
 
 REQUEST_PREFIX: Final = "Request: "
 ANSWER_PREFIX: Final = "Answer: "
@@ -117,17 +116,9 @@ class ModelCaller:
 
         Raises:
             openai.OpenAIError: The call failed on every attempt (or for good).
-            LLMResponseError: The endpoint answered 200 with something else.
+            MalformedResponseError: The endpoint answered 200 with something else.
         """
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.max_retries + 1),
-            wait=wait_exponential(
-                multiplier=self.config.backoff_base_s, max=self.config.backoff_max_s
-            ),
-            retry=retry_if_exception(is_transient),
-            sleep=self._sleep,
-            reraise=True,
-        )
+        retrying = model_call_retrying(self.config, self._sleep)
         result: CallResult = await retrying(self._request, prompt, grammar, max_tokens)
         return result
 
@@ -142,39 +133,18 @@ class ModelCaller:
             "timeout": self.config.timeout_s,
             "extra_body": extra,
         }
+        # Raw bodies, read by `model_answers`: the client's own objects are not validated.
+        answer: ModelAnswer
         if self.kind == "completion":
-            completion: Completion = await self.client.completions.create(
+            response = await self.client.completions.with_raw_response.create(
                 prompt=prompt.as_text(), **common
             )
-            return _from_completion(completion)
-        chat: ChatCompletion = await self.client.chat.completions.create(
-            messages=prompt.as_messages(), **common
+            answer = read_text_answer(response.content)
+        else:
+            chat = await self.client.chat.completions.with_raw_response.create(
+                messages=prompt.as_messages(), **common
+            )
+            answer = read_chat_answer(chat.content)
+        return CallResult(
+            answer.text or "", answer.tokens_in, answer.tokens_out, answer.finish_reason
         )
-        return _from_chat(chat)
-
-
-def _usage(usage: Any) -> tuple[int, int]:
-    # Servers that skip usage, or parts of it, count as zero rather than failing a plan.
-    if usage is None:
-        return 0, 0
-    return usage.prompt_tokens or 0, usage.completion_tokens or 0
-
-
-def _from_completion(completion: object) -> CallResult:
-    if not isinstance(completion, Completion) or not completion.choices:
-        raise _not_a_completion()
-    choice = completion.choices[0]
-    tokens_in, tokens_out = _usage(completion.usage)
-    return CallResult(choice.text or "", tokens_in, tokens_out, choice.finish_reason)
-
-
-def _from_chat(chat: object) -> CallResult:
-    if not isinstance(chat, ChatCompletion) or not chat.choices:
-        raise _not_a_completion()
-    choice = chat.choices[0]
-    tokens_in, tokens_out = _usage(chat.usage)
-    return CallResult(choice.message.content or "", tokens_in, tokens_out, choice.finish_reason)
-
-
-def _not_a_completion() -> LLMResponseError:
-    return LLMResponseError("model endpoint answered with something that is not a completion")

@@ -5,7 +5,9 @@ with `max_retries=0`; each attempt here gets `timeout=` on the request, and tena
 retries only what may pass (connection errors, timeouts, 408/429/5xx) with exponential
 backoff. Errors are mapped onto `runtime.errors` with a `PlanMeta` attached, so a
 failed call is still recorded with its latency, tokens and raw output; the mapping and
-the retry policy live in `model_errors`, shared with the decomposed planner.
+the retry policy live in `model_errors`, shared with the decomposed planner. The body
+of an answer is read by `model_answers`, which turns anything malformed into a
+`MalformedResponseError` rather than trusting the openai client's unvalidated objects.
 """
 
 from __future__ import annotations
@@ -14,18 +16,24 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Self
 
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from runtime.errors import InvalidPlanError, LLMError, LLMResponseError
+from runtime.errors import InvalidPlanError, LLMError, MalformedResponseError
 from runtime.local_llm.server_kind import traits
 from runtime.models import Plan, PlanMeta, PlanResult
-from runtime.planners.model_errors import is_transient, map_model_error, redact
+from runtime.planners.model_answers import ModelAnswer, read_chat_answer
+from runtime.planners.model_errors import (
+    Sleep,
+    is_transient,
+    map_model_error,
+    model_call_retrying,
+    redact,
+)
 from runtime.planners.pricing import estimate_cost
 from runtime.planners.prompting import (
     ToolDescription,
@@ -44,8 +52,6 @@ __all__ = [
     "parse_plan_text",
     "redact",
 ]
-
-Sleep = Callable[[float], Awaitable[None]]
 
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*\n?(.*?)\n?```$", re.DOTALL)
 _MAX_DETAIL = 200
@@ -186,49 +192,45 @@ class LLMPlanner:
         Raises:
             LLMTimeoutError: Every attempt timed out.
             LLMUnavailableError: The endpoint could not be reached or dropped the connection.
-            LLMResponseError: An error status, or a response that is not a chat completion.
+            LLMResponseError: An error status.
+            MalformedResponseError: An HTTP 200 whose body is not a chat completion.
             InvalidPlanError: The output is not JSON, was truncated, or is not a plan.
         """
         began = time.perf_counter()
         try:
-            completion = await self._complete(prompt)
+            answer = await self._complete(prompt)
         except openai.OpenAIError as exc:
             meta = PlanMeta(
                 planner=self.name, model=self.model, model_calls=1, latency_ms=_ms_since(began)
             )
             raise self._map_error(exc, meta) from None
-        latency_ms = _ms_since(began)
-        if not isinstance(completion, ChatCompletion) or not completion.choices:
-            raise LLMResponseError(
-                "model endpoint answered with something that is not a chat completion",
-                meta=PlanMeta(
-                    planner=self.name, model=self.model, model_calls=1, latency_ms=latency_ms
-                ),
+        except MalformedResponseError as exc:
+            exc.meta = PlanMeta(
+                planner=self.name, model=self.model, model_calls=1, latency_ms=_ms_since(began)
             )
-        choice = completion.choices[0]
-        text = choice.message.content
-        usage = completion.usage
-        # Servers that skip usage, or parts of it, count as zero rather than failing a plan.
-        tokens_in = (usage.prompt_tokens or 0) if usage else 0
-        tokens_out = (usage.completion_tokens or 0) if usage else 0
+            raise
+        text = answer.text
         meta = PlanMeta(
             planner=self.name,
             model=self.model,
             model_calls=1,
-            latency_ms=latency_ms,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            cost_usd=estimate_cost(self.model, tokens_in, tokens_out, local=self.local) or 0.0,
+            latency_ms=_ms_since(began),
+            tokens_in=answer.tokens_in,
+            tokens_out=answer.tokens_out,
+            cost_usd=estimate_cost(
+                self.model, answer.tokens_in, answer.tokens_out, local=self.local
+            )
+            or 0.0,
             raw_output=text,
         )
-        if choice.finish_reason == "length":
+        if answer.finish_reason == "length":
             raise InvalidPlanError(
                 f"model output was cut off at max_tokens ({self.config.max_tokens})",
                 reason="invalid_json",
                 meta=meta,
             )
         if text is None:
-            refusal = choice.message.refusal
+            refusal = answer.refusal
             detail = (
                 f"model refused: {refusal[:_MAX_DETAIL]}" if refusal else "model output is empty"
             )
@@ -240,24 +242,15 @@ class LLMPlanner:
             raise
         return PlanResult(plan=plan, meta=meta)
 
-    async def _complete(self, prompt: str) -> ChatCompletion:
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.max_retries + 1),
-            wait=wait_exponential(
-                multiplier=self.config.backoff_base_s, max=self.config.backoff_max_s
-            ),
-            retry=retry_if_exception(is_transient),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        result: ChatCompletion = await retrying(self._request, prompt)
-        return result
+    async def _complete(self, prompt: str) -> ModelAnswer:
+        retrying = model_call_retrying(self.config, self._sleep)
+        answer: ModelAnswer = await retrying(self._request, prompt)
+        return answer
 
-    async def _request(self, prompt: str) -> ChatCompletion:
+    async def _request(self, prompt: str) -> ModelAnswer:
         extra: dict[str, Any] = response_format_kwargs(self.response_format, self.schema)
-        # Passed as **kwargs because llama.cpp's `schema` key is outside openai's types,
-        # which makes the overloads resolve to Any: hence the annotated local.
-        completion: ChatCompletion = await self.client.chat.completions.create(
+        # The raw body, read by `model_answers`: the client's own objects are not validated.
+        response = await self.client.chat.completions.with_raw_response.create(
             model=self.model,
             messages=self.messages(prompt),
             temperature=self.config.temperature,
@@ -266,7 +259,7 @@ class LLMPlanner:
             timeout=self.config.timeout_s,
             **extra,
         )
-        return completion
+        return read_chat_answer(response.content)
 
     def _map_error(self, exc: openai.OpenAIError, meta: PlanMeta) -> LLMError:
         return map_model_error(

@@ -1,19 +1,24 @@
 """What LLM planners do with a failed model call: retry it or not, and how to report it.
 
-Shared by the one-shot planner (`llm.py`) and the decomposed one (`decomposed.py`), so
-both retry the same failures and raise the same `runtime.errors` for them. Messages never
+Shared by the one-shot planner (`llm.py`) and the decomposed one (through
+`completion.ModelCaller`), so both retry the same failures with the same backoff
+(`model_call_retrying`) and raise the same `runtime.errors` for them. Messages never
 quote the API key: status errors are reduced to the status and a redacted detail.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Awaitable, Callable
+from typing import Final, Protocol
 
 import openai
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from runtime.errors import LLMError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
 from runtime.models import PlanMeta
+
+Sleep = Callable[[float], Awaitable[None]]
 
 _RETRIED_STATUSES: Final = frozenset({408, 429})
 _KEY_PATTERN: Final = re.compile(r"\bsk-[A-Za-z0-9_\-*]{4,}")
@@ -27,6 +32,54 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in _RETRIED_STATUSES or exc.status_code >= 500
     return False
+
+
+class RetryPolicy(Protocol):
+    """How a model call is retried (`LLMPlannerConfig` is one)."""
+
+    @property
+    def timeout_s(self) -> float:
+        """Timeout of one attempt."""
+        ...
+
+    @property
+    def max_retries(self) -> int:
+        """Attempts after the first."""
+        ...
+
+    @property
+    def backoff_base_s(self) -> float:
+        """First wait; doubles after each retry."""
+        ...
+
+    @property
+    def backoff_max_s(self) -> float:
+        """Cap of one wait."""
+        ...
+
+
+def model_call_retrying(policy: RetryPolicy, sleep: Sleep) -> AsyncRetrying:
+    """The retry loop of one model call: transient failures only, exponential backoff.
+
+    What still fails after the last attempt is re-raised as it was, for the planner to
+    map with `map_model_error` and the plan's metadata.
+    """
+    return AsyncRetrying(
+        stop=stop_after_attempt(policy.max_retries + 1),
+        wait=wait_exponential(multiplier=policy.backoff_base_s, max=policy.backoff_max_s),
+        retry=retry_if_exception(is_transient),
+        sleep=sleep,
+        reraise=True,
+    )
+
+
+def call_budget_s(policy: RetryPolicy) -> float:
+    """The longest one model call can take under `policy`: every attempt times out."""
+    waits = sum(
+        min(policy.backoff_base_s * 2.0**retry, policy.backoff_max_s)
+        for retry in range(policy.max_retries)
+    )
+    return policy.timeout_s * (policy.max_retries + 1) + waits
 
 
 def redact(text: str, *secrets: str | None) -> str:

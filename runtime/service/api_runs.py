@@ -17,12 +17,17 @@ from runtime.service.schemas import (
 )
 
 PREFIX = "/api/v1/runs"
+ID_ECHO_LIMIT = 64  # characters of an unknown run id that a 404 repeats back
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
         "model": ErrorResponse,
         "description": "The body could not be parsed (not UTF-8, or nested too deeply).",
     },
     409: {"model": ErrorResponse, "description": "The planner is not available on this server."},
+    413: {
+        "model": ErrorResponse,
+        "description": "The body is larger than the server's limit (SERVICE_MAX_BODY_BYTES).",
+    },
     503: {"model": ErrorResponse, "description": "Too many runs in flight, or shutting down."},
 }
 
@@ -57,7 +62,7 @@ async def create_run(
     response.headers["Location"] = f"{PREFIX}/{run.run_id}"
     if not wait:
         return RunAccepted(run_id=run.run_id, status=run.status)
-    # The run just finished, so it is the newest and cannot have been evicted.
+    # The pending record only if the run is unknown by then, which a fresh run cannot be.
     return await executor.wait(run.run_id) or run
 
 
@@ -71,9 +76,10 @@ async def get_run(run_id: str, store: StoreDep) -> RunRecord:
     """The run: plan, steps with attempts and durations, output or error, planner metadata."""
     run = await store.get(run_id)
     if run is None:
+        shown = run_id if len(run_id) <= ID_ECHO_LIMIT else run_id[:ID_ECHO_LIMIT] + "..."
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
-            f"no run {run_id!r}: unknown id, or evicted (only the newest finished runs are kept)",
+            f"no run {shown!r}: unknown id, or evicted (only the newest finished runs are kept)",
         )
     return run
 

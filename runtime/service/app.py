@@ -15,11 +15,15 @@ import httpx
 from fastapi import FastAPI
 
 from runtime.agent import Agent, ToolsFactory
+from runtime.errors import ConfigError
 from runtime.local_llm import open_endpoint
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
 from runtime.planners.base import Planner
 from runtime.planners.factory import open_planner, planner_needs_llm
+from runtime.planners.llm import LLMPlannerConfig
+from runtime.planners.model_errors import call_budget_s
 from runtime.service import api_health, api_runs
+from runtime.service.body_limit import BodyLimitMiddleware
 from runtime.service.executor import RunExecutor
 from runtime.service.handlers import add_error_handlers
 from runtime.service.metrics import ServiceMetrics
@@ -54,9 +58,15 @@ def create_app(
             plus `llm` and `hybrid` when `settings.planner` needs a model or an LLM
             endpoint is configured, and closes them on shutdown.
         tools: Builds each run's tools; `runtime.tools.default_tools` when None.
+
+    Raises:
+        ConfigError: The LLM planners would open, and the run timeout would cut off a
+            model call before it ran out of attempts (see `check_run_timeout`).
     """
     settings = settings if settings is not None else Settings()
     service = service if service is not None else ServiceSettings()
+    if planners is None and _opens_llm(settings):
+        check_run_timeout(settings)
     make_tools = tools if tools is not None else default_tools
     state = ServiceState(
         settings=settings,
@@ -93,6 +103,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = state
+    app.add_middleware(BodyLimitMiddleware, max_bytes=service.max_body_bytes)
     app.include_router(api_runs.router)
     app.include_router(api_health.router)
     app.include_router(api_health.metrics_router)
@@ -105,13 +116,40 @@ def create_app_from_env() -> FastAPI:
     return create_app(Settings(), ServiceSettings())
 
 
+def check_run_timeout(settings: Settings) -> None:
+    """Refuse a run timeout that would pre-empt the LLM planners' own timeout and retries.
+
+    The hybrid planner falls back to the rules when the model call fails for good; that
+    takes up to `LLM_TIMEOUT_S` x attempts plus the backoff waits. A run timeout no
+    longer than that ends the run first, so the fallback could never happen.
+
+    Raises:
+        ConfigError: `RUN_TIMEOUT_S` is not longer than one model call's worst case.
+    """
+    config = LLMPlannerConfig.from_settings(settings)
+    budget = call_budget_s(config)
+    if settings.run_timeout_s <= budget:
+        raise ConfigError(
+            f"RUN_TIMEOUT_S={settings.run_timeout_s:g} is too short for the LLM planners: one "
+            f"model call may take {budget:g} s (LLM_TIMEOUT_S={config.timeout_s:g} x "
+            f"{config.max_retries + 1} attempts, plus backoff), and the run timeout would "
+            "cut off the hybrid's fallback; raise RUN_TIMEOUT_S above it or lower "
+            "LLM_TIMEOUT_S or LLM_MAX_RETRIES"
+        )
+
+
+def _opens_llm(settings: Settings) -> bool:
+    """True when `_open` opens the LLM planners for these settings."""
+    return planner_needs_llm(settings.planner) or not settings.uses_local_model()
+
+
 async def _open(stack: AsyncExitStack, state: ServiceState) -> dict[PlannerName, Planner]:
     """Open the planners this server offers; LLM planners share one endpoint."""
     settings = state.settings
     opened: dict[PlannerName, Planner] = {
         "pattern": await stack.enter_async_context(open_planner("pattern", settings))
     }
-    if not planner_needs_llm(settings.planner) and settings.uses_local_model():
+    if not _opens_llm(settings):
         return opened
     endpoint = await stack.enter_async_context(open_endpoint(settings))
     for name in LLM_PLANNERS:

@@ -75,6 +75,10 @@ class RunExecutor:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._deadlines: dict[str, float] = {}
         self._cancel_reasons: dict[str, tuple[ErrorKind, str]] = {}
+        # Runs someone waits for (how many waiters), and their final records: a waiter
+        # gets the record it waited for even when the store has evicted it since.
+        self._waiters: dict[str, int] = {}
+        self._final: dict[str, RunRecord] = {}
 
     @property
     def in_flight(self) -> int:
@@ -124,10 +128,15 @@ class RunExecutor:
     async def wait(self, run_id: str) -> RunRecord | None:
         """Wait for a run to end, at most until its deadline; then it is failed as timed out.
 
-        Returns None only for an unknown run id.
+        The finished record is handed over directly, so however small the store's bound,
+        its eviction in between cannot turn the answer stale. Returns None only for an
+        unknown run id (or one that ended and was evicted before the wait began).
         """
         task = self._tasks.get(run_id)
-        if task is not None:
+        if task is None:
+            return await self.store.get(run_id)
+        self._waiters[run_id] = self._waiters.get(run_id, 0) + 1
+        try:
             try:
                 async with asyncio.timeout_at(self._deadlines[run_id]):
                     await asyncio.wait({task})
@@ -135,7 +144,12 @@ class RunExecutor:
                 # The task's own deadline fires at the same moment; whichever is first,
                 # the run ends as a run timeout.
                 await self._cancel({run_id: task}, "run_timeout", self._timeout_message())
-        return await self.store.get(run_id)
+            return self._final.get(run_id) or await self.store.get(run_id)
+        finally:
+            self._waiters[run_id] -= 1
+            if not self._waiters[run_id]:
+                del self._waiters[run_id]
+                self._final.pop(run_id, None)
 
     async def drain(self, timeout_s: float) -> None:
         """Stop accepting, give runs in flight `timeout_s` to end, then fail the rest."""
@@ -185,6 +199,8 @@ class RunExecutor:
         current = await self.store.get(record.run_id)
         if current is not None and current.status.terminal:
             return  # already recorded (a timeout and a cancel can race)
+        if record.run_id in self._waiters:
+            self._final[record.run_id] = record
         await self.store.put(record)
         self.recorder.run_finished(record)
 

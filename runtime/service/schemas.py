@@ -15,6 +15,14 @@ from runtime.models import RunRecord, RunStatus
 from runtime.settings import PlannerName
 
 MAX_PROMPT_CHARS = 2000
+# Every character that pydantic's regex engine, Python's `str.isspace` or an ECMAScript
+# `\s` (what an OpenAPI client uses) calls whitespace, spelled out: `\S` means different
+# sets in each (U+0085 and U+001C-U+001F in some, U+FEFF in another), so the schema and
+# the server would disagree on what a blank prompt is.
+WHITESPACE_CLASS = (
+    r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+NOT_BLANK = f"[^{WHITESPACE_CLASS}]"
 
 
 class CreateRunRequest(BaseModel):
@@ -30,7 +38,7 @@ class CreateRunRequest(BaseModel):
         max_length=MAX_PROMPT_CHARS,
         # JSON Schema and pydantic both search (not match) the pattern: at least one
         # character that is not whitespace, so "   " is rejected like "".
-        pattern=r"\S",
+        pattern=NOT_BLANK,
         description="What the user asks, in plain words (1-2000 characters, not blank).",
     )
     planner: PlannerName | None = Field(

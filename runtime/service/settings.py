@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     drain_timeout_s: float = Field(
         10.0, ge=0, description="On shutdown, how long in-flight runs may still finish."
     )
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1024, description="Largest request body accepted; beyond it, 413."
+    )
     llm_check_timeout_s: float = Field(
         2.0, gt=0, description="Timeout of the health check's call to the LLM endpoint."
     )

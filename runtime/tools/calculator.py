@@ -230,7 +230,9 @@ def _function_list() -> str:
 
 
 def _bounded(value: Number, what: str = "result") -> Number:
-    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+    # An int is compared with the bound exactly: `math.isfinite` would convert it to a
+    # float, which raises OverflowError from 2**1024 on (a 309-digit literal).
+    if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_MAGNITUDE:
         raise CalculatorError(f"{what} too large (limit 1e{_MAX_LOG10})")
     return value
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import time
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import openai
 import pytest
 
 from runtime.errors import InvalidPlanError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
@@ -23,84 +19,9 @@ from runtime.planners.decomposed import (
     split_clauses,
 )
 from runtime.planners.llm import LLMPlannerConfig
+from tests.runtime.planners.fake_llama import FakeLlama as FakeLlamaServer
+from tests.runtime.planners.fake_llama import completion_body
 from tests.runtime.planners.fake_openai import FAKE_KEY, SleepRecorder, error_response
-
-Scripted = str | httpx.Response | type[httpx.TransportError]
-
-
-def completion_body(text: str, *, finish_reason: str = "stop") -> dict[str, Any]:
-    """A /completions body as llama-cpp-python sends it."""
-    return {
-        "id": "cmpl-fake",
-        "object": "text_completion",
-        "created": int(time.time()),
-        "model": "fake-model",
-        "choices": [{"index": 0, "text": text, "logprobs": None, "finish_reason": finish_reason}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 7, "total_tokens": 107},
-    }
-
-
-def chat_body(text: str) -> dict[str, Any]:
-    """A /chat/completions body."""
-    return {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": "fake-model",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 90, "completion_tokens": 5, "total_tokens": 95},
-    }
-
-
-class FakeLlamaServer:
-    """Answers /completions and /chat/completions from a script; records requests."""
-
-    def __init__(self) -> None:
-        self.script: deque[Scripted] = deque()
-        self.requests: list[httpx.Request] = []
-        self._clients: list[openai.AsyncOpenAI] = []
-
-    def enqueue(self, *items: Scripted) -> None:
-        self.script.extend(items)
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        assert self.script, "the fake server got a request it was not scripted for"
-        item = self.script.popleft()
-        if isinstance(item, httpx.Response):
-            return item
-        if isinstance(item, str):
-            if request.url.path.endswith("/chat/completions"):
-                return httpx.Response(200, json=chat_body(item))
-            assert request.url.path.endswith("/completions"), request.url
-            return httpx.Response(200, json=completion_body(item))
-        raise item("scripted transport fault", request=request)
-
-    @property
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(request.content) for request in self.requests]
-
-    def client(self) -> openai.AsyncOpenAI:
-        client = openai.AsyncOpenAI(
-            api_key=FAKE_KEY,
-            base_url="http://127.0.0.1:9/v1",
-            max_retries=0,
-            http_client=httpx.AsyncClient(  # type: ignore[arg-type]
-                transport=httpx.MockTransport(self.handler)
-            ),
-        )
-        self._clients.append(client)
-        return client
-
-    async def aclose(self) -> None:
-        for client in self._clients:
-            await client.close()
 
 
 @pytest.fixture

@@ -131,11 +131,11 @@ def script_app(
     )
 
 
-def real_app() -> FastAPI:
+def real_app(**service: Any) -> FastAPI:
     """The app as `crane-bench serve` builds it, with the pattern planner."""
     return create_app(
         Settings(_env_file=None, planner="pattern"),
-        ServiceSettings(_env_file=None),
+        ServiceSettings(_env_file=None, **service),
     )
 
 

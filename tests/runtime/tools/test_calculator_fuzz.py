@@ -9,69 +9,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runtime.errors import CalculatorError
 from runtime.tools import evaluate
-
-Tree: TypeAlias = tuple[Any, ...]
+from tests.runtime.tools.calculator_strategies import (
+    ARITHMETIC_ALPHABET,
+    BINARY,
+    REFUSED_BINARY,
+    Tree,
+    leaves,
+    render,
+    trees,
+)
 
 FUZZ = settings(max_examples=300, deadline=None)
-
-BINARY = ["+", "-", "*", "/", "//", "%", "**"]
-REFUSED_BINARY = ["^", "<<", "&", "<", "and"]
-UNARY = ["-", "+"]
-
-numbers = st.one_of(
-    st.integers(min_value=0, max_value=12),
-    st.integers(min_value=0, max_value=10**110),
-    st.floats(min_value=0, max_value=1e110, allow_nan=False, allow_infinity=False),
-    st.sampled_from([0.5, 1.5, 1e-3, 0.1]),
-)
-leaves = st.one_of(
-    numbers.map(lambda n: ("num", n)),
-    st.sampled_from(["pi", "e"]).map(lambda name: ("const", name)),
-)
-
-
-def extend(children: st.SearchStrategy[Tree]) -> st.SearchStrategy[Tree]:
-    return st.one_of(
-        st.tuples(st.just("unary"), st.sampled_from(UNARY), children),
-        st.tuples(st.just("bin"), st.sampled_from(BINARY), children, children),
-        st.tuples(st.just("call"), st.sampled_from(["sqrt", "abs"]), st.tuples(children)),
-        st.tuples(st.just("call"), st.just("round"), st.tuples(children)),
-        st.tuples(
-            st.just("call"),
-            st.just("round"),
-            st.tuples(children, st.integers(-5, 5).map(lambda n: ("num", n))),
-        ),
-        st.tuples(
-            st.just("call"),
-            st.sampled_from(["min", "max"]),
-            st.lists(children, min_size=2, max_size=3).map(tuple),
-        ),
-    )
-
-
-trees = st.recursive(leaves, extend, max_leaves=16)
-
-
-def render(tree: Tree) -> str:
-    match tree:
-        case ("num", value):
-            return repr(value)
-        case ("const", name):
-            return str(name)
-        case ("unary", op, child):
-            return f"({op}{render(child)})"
-        case ("bin", op, left, right):
-            return f"({render(left)} {op} {render(right)})"
-        case ("call", name, args):
-            return f"{name}({', '.join(render(arg) for arg in args)})"
-    raise AssertionError(tree)
 
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -160,6 +115,6 @@ def test_any_text_is_refused_or_bounded(text: str) -> None:
 
 
 @FUZZ
-@given(st.text(alphabet="0123456789+-*/%().,e ^_jxpisqrtabdmn'[]", max_size=120))
+@given(st.text(alphabet=ARITHMETIC_ALPHABET, max_size=120))
 def test_arithmetic_looking_text_is_refused_or_bounded(text: str) -> None:
     assert_bounded_number(text)
