@@ -53,7 +53,7 @@ class OrchestratorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     step_timeout_s: float = Field(30.0, gt=0)
-    max_attempts: int = Field(3, ge=1)
+    max_retries: int = Field(3, ge=0, description="Retries of a step after its first attempt.")
     backoff_base_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(30.0, ge=0)
     backoff_jitter_s: float = Field(0.5, ge=0, description="Random extra wait, uniform 0..j.")
@@ -64,7 +64,7 @@ class OrchestratorConfig(BaseModel):
         """The policy the settings describe."""
         return cls(
             step_timeout_s=settings.step_timeout_s,
-            max_attempts=settings.max_retries,
+            max_retries=settings.step_max_retries,
             backoff_base_s=settings.backoff_base_s,
             backoff_max_s=settings.backoff_max_s,
             backoff_jitter_s=min(settings.backoff_base_s, 0.5),
@@ -208,7 +208,7 @@ class Orchestrator:
     ) -> JsonValue:
         cfg = self.config
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(cfg.max_attempts),
+            stop=stop_after_attempt(cfg.max_retries + 1),
             wait=wait_exponential_jitter(
                 multiplier=cfg.backoff_base_s, max=cfg.backoff_max_s, jitter=cfg.backoff_jitter_s
             ),

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from importlib.metadata import version as dist_version
 from typing import Annotated
 
 import typer
 
 from crane_bench.cli.cases import cases_app
-from crane_bench.cli.common import fail, run_async, setup_logging
+from crane_bench.cli.common import fail, load_settings, run_async, setup_logging
 from crane_bench.cli.eval import eval_command
 from crane_bench.cli.llm import llm_app
 from crane_bench.cli.load import load_command
@@ -19,7 +18,7 @@ from crane_bench.cli.serve import serve
 from runtime.agent import Agent
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
 from runtime.planners.factory import open_planner
-from runtime.settings import Settings
+from runtime.settings import PlannerName
 from runtime.tools import default_tools
 
 app = typer.Typer(
@@ -37,17 +36,12 @@ app.command(name="load")(load_command)
 app.command(name="report")(report_command)
 
 
-class PlannerChoice(StrEnum):
-    """Planners the CLI can build."""
-
-    pattern = "pattern"
-    llm = "llm"
-    hybrid = "hybrid"
-
-
 PromptArg = Annotated[str, typer.Argument(help="What the user asks, in plain words.")]
 PlannerOpt = Annotated[
-    PlannerChoice, typer.Option("--planner", "-p", help="Which planner makes the plan.")
+    PlannerName | None,
+    typer.Option(
+        "--planner", "-p", help="Which planner makes the plan.", show_default="PLANNER or pattern"
+    ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
 
@@ -60,16 +54,14 @@ def _check_prompt(prompt: str) -> str:
 
 
 @app.command()
-def plan(
-    prompt: PromptArg, planner: PlannerOpt = PlannerChoice.pattern, verbose: VerboseOpt = False
-) -> None:
+def plan(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = False) -> None:
     """Print the plan (and how it was made) for PROMPT as JSON."""
     setup_logging(verbose)
     prompt = _check_prompt(prompt)
-    settings = Settings()
+    settings = load_settings(planner)
 
     async def go() -> str:
-        async with open_planner(planner.value, settings) as made:
+        async with open_planner(settings.planner, settings) as made:
             result = await made.plan(prompt)
         return result.model_dump_json(indent=2)
 
@@ -77,16 +69,14 @@ def plan(
 
 
 @app.command()
-def run(
-    prompt: PromptArg, planner: PlannerOpt = PlannerChoice.pattern, verbose: VerboseOpt = False
-) -> None:
+def run(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = False) -> None:
     """Plan PROMPT, execute the plan, and print the run as JSON (exit 1 if it failed)."""
     setup_logging(verbose)
     prompt = _check_prompt(prompt)
-    settings = Settings()
+    settings = load_settings(planner)
 
     async def go() -> tuple[str, bool]:
-        async with open_planner(planner.value, settings) as made:
+        async with open_planner(settings.planner, settings) as made:
             agent = Agent(
                 made, Orchestrator(OrchestratorConfig.from_settings(settings)), default_tools
             )

@@ -10,11 +10,13 @@ from types import FrameType
 from typing import Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
 from runtime.errors import CraneRuntimeError, UserError
+from runtime.settings import PlannerName, Settings
 
 T = TypeVar("T")
 
@@ -42,6 +44,24 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print one line to stderr and exit with `code`; for a user's mistake, no traceback."""
     stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def first_problem(exc: ValidationError) -> str:
+    """One line naming where and what is wrong; never the input value, which may be secret."""
+    err = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in err["loc"]) or exc.title
+    return f"{exc.title}: {where}: {err['msg']}"
+
+
+def load_settings(planner: PlannerName | None = None) -> Settings:
+    """The settings from env and `.env`, with the planner given on the command line if any.
+
+    A setting that does not validate ends the command with one line and exit 2.
+    """
+    try:
+        return Settings() if planner is None else Settings(planner=planner)
+    except ValidationError as exc:
+        fail(first_problem(exc))
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -18,6 +18,7 @@ from crane_bench.cli.common import (
     EXIT_GATE_FAILED,
     EXIT_USAGE,
     fail,
+    first_problem,
     setup_logging,
     sigterm_as_interrupt,
     stderr,
@@ -155,13 +156,6 @@ def _prepare(
     return config, spec, RunDir.create(out)
 
 
-def _first_problem(exc: ValidationError) -> str:
-    # Only where and what: pydantic's full text quotes input values, which may be secret.
-    err = exc.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in err["loc"]) or exc.title
-    return f"{exc.title}: {where}: {err['msg']}"
-
-
 def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     planners: PlannersOpt = None,
     cases: CasesOpt = None,
@@ -199,7 +193,7 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     except (UserError, EvalError) as exc:
         fail(str(exc))
     except ValidationError as exc:
-        fail(_first_problem(exc))
+        fail(first_problem(exc))
     summary = _run(config, settings, run, spec, resume=resume is not None)
     print_summary(stderr, summary)
     report_after_run(run.path)
