@@ -31,6 +31,7 @@ from evals.gate_config import (
     load_gates,
 )
 from evals.metrics import CategoryMetrics, PlannerMetrics, read_results, read_summary_metrics
+from plumbing.run_files import RESULTS_FILE, SUMMARY_FILE
 
 __all__ = [
     "Baseline",
@@ -106,9 +107,9 @@ def load_baseline(run_dir: Path) -> Baseline:
     Raises:
         RunLogError: A file is missing or malformed.
     """
-    results = run_dir / "results.jsonl"
+    results = run_dir / RESULTS_FILE
     frame = read_results(results) if results.exists() else None
-    return Baseline(metrics=read_summary_metrics(run_dir / "summary.json"), frame=frame)
+    return Baseline(metrics=read_summary_metrics(run_dir / SUMMARY_FILE), frame=frame)
 
 
 def format_value(value: float, metric: str) -> str:

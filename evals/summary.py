@@ -20,6 +20,7 @@ from evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
 from evals.metrics import compute_metrics, read_results, read_summary_metrics
 from evals.run_config import EvalSpec, redact_url
 from evals.run_dir import EndpointInfo, Environment, EvalSummary, RunDir
+from plumbing.run_files import RESULTS_FILE, JsonlReader
 from runtime.errors import ConfigError
 from runtime.local_llm import LLMEndpoint
 
@@ -80,7 +81,7 @@ def load_baseline_file(path: Path) -> Baseline:
     try:
         if path.is_dir():
             return load_baseline(path)
-        results = path.parent / "results.jsonl"
+        results = path.parent / RESULTS_FILE
         frame = read_results(results) if results.is_file() else None
         return Baseline(metrics=read_summary_metrics(path), frame=frame)
     except ConfigError:
@@ -121,10 +122,8 @@ def build_summary(
 
 
 def _cached_trials(path: Path) -> int:
-    # `cached` is not among the frame's scalar columns; one streaming pass counts it. Text
-    # inside strings has its quotes escaped, so only the field itself can match.
-    count = 0
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            count += '"cached":true' in line
-    return count
+    # `cached` is not among the frame's scalar columns; one streaming pass counts it.
+    return sum(
+        isinstance(line.data, dict) and line.data.get("cached") is True
+        for line in JsonlReader(path)
+    )

@@ -39,8 +39,8 @@ from load.summary import (
     LoadSummary,
     read_result,
     read_summary,
-    write_json_atomically,
 )
+from plumbing.run_files import write_atomically as write_json_atomically
 
 SAMPLE_EVERY_S: Final = 0.25
 OVERRUN_S: Final = 120.0  # locust's own start and stop on top of the run time

@@ -220,3 +220,12 @@ def test_read_results_rejects_a_row_of_another_format(tmp_path: Path) -> None:
         read_results(results)
     with pytest.raises(RunLogError, match="cannot read"):
         read_results(tmp_path / "missing.jsonl")
+
+
+def test_read_results_rejects_a_row_of_another_version(tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    row = json.loads(every_outcome()[0].model_dump_json())
+    assert row["version"] == 1
+    results.write_text(json.dumps({**row, "version": 2}) + "\n")
+    with pytest.raises(RunLogError, match="line 1: version"):
+        read_results(results)
