@@ -8,14 +8,16 @@ command line overrides its setting.
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from crane_bench.cli.common import fail, first_problem, setup_logging
-from runtime.service.settings import ServiceSettings
 from runtime.settings import PlannerName, Settings
+
+if TYPE_CHECKING:
+    from runtime.service.settings import ServiceSettings
 
 # uvicorn imports this in every worker process when there are several.
 APP_FACTORY = "runtime.service.app:create_app_from_env"
@@ -29,6 +31,8 @@ def resolve_serve_settings(
     planner: PlannerName | None = None,
 ) -> tuple[Settings, ServiceSettings]:
     """The settings `serve` runs with: env and `.env`, overridden by the options given."""
+    from runtime.service.settings import ServiceSettings  # noqa: PLC0415 - loads FastAPI
+
     given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
     service = ServiceSettings(**{k: v for k, v in given.items() if v is not None})
     settings = Settings() if planner is None else Settings(planner=planner)
