@@ -87,3 +87,8 @@ class Settings(BaseSettings):
     def uses_local_model(self) -> bool:
         """True when no hosted endpoint is configured, so the local server is needed."""
         return self.openai_api_key is None and self.openai_base_url is None
+
+
+def setting_default(name: str) -> Any:
+    """The default of setting `name`, for config models that must not repeat it."""
+    return Settings.model_fields[name].default

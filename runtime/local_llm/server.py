@@ -29,6 +29,7 @@ from plumbing.processes import stop as stop_process
 from plumbing.readiness import ReadinessProbe
 from runtime.errors import ConfigError, LLMUnavailableError
 from runtime.local_llm.catalog import ResolvedModel
+from runtime.settings import setting_default
 
 if TYPE_CHECKING:
     from runtime.settings import Settings
@@ -45,10 +46,18 @@ class LocalServerConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    port: int = Field(0, ge=0, le=65535, description="0 picks a free loopback port.")
-    threads: int = Field(2, ge=1, le=64, description="llama.cpp threads (decode and batch).")
-    n_ctx: int = Field(2048, ge=256, le=32768, description="Context window in tokens.")
-    start_timeout_s: float = Field(60.0, gt=0, description="Wait for /v1/models to answer.")
+    port: int = Field(
+        setting_default("local_port"), ge=0, le=65535, description="0 picks a free port."
+    )
+    threads: int = Field(
+        setting_default("local_threads"), ge=1, le=64, description="llama.cpp threads."
+    )
+    n_ctx: int = Field(
+        setting_default("local_n_ctx"), ge=256, le=32768, description="Context in tokens."
+    )
+    start_timeout_s: float = Field(
+        setting_default("local_start_timeout_s"), gt=0, description="Wait for /v1/models."
+    )
     stop_timeout_s: float = Field(10.0, gt=0, description="Grace after SIGTERM before SIGKILL.")
     prompt_cache: bool = Field(
         False,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from runtime.local_llm import LocalServerConfig
+from runtime.orchestrator import OrchestratorConfig
 from runtime.settings import Settings
 
 
@@ -45,3 +47,15 @@ def test_the_new_name_wins_over_the_old(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_the_old_name_is_not_recorded() -> None:
     assert "legacy_max_retries" not in Settings(_env_file=None).model_dump()
+
+
+def test_config_models_take_their_defaults_from_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("STEP_TIMEOUT_S", "BACKOFF_BASE_S", "BACKOFF_MAX_S", "RUN_TIMEOUT_S"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("LOCAL_PORT", "LOCAL_THREADS", "LOCAL_N_CTX", "LOCAL_START_TIMEOUT_S"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)
+    assert OrchestratorConfig() == OrchestratorConfig.from_settings(settings)
+    assert LocalServerConfig() == LocalServerConfig.from_settings(settings)
