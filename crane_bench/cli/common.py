@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import signal
 from collections.abc import Coroutine
 from types import FrameType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -44,6 +45,31 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print one line to stderr and exit with `code`; for a user's mistake, no traceback."""
     stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+EXTRAS: Final[dict[str, tuple[str, ...]]] = {
+    "eval": ("pandas", "scipy", "statsmodels"),
+    "load": ("locust",),
+    "reports": ("pandas", "plotly", "jinja2"),
+}
+"""What each optional part of crane-bench needs beyond the base (pyproject's extras)."""
+
+
+def missing_extra(extra: str) -> str | None:
+    """One line naming the extra to install when its packages are missing, else None."""
+    missing = [name for name in EXTRAS[extra] if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (
+        f"this needs the [{extra}] extra ({', '.join(missing)} not installed): "
+        f"pip install 'crane-bench[{extra}]'"
+    )
+
+
+def require_extra(extra: str) -> None:
+    """End the command with one line and exit 2 when the extra is not installed."""
+    if (problem := missing_extra(extra)) is not None:
+        fail(problem)
 
 
 def first_problem(exc: ValidationError) -> str:

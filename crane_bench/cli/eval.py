@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from crane_bench.cli.common import require_extra
+
 PlannersOpt = Annotated[
     str | None,
     typer.Option(
@@ -83,6 +85,7 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     Progress and the summary table go to stderr; the run directory's path to stdout.
     Exit 0 when every gate passes, 1 when one fails, 2 on a usage or configuration error.
     """
+    require_extra("eval")
     from crane_bench.cli.eval_run import run_command  # noqa: PLC0415 - pandas, scipy
 
     run_command(

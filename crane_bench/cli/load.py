@@ -21,7 +21,14 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from crane_bench.cli.common import EXIT_GATE_FAILED, fail, load_settings, setup_logging, stderr
+from crane_bench.cli.common import (
+    EXIT_GATE_FAILED,
+    fail,
+    load_settings,
+    require_extra,
+    setup_logging,
+    stderr,
+)
 from crane_bench.cli.report import report_after_run
 from load import (
     DEFAULT_SLO,
@@ -95,6 +102,7 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     Exit 0: every gate passed; 1: a gate failed; 2: a usage or configuration error.
     """
     setup_logging(verbose)
+    require_extra("load")
     try:
         config = LoadConfig(
             scenario=scenario,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import importlib.util
 import logging
 import shutil
 import socket
@@ -301,6 +302,11 @@ class LocalModelServer:
         """Launch the process; return the probe of its readiness."""
         if self.running:
             raise LLMUnavailableError(f"the local model server is already running ({self.pid})")
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ConfigError(
+                "the local model server needs the [local-llm] extra (llama_cpp not installed): "
+                "pip install 'crane-bench[local-llm]', or set OPENAI_BASE_URL or OPENAI_API_KEY"
+            )
         if self.config.port:
             ensure_port_free(self.config.port)
             port = self.config.port
