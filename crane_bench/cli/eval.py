@@ -10,6 +10,7 @@ command runs, so `crane-bench --help` and the other commands never load pandas o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -67,6 +68,23 @@ TimeoutOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
 
 
+@dataclass(frozen=True)
+class EvalOptions:
+    """The options of `crane-bench eval`, as given (None: not given)."""
+
+    planners: str | None
+    cases: list[Path] | None
+    repeats: int | None
+    concurrency: int
+    out: Path | None
+    resume: Path | None
+    no_cache: bool
+    baseline: Path | None
+    gates: Path | None
+    case_timeout: float | None
+    verbose: bool
+
+
 def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     planners: PlannersOpt = None,
     cases: CasesOpt = None,
@@ -89,15 +107,8 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     from crane_bench.cli.eval_run import run_command  # noqa: PLC0415 - pandas, scipy
 
     run_command(
-        planners=planners,
-        cases=cases,
-        repeats=repeats,
-        concurrency=concurrency,
-        out=out,
-        resume=resume,
-        no_cache=no_cache,
-        baseline=baseline,
-        gates=gates,
-        case_timeout=case_timeout,
-        verbose=verbose,
-    )
+        EvalOptions(
+            planners, cases, repeats, concurrency, out, resume, no_cache, baseline, gates,
+            case_timeout, verbose,
+        )
+    )  # fmt: skip

@@ -7,7 +7,6 @@ runs the trials, prints the summary and decides the exit code.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import cast
 
 import typer
@@ -22,6 +21,7 @@ from crane_bench.cli.common import (
     sigterm_as_interrupt,
     stderr,
 )
+from crane_bench.cli.eval import EvalOptions
 from crane_bench.cli.eval_view import EvalProgress, print_summary
 from crane_bench.cli.report import report_after_run
 from evals.errors import EvalError
@@ -61,27 +61,17 @@ def parse_planners(text: str) -> tuple[PlannerName, ...]:
     return tuple(names)
 
 
-def _prepare(
-    settings: Settings,
-    *,
-    planners: str | None,
-    cases: list[Path] | None,
-    repeats: int | None,
-    concurrency: int,
-    out: Path | None,
-    resume: Path | None,
-    no_cache: bool,
-    baseline: Path | None,
-    gates: Path | None,
-    case_timeout: float | None,
-) -> tuple[EvalConfig, EvalSpec, RunDir]:
-    common: dict[str, object] = {"concurrency": concurrency, "use_cache": not no_cache}
-    if gates is not None:
-        common["gates_path"] = gates
-    if baseline is not None:
-        common["baseline_path"] = baseline
-    if case_timeout is not None:
-        common["case_timeout_s"] = case_timeout
+def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, EvalSpec, RunDir]:
+    planners, cases, repeats = options.planners, options.cases, options.repeats
+    out, resume = options.out, options.resume
+    common: dict[str, object] = {"concurrency": options.concurrency}
+    common["use_cache"] = not options.no_cache
+    if options.gates is not None:
+        common["gates_path"] = options.gates
+    if options.baseline is not None:
+        common["baseline_path"] = options.baseline
+    if options.case_timeout is not None:
+        common["case_timeout_s"] = options.case_timeout
     chosen = parse_planners(planners) if planners is not None else PLANNER_NAMES
     if resume is not None:
         if out is not None:
@@ -106,42 +96,17 @@ def _prepare(
     return config, spec, RunDir.create(out)
 
 
-def run_command(
-    *,
-    planners: str | None,
-    cases: list[Path] | None,
-    repeats: int | None,
-    concurrency: int,
-    out: Path | None,
-    resume: Path | None,
-    no_cache: bool,
-    baseline: Path | None,
-    gates: Path | None,
-    case_timeout: float | None,
-    verbose: bool,
-) -> None:
+def run_command(options: EvalOptions) -> None:
     """Run `crane-bench eval` with the options given (see `crane_bench.cli.eval`)."""
-    setup_logging(verbose)
+    setup_logging(options.verbose)
     try:
         settings = Settings()
-        config, spec, run = _prepare(
-            settings,
-            planners=planners,
-            cases=cases,
-            repeats=repeats,
-            concurrency=concurrency,
-            out=out,
-            resume=resume,
-            no_cache=no_cache,
-            baseline=baseline,
-            gates=gates,
-            case_timeout=case_timeout,
-        )
+        config, spec, run = _prepare(settings, options)
     except (UserError, EvalError) as exc:
         fail(str(exc))
     except ValidationError as exc:
         fail(first_problem(exc))
-    summary = _run(config, settings, run, spec, resume=resume is not None)
+    summary = _run(config, settings, run, spec, resume=options.resume is not None)
     print_summary(stderr, summary)
     report_after_run(run.path)
     typer.echo(str(run.path))

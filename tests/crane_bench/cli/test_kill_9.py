@@ -74,25 +74,24 @@ def kill_9_and_check(parent: subprocess.Popen[bytes], port: int) -> None:
         sock.bind(("127.0.0.1", port))  # the port is free again
 
 
+def kill_9_once_listening(args: list[str], cwd: Path, marker: str) -> None:
+    """Start the command, wait for its child `marker` to listen, kill -9 it, check."""
+    parent = start(args, cwd)
+    try:
+        _, port = wait_for_listener(parent, marker)
+        kill_9_and_check(parent, port)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
 @pytest.mark.llm
 def test_kill_9_of_eval_with_the_local_model_server(tmp_path: Path) -> None:
     (tmp_path / "case.yaml").write_text(CASE)
     args = ["eval", "--planners", "llm", "--cases", "case.yaml", "--repeats", "500", "--out", "run"]
-    parent = start(args, tmp_path)
-    try:
-        _, port = wait_for_listener(parent, "llama_cpp.server")
-        kill_9_and_check(parent, port)
-    finally:
-        if parent.poll() is None:
-            parent.kill()
+    kill_9_once_listening(args, tmp_path, "llama_cpp.server")
 
 
 def test_kill_9_of_load_with_the_service_it_started(tmp_path: Path) -> None:
     args = ["load", "--scenario", "health", "--users", "1", "--run-time", "60s", "--out", "run"]
-    parent = start(args, tmp_path)
-    try:
-        _, port = wait_for_listener(parent, "crane_bench.cli.app serve")
-        kill_9_and_check(parent, port)
-    finally:
-        if parent.poll() is None:
-            parent.kill()
+    kill_9_once_listening(args, tmp_path, "crane_bench.cli.app serve")
