@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from load.config import LoadConfig
 from load.errors import LoadConfigError, ResultError
 from load.server_metrics import ServerCounts
-from load.slo import GateReport
 from load.stats import RateReport, RequestStats
+from plumbing.gates import GateReport
 from plumbing.run_files import DEFAULT_RUNS_DIR, LOAD_SUMMARY_FILE, run_stamp
 
 SUMMARY_VERSION: Final = 1

@@ -208,8 +208,8 @@ def print_summary(console: Console, summary: LoadSummary) -> None:
             markup=False,
             soft_wrap=True,
         )
-    failed = summary.gates.failed
+    failed = summary.gates.failures
     verdict = "[green]passed[/]" if summary.gates.passed else "[bold red]FAILED[/]"
     console.print(f"gates {verdict}: {len(summary.gates.checks)} checks, {len(failed)} failed")
     for check in failed:
-        console.print(check.line(), highlight=False, markup=False, soft_wrap=True)
+        console.print(check.message, highlight=False, markup=False, soft_wrap=True)

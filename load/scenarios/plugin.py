@@ -204,7 +204,7 @@ class LoadContext:
             environment.process_exit_code = 2
             return
         for check in result.gates.checks:
-            logger.log(logging.ERROR if check.outcome == "fail" else logging.INFO, check.line())
+            logger.log(logging.ERROR if check.failed else logging.INFO, check.message)
         environment.process_exit_code = 0 if result.gates.passed else 1
 
     def result(self, environment: Environment) -> LoadResult:
