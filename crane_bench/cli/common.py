@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 import logging
 import signal
+import warnings
 from collections.abc import Coroutine
 from types import FrameType
 from typing import Any, Final, NoReturn, TypeVar
@@ -82,12 +83,19 @@ def first_problem(exc: ValidationError) -> str:
 def load_settings(planner: PlannerName | None = None) -> Settings:
     """The settings from env and `.env`, with the planner given on the command line if any.
 
-    A setting that does not validate ends the command with one line and exit 2.
+    A setting that does not validate ends the command with one line and exit 2; a
+    deprecated setting name is a warning line on stderr (Python hides DeprecationWarnings
+    from end users by default).
     """
-    try:
-        return Settings() if planner is None else Settings(planner=planner)
-    except ValidationError as exc:
-        fail(first_problem(exc))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        try:
+            settings = Settings() if planner is None else Settings(planner=planner)
+        except ValidationError as exc:
+            fail(first_problem(exc))
+    for warning in caught:
+        stderr.print(f"[yellow]warning:[/] {escape(str(warning.message))}", soft_wrap=True)
+    return settings
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -17,6 +17,7 @@ from crane_bench.cli.common import (
     EXIT_USAGE,
     fail,
     first_problem,
+    load_settings,
     setup_logging,
     sigterm_as_interrupt,
     stderr,
@@ -100,7 +101,7 @@ def run_command(options: EvalOptions) -> None:
     """Run `crane-bench eval` with the options given (see `crane_bench.cli.eval`)."""
     setup_logging(options.verbose)
     try:
-        settings = Settings()
+        settings = load_settings()
         config, spec, run = _prepare(settings, options)
     except (UserError, EvalError) as exc:
         fail(str(exc))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from crane_bench.cli.common import fail, first_problem, setup_logging
+from crane_bench.cli.common import fail, first_problem, load_settings, setup_logging
 from runtime.settings import PlannerName, Settings
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def resolve_serve_settings(
 
     given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
     service = ServiceSettings(**{k: v for k, v in given.items() if v is not None})
-    settings = Settings() if planner is None else Settings(planner=planner)
+    settings = load_settings(planner)
     return settings, service
 
 

@@ -130,3 +130,11 @@ def test_a_bad_setting_in_dotenv_is_one_line_and_exit_2(workdir: Path, args: lis
     assert "planner" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (workdir / "run").exists()
+
+
+def test_a_deprecated_name_in_dotenv_is_a_warning_line(workdir: Path) -> None:
+    write_env(workdir, MAX_RETRIES=4)
+    result = CliRunner().invoke(app, ["run", "calculate 2 + 2"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning:" in result.stderr
+    assert "STEP_MAX_RETRIES" in result.stderr
