@@ -8,7 +8,16 @@ import sys
 from rich.console import Console
 
 # Each module has `main(console) -> None`; listed here so the order is stable.
-BENCHMARKS = ["runtime", "service", "evals", "load", "reports", "llm", "latency_isolation"]
+BENCHMARKS = [
+    "startup",
+    "runtime",
+    "service",
+    "evals",
+    "load",
+    "reports",
+    "llm",
+    "latency_isolation",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -31,7 +31,7 @@ from bench.figures import Figure, print_figures
 from evals.cases import Case, load_cases
 from evals.gates import load_gates
 from evals.results import OutcomeClass, TrialResult
-from evals.run_config import DEFAULT_CASES, DEFAULT_GATES, EvalConfig, build_spec
+from evals.run_config import DEFAULT_CASES, DEFAULT_GATES, PLANNER_NAMES, EvalConfig, build_spec
 from evals.run_dir import ResultsWriter, RunDir
 from evals.summary import build_summary
 from reports import build_eval_report
@@ -39,7 +39,7 @@ from reports.render import assets
 from runtime.models import Plan, PlanStep
 from runtime.settings import Settings
 
-PLANNERS = ("pattern", "llm", "hybrid")
+PLANNERS = PLANNER_NAMES
 REPEATS = 18
 RIGHT = {"pattern": 0.85, "llm": 0.6, "hybrid": 0.8}
 VARIANT_OUTCOMES = [

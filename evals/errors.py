@@ -8,12 +8,14 @@ Hierarchy::
         │                             (also a UserError: one line, exit 2)
         ├── GateConfigError           a quality gate is misconfigured (also a UserError)
         └── RunLogError               a run log cannot be read: malformed or a wrong version
+                                      (also plumbing's RunFileError, as every run-file error)
 
 A case that fails while it runs is not an error here: the runner records it as a row.
 """
 
 from __future__ import annotations
 
+from plumbing.errors import RunFileError
 from runtime.errors import CraneRuntimeError, UserError
 
 
@@ -32,5 +34,5 @@ class GateConfigError(EvalError, UserError):
     """A quality gate is misconfigured (unknown metric, threshold out of range)."""
 
 
-class RunLogError(EvalError):
+class RunLogError(EvalError, RunFileError):
     """A run log cannot be read: it is malformed or written by another format version."""

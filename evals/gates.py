@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Final
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
 from evals.comparison import case_verdicts, compare_verdicts
 from evals.gate_config import (
@@ -31,6 +30,8 @@ from evals.gate_config import (
     load_gates,
 )
 from evals.metrics import CategoryMetrics, PlannerMetrics, read_results, read_summary_metrics
+from plumbing.gates import GateCheck, GateReport, GateStatus
+from plumbing.run_files import RESULTS_FILE, SUMMARY_FILE
 
 __all__ = [
     "Baseline",
@@ -54,43 +55,6 @@ NEGATED: Final = {">=": "<", "<=": ">", ">": "<=", "<": ">="}
 USE_NOTES: Final = {"lower_bound": "lower bound of 95% CI", "upper_bound": "upper bound of 95% CI"}
 
 
-class GateCheck(BaseModel):
-    """The result of one check; `message` is one line starting PASS, FAIL, SKIP or IMPROVED."""
-
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    name: str
-    passed: bool
-    """True when the check held; False when it failed or was skipped."""
-    skipped: bool = False
-    message: str
-    value: float | None = None
-    """The measured value (a p-value for the paired regression test)."""
-    threshold: float | None = None
-    """The value compared against (alpha for the paired regression test)."""
-    improved: bool = False
-    """A regression check found the run significantly better than the baseline."""
-
-
-class GateReport(BaseModel):
-    """All checks of a run; `passed` is False iff a check that ran failed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    passed: bool
-    checks: list[GateCheck]
-
-    @property
-    def failures(self) -> list[GateCheck]:
-        """The checks that ran and failed."""
-        return [check for check in self.checks if not check.passed and not check.skipped]
-
-    @property
-    def improvements(self) -> list[GateCheck]:
-        """The regression checks that found an improvement."""
-        return [check for check in self.checks if check.improved]
-
-
 @dataclass(frozen=True)
 class Baseline:
     """A baseline run: its per-planner metrics and, when kept, its trials frame."""
@@ -106,9 +70,9 @@ def load_baseline(run_dir: Path) -> Baseline:
     Raises:
         RunLogError: A file is missing or malformed.
     """
-    results = run_dir / "results.jsonl"
+    results = run_dir / RESULTS_FILE
     frame = read_results(results) if results.exists() else None
-    return Baseline(metrics=read_summary_metrics(run_dir / "summary.json"), frame=frame)
+    return Baseline(metrics=read_summary_metrics(run_dir / SUMMARY_FILE), frame=frame)
 
 
 def format_value(value: float, metric: str) -> str:
@@ -147,7 +111,7 @@ def _scope(
 
 
 def _skip(name: str, what: str, why: str) -> GateCheck:
-    return GateCheck(name=name, passed=False, skipped=True, message=f"SKIP {what}: {why}")
+    return GateCheck(name=name, status="skip", message=f"SKIP {what}: {why}")
 
 
 def _ref_label(ref: MetricRef, metric: str) -> str:
@@ -188,7 +152,8 @@ def _threshold_check(
         f"{'PASS' if passed else 'FAIL'} {what} {format_value(value, spec.metric)} {shown_op} "
         f"{format_value(threshold, spec.metric)}{note}"
     )
-    return GateCheck(name=name, passed=passed, message=message, value=value, threshold=threshold)
+    status = "pass" if passed else "fail"
+    return GateCheck(name=name, status=status, message=message, value=value, limit=threshold)
 
 
 def _tolerance_checks(
@@ -206,20 +171,19 @@ def _tolerance_checks(
         gain = sign * (now - before)
         change = f"{format_value(now, metric)} vs baseline {format_value(before, metric)}"
         delta = format_value(abs(now - before), metric)
+        status: GateStatus = "pass"
+        verdict = f"PASS {what} {change}"
         if gain < -allowed:
-            verdict = f"FAIL {what} {change}: worse by {delta}"
+            status, verdict = "fail", f"FAIL {what} {change}: worse by {delta}"
         elif gain > allowed:
-            verdict = f"IMPROVED {what} {change}: better by {delta}"
-        else:
-            verdict = f"PASS {what} {change}"
+            status, verdict = "improved", f"IMPROVED {what} {change}: better by {delta}"
         checks.append(
             GateCheck(
                 name=name,
-                passed=gain >= -allowed,
+                status=status,
                 message=f"{verdict} (tolerance {format_value(allowed, metric)})",
                 value=now,
-                threshold=before - sign * allowed,
-                improved=gain > allowed,
+                limit=before - sign * allowed,
             )
         )
     return checks
@@ -246,15 +210,14 @@ def _paired_check(
     counts = f"{lost} regressions, {won} fixes on {comparison.n_pairs} paired cases"
     test = f"exact McNemar p={p:.4f}"
     worse, better = comparison.winner == "baseline", comparison.winner == planner
+    status: GateStatus = "pass"
+    message = f"PASS {what}: {counts} ({test})"
     if worse:
+        status = "fail"
         message = f"FAIL {what}: significantly worse, {counts} ({test} < {spec.alpha})"
     elif better:
-        message = f"IMPROVED {what}: significantly better, {counts} ({test})"
-    else:
-        message = f"PASS {what}: {counts} ({test})"
-    return GateCheck(
-        name=name, passed=not worse, message=message, value=p, threshold=spec.alpha, improved=better
-    )
+        status, message = "improved", f"IMPROVED {what}: significantly better, {counts} ({test})"
+    return GateCheck(name=name, status=status, message=message, value=p, limit=spec.alpha)
 
 
 def regression_checks(
@@ -302,5 +265,4 @@ def evaluate_gates(
             checks += [_threshold_check(spec, planner, metrics) for planner in sorted(metrics)]
     if baseline is not None:
         checks += regression_checks(metrics, config.regression, baseline, frame)
-    failed = any(not check.passed and not check.skipped for check in checks)
-    return GateReport(passed=not failed, checks=checks)
+    return GateReport.of(checks)

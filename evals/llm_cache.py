@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import httpx
+
+from plumbing.run_files import write_atomically
 
 CACHED_PATHS: Final = ("/chat/completions", "/completions")
 CACHE_HEADER: Final = "x-crane-cache"
@@ -81,18 +81,6 @@ def cache_key(
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _read(path: Path) -> bytes | None:
@@ -159,7 +147,8 @@ class CachingTransport(httpx.AsyncBaseTransport):
         # Reading here decodes the body once; the client then finds it already read.
         content = await response.aread()
         if _is_json(content):
-            _write_atomically(path, content)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, content)
         return response
 
     async def aclose(self) -> None:

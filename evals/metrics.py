@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from evals.errors import RunLogError
 from evals.results import OutcomeClass, TrialResult
 from evals.stats import clustered_interval, pass_at_k, pass_hat_k, percentiles
+from plumbing.errors import RunFileError
+from plumbing.run_files import JsonlReader
 
 SCALAR_COLUMNS: Final[dict[str, str]] = {
     "case_id": "str",
@@ -269,27 +271,16 @@ def compute_metrics(frame: pd.DataFrame) -> dict[str, PlannerMetrics]:
 
 def _rows(path: Path, skipped: list[int]) -> Iterator[dict[str, Any]]:
     """Yield the scalar columns of each row; note a torn last line in `skipped`."""
-    torn: int | None = None
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            if torn is not None:
-                raise RunLogError(f"{path}: line {torn}: not JSON (and not the last line)")
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError:
-                # A run killed mid-write leaves a partial last line; only that one is forgiven.
-                torn = number
-                continue
-            try:
-                yield scalar_row(TrialResult.model_validate(data))
-            except ValidationError as exc:
-                err = exc.errors(include_url=False)[0]
-                loc = ".".join(str(part) for part in err["loc"]) or "row"
-                raise RunLogError(f"{path}: line {number}: {loc}: {err['msg']}") from None
-    if torn is not None:
-        skipped.append(torn)
+    reader = JsonlReader(path)
+    for line in reader:
+        try:
+            yield scalar_row(TrialResult.model_validate(line.data))
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            loc = ".".join(str(part) for part in err["loc"]) or "row"
+            raise RunLogError(f"{path}: line {line.number}: {loc}: {err['msg']}") from None
+    if reader.torn is not None:
+        skipped.append(reader.torn[0])
 
 
 def read_results(path: Path) -> pd.DataFrame:
@@ -305,8 +296,8 @@ def read_results(path: Path) -> pd.DataFrame:
     skipped: list[int] = []
     try:
         frame = frame_from_records(_rows(path, skipped))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RunLogError(f"{path}: cannot read: {exc}") from None
+    except RunFileError as exc:
+        raise RunLogError(str(exc)) from None
     frame.attrs["skipped_lines"] = skipped
     return frame
 

@@ -7,13 +7,14 @@ metrics are computed from the rows afterwards (`evals.metrics`), never accumulat
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from evals.cases import ExpectedPlan
 from runtime.models import Plan
 
-RESULTS_VERSION = 1
+RESULTS_VERSION: Final = 1
 
 
 class OutcomeClass(StrEnum):
@@ -40,6 +41,8 @@ class TrialResult(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
+    version: Literal[1] = RESULTS_VERSION
+    """The row format's version, `RESULTS_VERSION`; rows of another version are refused."""
     case_id: str
     planner: str
     repeat: int = Field(0, ge=0)

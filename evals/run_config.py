@@ -125,7 +125,9 @@ def redact_url(url: str) -> str:
 def settings_snapshot(settings: Settings) -> dict[str, JsonValue]:
     """Every setting except secrets, as JSON values; URLs redacted."""
     snapshot: dict[str, JsonValue] = {}
-    for name in type(settings).model_fields:
+    for name, field in type(settings).model_fields.items():
+        if field.exclude:  # deprecated names, already translated
+            continue
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
             continue

@@ -2,7 +2,9 @@
 
 Layout of `runs/<UTC timestamp>-<6 hex>/`:
 
-- `spec.json`: what was run (`EvalSpec`), written before the first trial.
+- `spec.json`: what was run (`EvalSpec`), written before the first trial. Its paths (case
+  files, gates, baseline) are relative to the run directory, so a checkout moved with
+  its runs still resumes; `read_spec` turns them back into paths that open from here.
 - `results.jsonl`: one `TrialResult` per line, appended and flushed as each trial ends,
   so a killed run loses nothing. `--resume` reads the keys (planner, case_id, repeat)
   already there and runs only the others; a torn last line (the process died while
@@ -12,12 +14,10 @@ Layout of `runs/<UTC timestamp>-<6 hex>/`:
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal, Self
@@ -30,10 +30,20 @@ from evals.gates import GateReport
 from evals.metrics import PlannerMetrics
 from evals.results import TrialResult
 from evals.run_config import EvalSpec
+from plumbing.errors import RunFileError
+from plumbing.run_files import (
+    DEFAULT_RUNS_DIR,
+    RESULTS_FILE,
+    SPEC_FILE,
+    SUMMARY_FILE,
+    JsonlReader,
+    cut_torn_line,
+    run_stamp,
+    write_atomically,
+)
 from runtime.errors import ConfigError
 
 SUMMARY_VERSION: Final = 1
-DEFAULT_RUNS_DIR: Final = Path("runs")
 TrialKey = tuple[str, str, int]
 """(planner, case_id, repeat): one trial, written at most once."""
 
@@ -112,22 +122,33 @@ class EvalSummary(BaseModel):
     """How latency was measured (None in summaries written before it was recorded)."""
 
 
-def new_run_name(now: datetime | None = None) -> str:
-    """`YYYYmmddTHHMMSSZ-<6 hex>`, sortable by time and unique enough."""
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{secrets.token_hex(3)}"
+def _relative(path: str, run_dir: Path) -> str:
+    """`path` relative to the run directory when both lie in the working tree, else absolute.
+
+    A checkout moved with its runs then resumes; a file from elsewhere keeps its place.
+    """
+    here, target, run = Path.cwd().resolve(), Path(path).resolve(), run_dir.resolve()
+    if target.is_relative_to(here) and run.is_relative_to(here):
+        return Path(os.path.relpath(target, run)).as_posix()
+    return str(target)
 
 
-def write_json_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temp file and `os.replace`: all or nothing."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def _from_run_dir(path: str, run_dir: Path) -> str:
+    # Specs written before paths were relative hold absolute ones: those stay.
+    return path if Path(path).is_absolute() else os.path.normpath(run_dir / path)
+
+
+def _map_paths(spec: EvalSpec, change: Callable[[str], str]) -> EvalSpec:
+    args = spec.args
+    files = [ref.model_copy(update={"path": change(ref.path)}) for ref in args.case_files]
+    moved = args.model_copy(
+        update={
+            "case_files": files,
+            "gates": change(args.gates),
+            "baseline": change(args.baseline) if args.baseline else None,
+        }
+    )
+    return spec.model_copy(update={"args": moved})
 
 
 @dataclass(frozen=True)
@@ -139,17 +160,17 @@ class RunDir:
     @property
     def spec_file(self) -> Path:
         """`spec.json`."""
-        return self.path / "spec.json"
+        return self.path / SPEC_FILE
 
     @property
     def results_file(self) -> Path:
         """`results.jsonl`."""
-        return self.path / "results.jsonl"
+        return self.path / RESULTS_FILE
 
     @property
     def summary_file(self) -> Path:
         """`summary.json`."""
-        return self.path / "summary.json"
+        return self.path / SUMMARY_FILE
 
     @classmethod
     def create(cls, out: Path | None = None, *, root: Path = DEFAULT_RUNS_DIR) -> RunDir:
@@ -158,7 +179,7 @@ class RunDir:
         Raises:
             ConfigError: `out` already holds a run (resume it instead) or is a file.
         """
-        path = out if out is not None else root / new_run_name()
+        path = out if out is not None else root / run_stamp()
         if path.exists() and not path.is_dir():
             raise ConfigError(f"--out {path}: not a directory")
         run = cls(path)
@@ -181,7 +202,12 @@ class RunDir:
     def write_spec(self, spec: EvalSpec) -> None:
         """Record what is being run, making the directory if needed."""
         self.path.mkdir(parents=True, exist_ok=True)
-        write_json_atomically(self.spec_file, spec.model_dump_json(indent=2) + "\n")
+        text = self.portable(spec).model_dump_json(indent=2) + "\n"
+        write_atomically(self.spec_file, text)
+
+    def portable(self, spec: EvalSpec) -> EvalSpec:
+        """`spec` with its paths relative to this run directory, as the files hold them."""
+        return _map_paths(spec, lambda path: _relative(path, self.path))
 
     def read_spec(self) -> EvalSpec:
         """The spec the run recorded when it started.
@@ -190,14 +216,16 @@ class RunDir:
             ConfigError: The spec is not readable or not a spec.
         """
         try:
-            return EvalSpec.model_validate_json(self.spec_file.read_bytes())
+            spec = EvalSpec.model_validate_json(self.spec_file.read_bytes())
         except (OSError, ValidationError) as exc:
             problem = " ".join(str(exc).split())[:200]
             raise ConfigError(f"{self.spec_file}: not a valid run spec: {problem}") from None
+        return _map_paths(spec, lambda path: _from_run_dir(path, self.path))
 
     def write_summary(self, summary: EvalSummary) -> None:
         """Write `summary.json`."""
-        write_json_atomically(self.summary_file, summary.model_dump_json(indent=2) + "\n")
+        portable = summary.model_copy(update={"spec": self.portable(summary.spec)})
+        write_atomically(self.summary_file, portable.model_dump_json(indent=2) + "\n")
 
 
 @dataclass
@@ -229,26 +257,16 @@ def recover_results(path: Path) -> Recovered:
     recovered = Recovered()
     if not path.exists():
         return recovered
-    with path.open("r+b") as handle:
-        offset, lines = 0, handle.readlines()
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                offset += len(line)
-                continue
-            try:
-                key, correct = _key(json.loads(line), path, number)
-            except (ValueError, RunLogError):
-                if number != len(lines):
-                    raise RunLogError(f"{path}: line {number}: not a JSON trial row") from None
-                handle.truncate(offset)  # the torn line goes; its trial runs again
-                recovered.dropped_line = number
-                break
+    reader = JsonlReader(path)
+    try:
+        for line in reader:
+            key, correct = _key(line.data, path, line.number)
             recovered.done.add(key)
             recovered.correct[key[0]] = recovered.correct.get(key[0], 0) + correct
-            offset += len(line)
-        else:
-            if lines and not lines[-1].endswith(b"\n"):
-                handle.write(b"\n")  # a complete row whose newline was lost
+    except RunFileError as exc:
+        raise RunLogError(str(exc)) from None
+    cut_torn_line(reader)  # the torn line goes; its trial runs again
+    recovered.dropped_line = reader.torn[0] if reader.torn else None
     return recovered
 
 

@@ -20,6 +20,7 @@ from evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
 from evals.metrics import compute_metrics, read_results, read_summary_metrics
 from evals.run_config import EvalConfig, EvalSpec, redact_url
 from evals.run_dir import EndpointInfo, Environment, EvalSummary, LatencyMeasurement, RunDir
+from plumbing.run_files import RESULTS_FILE
 from runtime.errors import ConfigError
 from runtime.local_llm import LLMEndpoint
 from runtime.settings import LLMPlannerMode
@@ -83,7 +84,7 @@ def load_baseline_file(path: Path) -> Baseline:
     try:
         if path.is_dir():
             return load_baseline(path)
-        results = path.parent / "results.jsonl"
+        results = path.parent / RESULTS_FILE
         frame = read_results(results) if results.is_file() else None
         return Baseline(metrics=read_summary_metrics(path), frame=frame)
     except ConfigError:

@@ -26,7 +26,7 @@ from load.prompts import Prompt, PromptPool
 from load.runner import run_load
 from load.server_metrics import ServerCounts
 from load.service import ServiceCommand, ServiceProcess
-from load.slo import GateCheck, GateReport, SloConfig, evaluate, load_slo
+from load.slo import SloConfig, evaluate, load_slo
 from load.stats import LatencyStats, RateReport, RequestStats
 from load.summary import (
     SUMMARY_FILE,
@@ -37,6 +37,7 @@ from load.summary import (
     read_result,
     read_summary,
 )
+from plumbing.gates import GateCheck, GateReport
 
 __all__ = [
     "DEFAULT_SLO",

@@ -1,111 +1,22 @@
-"""Child processes of a load run: start, stop (whole process groups), and CPU accounting.
+"""Child processes of a load run: CPU accounting, and the shared process plumbing.
 
-Each child starts in a session of its own, so a Ctrl-C in the terminal reaches only the
-runner, which then stops its children in order (locust first, so it still writes its
-result, then the service). Stopping asks the group leader politely (SIGTERM), waits,
-and then kills whatever is left of the group: locust's forked workers, or the model
-server that `crane-bench serve --planner llm` started.
+Spawning, stopping whole trees and log tails are `plumbing.processes`'s (the local model
+server uses the same), re-exported here for the runner. Children start in sessions of
+their own, so a Ctrl-C reaches only the runner, which then stops them in order (locust
+first, so it still writes its result, then the service); they die with the runner even
+when it is killed with SIGKILL.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
-import subprocess
 import time
-from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import psutil
 
 from load.summary import CpuReport
+from plumbing.processes import GRACE_S, free_port, spawn, stop, tail
 
-GRACE_S = 15.0
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def spawn(
-    command: Sequence[str], log: Path, *, env: Mapping[str, str] | None = None
-) -> subprocess.Popen[bytes]:
-    """Start `command` in a new session, its output (both streams) appended to `log`."""
-    with log.open("ab") as out:
-        return subprocess.Popen(  # noqa: S603 - argv built by the caller, no shell
-            list(command),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=dict(env) if env is not None else None,
-            start_new_session=True,
-        )
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - a member we may not signal still exists
-        return True
-    return True
-
-
-def stop(process: subprocess.Popen[bytes], grace_s: float = GRACE_S) -> int:
-    """SIGTERM the leader, wait up to `grace_s`, then SIGKILL its whole process group.
-
-    Descendants in sessions of their own (the local model server starts in one) are not
-    in the group: the tree is read before the signal, and whatever of it outlives the
-    leader is terminated, then killed.
-
-    Returns:
-        The leader's exit code (negative: the signal that ended it).
-    """
-    try:
-        tree = psutil.Process(process.pid).children(recursive=True)
-    except psutil.Error:
-        tree = []
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=grace_s)
-    # The group id is the leader's pid (new session). Once the leader is gone (or did not
-    # go in time), anything left in its group is a stray: kill it.
-    if _group_alive(process.pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-    code = process.wait()
-    _end(tree, grace_s=min(grace_s, 5.0))
-    return code
-
-
-def _end(processes: list[psutil.Process], grace_s: float = 5.0) -> None:
-    """Terminate, and after `grace_s` kill, those of `processes` still running."""
-    alive = [p for p in processes if p.is_running()]
-    for proc in alive:
-        with contextlib.suppress(psutil.Error):
-            proc.terminate()
-    _, alive = psutil.wait_procs(alive, timeout=grace_s)
-    for proc in alive:
-        with contextlib.suppress(psutil.Error):
-            proc.kill()
-    psutil.wait_procs(alive, timeout=grace_s)
-
-
-def tail(path: Path, lines: int = 15) -> str:
-    """The last `lines` lines of a log file, for an error message."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.rstrip().splitlines()[-lines:])
+__all__ = ["GRACE_S", "CpuSampler", "free_port", "spawn", "stop", "tail"]
 
 
 class CpuSampler:

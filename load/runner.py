@@ -40,8 +40,8 @@ from load.summary import (
     LoadSummary,
     read_result,
     read_summary,
-    write_json_atomically,
 )
+from plumbing.run_files import write_atomically as write_json_atomically
 
 SAMPLE_EVERY_S: Final = 0.25
 REACH_TIMEOUT_S: Final = 5.0

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Self
 
-import httpx
-
 from load.errors import ServiceStartError
-from load.processes import free_port, spawn, stop, tail
+from plumbing.errors import ChildExitedError, NotReadyError
+from plumbing.processes import free_port, spawn, stop, tail
+from plumbing.readiness import ReadinessProbe
 
 # uvicorn waits for open connections, then the app drains runs and closes the model server.
 STOP_GRACE_S: Final = 30.0
@@ -79,22 +78,16 @@ class ServiceProcess:
             stop(self._process, grace_s=STOP_GRACE_S)
 
     def _wait_ready(self, process: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + self._ready_timeout_s
         url = self.base_url + READINESS
-        with httpx.Client(timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                if process.poll() is not None:
-                    raise ServiceStartError(
-                        f"the service exited with code {process.returncode} before it was "
-                        f"ready; last lines of {self._log}:\n{tail(self._log)}"
-                    )
-                try:
-                    if client.get(url).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass  # not listening yet
-                time.sleep(0.1)
-        raise ServiceStartError(
-            f"the service was not ready within {self._ready_timeout_s:g} s "
-            f"({url}); last lines of {self._log}:\n{tail(self._log)}"
-        )
+        try:
+            ReadinessProbe(process, url, self._ready_timeout_s).wait()
+        except ChildExitedError as exc:
+            raise ServiceStartError(
+                f"the service exited with code {exc.returncode} before it was "
+                f"ready; last lines of {self._log}:\n{tail(self._log)}"
+            ) from None
+        except NotReadyError:
+            raise ServiceStartError(
+                f"the service was not ready within {self._ready_timeout_s:g} s "
+                f"({url}); last lines of {self._log}:\n{tail(self._log)}"
+            ) from None

@@ -9,15 +9,25 @@ the health scenario submits no runs, so it has no `RUN` p95 to hold.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from load.errors import LoadConfigError
 from load.stats import HTTP, RUN, RateReport, RequestStats
+from plumbing.gates import GateCheck, GateReport, GateStatus
 
-Outcome = Literal["pass", "fail", "skip"]
+
+def gate_check(
+    name: str,
+    status: GateStatus,
+    detail: str,
+    actual: float | None = None,
+    limit: float | None = None,
+) -> GateCheck:
+    """A check whose message is `STATUS name: detail`."""
+    message = f"{status.upper()} {name}: {detail}"
+    return GateCheck(name=name, status=status, message=message, value=actual, limit=limit)
 
 
 class BaselineTolerance(BaseModel):
@@ -51,36 +61,6 @@ class SloConfig(BaseModel):
     baseline: BaselineTolerance = Field(default_factory=BaselineTolerance)
 
 
-class GateCheck(BaseModel):
-    """One check and its outcome."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    outcome: Outcome
-    actual: float | None = None
-    limit: float | None = None
-    detail: str = ""
-
-    def line(self) -> str:
-        """The check on one line, e.g. `FAIL p95_ms[RUN]: 14 > 0.001 (ms)`."""
-        return f"{self.outcome.upper()} {self.name}: {self.detail}"
-
-
-class GateReport(BaseModel):
-    """Every check of a run; it passes when none failed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    passed: bool
-    checks: list[GateCheck]
-
-    @property
-    def failed(self) -> list[GateCheck]:
-        """The checks that failed."""
-        return [c for c in self.checks if c.outcome == "fail"]
-
-
 def load_slo(path: Path) -> SloConfig:
     """Read an SLO file.
 
@@ -102,30 +82,20 @@ def load_slo(path: Path) -> SloConfig:
 
 def _ceiling(name: str, actual: float | None, limit: float, unit: str = "") -> GateCheck:
     if actual is None:
-        return GateCheck(name=name, outcome="skip", limit=limit, detail="no requests of this type")
+        return gate_check(name, "skip", "no requests of this type", limit=limit)
     ok = actual <= limit
     sign = "<=" if ok else ">"
-    return GateCheck(
-        name=name,
-        outcome="pass" if ok else "fail",
-        actual=actual,
-        limit=limit,
-        detail=f"{actual:.4g} {sign} {limit:.4g}{unit}",
-    )
+    detail = f"{actual:.4g} {sign} {limit:.4g}{unit}"
+    return gate_check(name, "pass" if ok else "fail", detail, actual, limit)
 
 
 def _floor(name: str, actual: float | None, limit: float, unit: str = "") -> GateCheck:
     if actual is None:
-        return GateCheck(name=name, outcome="skip", limit=limit, detail="not measured")
+        return gate_check(name, "skip", "not measured", limit=limit)
     ok = actual >= limit
     sign = ">=" if ok else "<"
-    return GateCheck(
-        name=name,
-        outcome="pass" if ok else "fail",
-        actual=actual,
-        limit=limit,
-        detail=f"{actual:.4g} {sign} {limit:.4g}{unit}",
-    )
+    detail = f"{actual:.4g} {sign} {limit:.4g}{unit}"
+    return gate_check(name, "pass" if ok else "fail", detail, actual, limit)
 
 
 def evaluate(
@@ -158,8 +128,8 @@ def evaluate(
     if unfinished_runs and requests.group(RUN) is None:
         detail = f"no run finished ({unfinished_runs} still running at the end)"
         checks = [
-            c.model_copy(update={"outcome": "fail", "detail": detail})
-            if c.name.endswith(f"[{RUN}]") and c.outcome == "skip"
+            gate_check(c.name, "fail", detail, limit=c.limit)
+            if c.name.endswith(f"[{RUN}]") and c.skipped
             else c
             for c in checks
         ]
@@ -167,7 +137,7 @@ def evaluate(
         checks.append(_floor("rate_ratio", rate.ratio, slo.min_rate_ratio))
     if baseline is not None:
         checks.extend(_against_baseline(requests, baseline, slo.baseline))
-    return GateReport(passed=not any(c.outcome == "fail" for c in checks), checks=checks)
+    return GateReport.of(checks)
 
 
 def _against_baseline(
@@ -178,15 +148,14 @@ def _against_baseline(
         current, before = now.group(kind), base.group(kind)
         name = f"baseline.p95_ms[{kind}]"
         if before is None or before.p95_ms is None:
-            checks.append(GateCheck(name=name, outcome="skip", detail="not in the baseline"))
+            checks.append(gate_check(name, "skip", "not in the baseline"))
             continue
         limit = before.p95_ms * (1 + tolerance.max_p95_increase) + tolerance.p95_slack_ms
         check = _ceiling(name, current.p95_ms if current else None, limit, " ms")
-        checks.append(
-            check.model_copy(update={"detail": f"{check.detail} (baseline {before.p95_ms:.4g})"})
-        )
+        baseline = f" (baseline {before.p95_ms:.4g})"
+        checks.append(check.model_copy(update={"message": check.message + baseline}))
     floor = base.http.requests_per_s * (1 - tolerance.max_throughput_drop)
     check = _floor("baseline.requests_per_s", now.http.requests_per_s, floor, " req/s")
-    detail = f"{check.detail} (baseline {base.http.requests_per_s:.4g})"
-    checks.append(check.model_copy(update={"detail": detail}))
+    baseline = f" (baseline {base.http.requests_per_s:.4g})"
+    checks.append(check.model_copy(update={"message": check.message + baseline}))
     return checks

@@ -12,10 +12,7 @@ Layout of a run directory (`runs/load-<UTC timestamp>-<6 hex>/`):
 
 from __future__ import annotations
 
-import os
-import secrets
-import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -24,13 +21,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from load.config import LoadConfig
 from load.errors import LoadConfigError, ResultError
 from load.server_metrics import ServerCounts
-from load.slo import GateReport
 from load.stats import RateReport, RequestStats
+from plumbing.gates import GateReport
+from plumbing.run_files import DEFAULT_RUNS_DIR, LOAD_SUMMARY_FILE, run_stamp
 
 SUMMARY_VERSION: Final = 1
 RESULT_VERSION: Final = 1
-DEFAULT_RUNS_DIR: Final = Path("runs")
-SUMMARY_FILE: Final = "load_summary.json"
+SUMMARY_FILE: Final = LOAD_SUMMARY_FILE
 RESULT_FILE: Final = "locust_result.json"
 HISTORY_FILE: Final = "history.csv"
 STATS_PREFIX: Final = "stats"  # locust's --json-file appends .json
@@ -112,20 +109,7 @@ class LoadSummary(BaseModel):
 
 def new_run_dir(root: Path = DEFAULT_RUNS_DIR, now: datetime | None = None) -> Path:
     """`<root>/load-YYYYmmddTHHMMSSZ-<6 hex>`: sortable by time, unique enough."""
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return root / f"load-{stamp}-{secrets.token_hex(3)}"
-
-
-def write_json_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temp file and `os.replace`: all or nothing."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    return root / f"load-{run_stamp(now)}"
 
 
 def read_result(path: Path) -> LoadResult:

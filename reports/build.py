@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from load.summary import SUMMARY_FILE as LOAD_SUMMARY_FILE
+from plumbing.run_files import LOAD_SUMMARY_FILE, RESULTS_FILE, SPEC_FILE, SUMMARY_FILE
 from reports.errors import NotARunDirError
 from reports.eval_report import build_eval_report
-from reports.frames import RESULTS_FILE, SUMMARY_FILE
 from reports.load_report import build_load_report
 from reports.meta import ReportFiles
 
@@ -28,7 +27,7 @@ def run_kind(run_dir: Path) -> RunKind:
         raise NotARunDirError(f"{run_dir}: not a directory")
     if (run_dir / LOAD_SUMMARY_FILE).is_file():
         return "load"
-    if any((run_dir / name).is_file() for name in (SUMMARY_FILE, RESULTS_FILE, "spec.json")):
+    if any((run_dir / name).is_file() for name in (SUMMARY_FILE, RESULTS_FILE, SPEC_FILE)):
         return "eval"
     raise NotARunDirError(
         f"{run_dir}: not a run directory (no {SUMMARY_FILE} of an eval run, "

@@ -12,23 +12,14 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
+from typing import Final
 
-GateStatus = Literal["pass", "fail", "skip", "improved"]
+from plumbing.gates import GateCheck, GateStatus
+
 ICONS: Final[dict[GateStatus, str]] = {"pass": "✅", "fail": "❌", "skip": "⏭️", "improved": "🔼"}
 _XML_INVALID: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]|~#])")
-
-
-@dataclass(frozen=True)
-class GateResult:
-    """A gate as CI sees it, whichever kind of run it came from."""
-
-    name: str
-    status: GateStatus
-    message: str
 
 
 def _xml_text(text: str) -> str:
@@ -38,7 +29,7 @@ def _xml_text(text: str) -> str:
 def junit_xml(
     suite: str,
     classname: str,
-    gates: Sequence[GateResult],
+    gates: Sequence[GateCheck],
     *,
     timestamp: datetime,
     seconds: float,
@@ -86,7 +77,7 @@ def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[
     return "\n".join(lines)
 
 
-def md_gates(gates: Sequence[GateResult]) -> str:
+def md_gates(gates: Sequence[GateCheck]) -> str:
     """Failed gates in the open, every gate inside a collapsed list."""
     tally = {status: sum(g.status == status for g in gates) for status in ICONS}
     counted = ", ".join(f"{n} {status}" for status, n in tally.items() if n) or "none"

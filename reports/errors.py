@@ -7,6 +7,7 @@ Hierarchy::
         ├── NotARunDirError          the directory holds no run a report can be built from
         ├── RunIncompleteError       an eval run that never wrote its summary (interrupted)
         └── RunDataError             a run file is there but unreadable or malformed
+                                     (also plumbing's RunFileError, as every run-file error)
 
 Every one is a user-facing problem about a directory the user named, so the CLI shows it as
 one line and exits 2. A case whose expected plan cannot be found is not an error: the
@@ -15,6 +16,7 @@ report says so where the plan would be.
 
 from __future__ import annotations
 
+from plumbing.errors import RunFileError
 from runtime.errors import UserError
 
 
@@ -30,5 +32,5 @@ class RunIncompleteError(ReportError):
     """An eval run without `summary.json`: it was interrupted before it finished."""
 
 
-class RunDataError(ReportError):
+class RunDataError(ReportError, RunFileError):
     """A run file exists but cannot be read, or does not fit its model."""

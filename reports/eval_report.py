@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import Final
 
 from evals.run_dir import EvalSummary
+from plumbing.gates import GateCheck
 from reports.ci_outputs import (
-    GateResult,
-    GateStatus,
     junit_xml,
     md,
     md_code,
     md_gates,
     md_table,
 )
-from reports.eval_view import EvalPage, eval_page, gate_status
+from reports.eval_view import EvalPage, eval_page
 from reports.frames import EvalRun, read_eval_run
 from reports.meta import ReportFiles
 from reports.render import crane_version, render, write_report_files
@@ -32,24 +31,15 @@ SECTIONS: Final = (
 MD_COLUMNS: Final = (0, 1, 2, 4, 5, 10)
 """Headline columns repeated in summary.md: trials, plan, tool, end-to-end, valid, p95."""
 COMPLETE_CHECK: Final = "all trials ran"
-CI_STATUS: Final[dict[str, GateStatus]] = {
-    "PASS": "pass",
-    "FAIL": "fail",
-    "SKIP": "skip",
-    "IMPROVED": "improved",
-}
 
 
-def eval_gate_results(summary: EvalSummary) -> list[GateResult]:
+def eval_gate_results(summary: EvalSummary) -> list[GateCheck]:
     """The run's gate checks, and whether every expected trial ran (the CLI fails without)."""
-    results = [
-        GateResult(c.name, CI_STATUS[gate_status(c)], c.message) for c in summary.gates.checks
-    ]
     complete = summary.trials >= summary.expected_trials
     ran = f"{summary.trials:,} of {summary.expected_trials:,} trials ran"
     message = f"{'PASS' if complete else 'FAIL'} {ran}"
-    results.append(GateResult(COMPLETE_CHECK, "pass" if complete else "fail", message))
-    return results
+    status = "pass" if complete else "fail"
+    return [*summary.gates.checks, GateCheck(name=COMPLETE_CHECK, status=status, message=message)]
 
 
 def eval_markdown(run: EvalRun, page: EvalPage, html: Path) -> str:

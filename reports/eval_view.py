@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 from evals.comparison import Comparison
-from evals.gates import GateCheck
 from evals.metrics import PlannerMetrics
 from reports.charts import Chart
 from reports.eval_charts import eval_charts
@@ -28,7 +27,7 @@ from reports.formatting import (
     verdict_text,
 )
 from reports.frames import EvalRun
-from reports.meta import Column, Fact, GateLine, Row, Section, Verdict
+from reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
 
 METRIC_WORDS: Final = {
     "plan_correct": "plan accuracy",
@@ -38,8 +37,6 @@ METRIC_WORDS: Final = {
     "step_count_correct": "step count accuracy",
     "valid_plan": "valid plan rate",
 }
-STATUS_ORDER: Final = {"FAIL": 0, "IMPROVED": 1, "PASS": 2, "SKIP": 3}
-TONES: Final = {"FAIL": "bad", "IMPROVED": "improved", "PASS": "good", "SKIP": "muted"}
 
 
 @dataclass(frozen=True)
@@ -135,21 +132,6 @@ def comparison_line(c: Comparison) -> ComparisonLine:
         f"(α = {c.alpha:g})"
     )
     return ComparisonLine(headline, detail, c.winner is not None)
-
-
-def gate_status(check: GateCheck) -> str:
-    """PASS, FAIL, SKIP or IMPROVED."""
-    if check.skipped:
-        return "SKIP"
-    if check.improved:
-        return "IMPROVED"
-    return "PASS" if check.passed else "FAIL"
-
-
-def gate_lines(checks: list[GateCheck]) -> list[GateLine]:
-    """Failures first, then improvements, passes and skips; order kept within each."""
-    lines = [GateLine(gate_status(c), TONES[gate_status(c)], c.name, c.message) for c in checks]
-    return sorted(lines, key=lambda line: STATUS_ORDER[line.status])
 
 
 def eval_verdict(run: EvalRun) -> Verdict:

@@ -22,12 +22,12 @@ from evals.cases import ExpectedPlan
 from evals.metrics import SCALAR_COLUMNS, scalar_row
 from evals.results import OutcomeClass, TrialResult
 from evals.run_dir import EvalSummary
+from plumbing.errors import RunFileError
+from plumbing.run_files import RESULTS_FILE, SUMMARY_FILE, JsonlReader
 from reports.case_lookup import CaseIndex, load_case_index
 from reports.errors import RunDataError, RunIncompleteError
 from reports.plan_text import Step
 
-SUMMARY_FILE: Final = "summary.json"
-RESULTS_FILE: Final = "results.jsonl"
 NO_PLAN_TOOLS: Final = "(no plan)"
 NO_TOOLS: Final = "(none)"
 UNKNOWN_TOOLS: Final = "(unknown)"
@@ -127,14 +127,13 @@ def _expected_outcome(expected: ExpectedPlan | None) -> str | None:
     return json.dumps(expected.outcome, ensure_ascii=False, sort_keys=True)
 
 
-def _parse(line: str, path: Path, number: int) -> tuple[dict[str, Any], TrialResult]:
-    data = json.loads(line)
+def _parse(data: Any, path: Path, number: int) -> TrialResult:
     if not isinstance(data, dict):
         raise RunDataError(f"{path}: line {number}: not a trial row")
     # Fields the runner may add later (prompt, expected) are read from `data` above.
     known = {key: value for key, value in data.items() if key in ROW_FIELDS}
     try:
-        return data, TrialResult.model_validate(known)
+        return TrialResult.model_validate(known)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in err["loc"]) or "row"
@@ -149,34 +148,27 @@ def read_trials(path: Path, cases: CaseIndex) -> tuple[pd.DataFrame, pd.DataFram
     """
     records: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
-    torn: list[int] = []
+    reader = JsonlReader(path)
     try:
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                if torn:
-                    raise RunDataError(f"{path}: line {torn[0]}: not JSON (and not the last line)")
-                try:
-                    data, row = _parse(line, path, number)
-                except json.JSONDecodeError:
-                    torn.append(number)  # a run killed mid-write; only the last line may be
-                    continue
-                expected = _expected(data, row, cases)
-                record = scalar_row(row)
-                record["expected_tools"] = (
-                    tool_sequence([(s.tool, s.input) for s in expected.steps])
-                    if expected
-                    else UNKNOWN_TOOLS
-                )
-                steps = [(s.tool, s.input) for s in row.plan.steps] if row.plan else None
-                record["chosen_tools"] = tool_sequence(steps)
-                record["model"] = row.model
-                records.append(record)
-                if row.outcome is not OutcomeClass.CORRECT:
-                    failures.append(_failure(data, row, number, expected, cases))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RunDataError(f"{path}: cannot read: {exc}") from None
+        for line in reader:
+            data, number = line.data, line.number
+            row = _parse(data, path, number)
+            expected = _expected(data, row, cases)
+            record = scalar_row(row)
+            record["expected_tools"] = (
+                tool_sequence([(s.tool, s.input) for s in expected.steps])
+                if expected
+                else UNKNOWN_TOOLS
+            )
+            steps = [(s.tool, s.input) for s in row.plan.steps] if row.plan else None
+            record["chosen_tools"] = tool_sequence(steps)
+            record["model"] = row.model
+            records.append(record)
+            if row.outcome is not OutcomeClass.CORRECT:
+                failures.append(_failure(data, row, number, expected, cases))
+    except RunFileError as exc:
+        raise RunDataError(str(exc)) from None
+    torn = [reader.torn[0]] if reader.torn else []
     columns = [*SCALAR_COLUMNS, *EXTRA_COLUMNS]
     trials = pd.DataFrame.from_records(records, columns=columns)
     trials = trials.astype({**SCALAR_COLUMNS, **EXTRA_COLUMNS})

@@ -156,7 +156,7 @@ def _load_points(runs: list[tuple[Path, LoadSummary]]) -> list[dict[str, Any]]:
         failed: list[str] = []
         if profile in last:
             report = evaluate(summary.requests, summary.rate, NO_GATES, last[profile].requests)
-            failed = [c.line() for c in report.checks if c.outcome == "fail"]
+            failed = [c.message for c in report.failures]
         last[profile] = summary
         for kind in ("RUN", "HTTP"):
             group = summary.requests.group(kind)
@@ -224,8 +224,9 @@ def _run_rows(
             }
         )
     for path, summary in loads:
-        outcomes = [(c.outcome == "pass", c.outcome == "skip") for c in summary.gates.checks]
-        passed, failed, skipped = _gate_counts(outcomes)
+        passed, failed, skipped = _gate_counts(
+            [(c.passed, c.skipped) for c in summary.gates.checks]
+        )
         report = path / "load_report.html"
         rows.append(
             {

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Final
 
 from load.summary import LoadSummary
-from reports.ci_outputs import GateResult, junit_xml, md, md_code, md_gates, md_table
+from plumbing.gates import GateCheck
+from reports.ci_outputs import junit_xml, md, md_code, md_gates, md_table
 from reports.load_frames import LoadRun, read_load_run
 from reports.load_view import LoadPage, load_page
 from reports.meta import ReportFiles
@@ -29,9 +30,9 @@ MD_COLUMNS: Final = (0, 1, 2, 4, 5, 6)
 """Columns repeated in summary.md: requests, req/s, failures, p50, p95, p99."""
 
 
-def load_gate_results(summary: LoadSummary) -> list[GateResult]:
+def load_gate_results(summary: LoadSummary) -> list[GateCheck]:
     """The SLO checks as CI gates."""
-    return [GateResult(c.name, c.outcome, c.line()) for c in summary.gates.checks]
+    return summary.gates.checks
 
 
 def load_markdown(run: LoadRun, page: LoadPage, html: Path) -> str:

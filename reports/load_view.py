@@ -6,19 +6,16 @@ import shlex
 from dataclasses import dataclass
 from typing import Final
 
-from load.slo import GateCheck
 from load.stats import HTTP, LatencyStats
 from load.summary import CpuReport, LoadSummary
 from reports.charts import Chart
 from reports.formatting import Cell, count, duration, pct, sig, timestamp, verdict_text
 from reports.load_charts import load_charts
 from reports.load_frames import LoadRun
-from reports.meta import Column, Fact, GateLine, Row, Section, Verdict
+from reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
 
 SATURATED: Final = 0.8
 """Cores per generator process above which the generator may be the bottleneck."""
-TONES: Final = {"pass": "good", "fail": "bad", "skip": "muted"}
-ORDER: Final = {"fail": 0, "pass": 1, "skip": 2}
 LATENCY_COLUMNS: Final = [
     Column("Requests"),
     Column("Req/s"),
@@ -78,11 +75,6 @@ def latency_cells(stats: LatencyStats) -> list[Cell]:
     ]
 
 
-def gate_line(check: GateCheck) -> GateLine:
-    """An SLO check as the gate table shows it."""
-    return GateLine(check.outcome.upper(), TONES[check.outcome], check.name, check.line())
-
-
 def _cpu_note(cpu: CpuReport) -> str | None:
     per_process = cpu.cores_used / max(cpu.processes, 1)
     if per_process < SATURATED:
@@ -94,8 +86,8 @@ def _cpu_note(cpu: CpuReport) -> str | None:
 
 
 def _verdict(summary: LoadSummary) -> Verdict:
-    failed = len(summary.gates.failed)
-    ran = [c for c in summary.gates.checks if c.outcome != "skip"]
+    failed = len(summary.gates.failures)
+    ran = [c for c in summary.gates.checks if not c.skipped]
     return Verdict(failed == 0, verdict_text(failed, len(ran), "SLO check"))
 
 
@@ -192,7 +184,6 @@ def load_page(run: LoadRun) -> LoadPage:
     cpu_note = _cpu_note(s.generator_cpu)
     if cpu_note:
         notes.append(cpu_note)
-    checks = sorted(s.gates.checks, key=lambda c: ORDER[c.outcome])
     return LoadPage(
         title=f"Load run {s.run_id}",
         verdict=_verdict(s),
@@ -201,7 +192,7 @@ def load_page(run: LoadRun) -> LoadPage:
         columns=LATENCY_COLUMNS,
         by_type=by_type,
         endpoints=endpoints,
-        gates=[gate_line(c) for c in checks],
+        gates=gate_lines(s.gates.checks),
         charts=charts,
         chart_notes=chart_notes,
         failures=[

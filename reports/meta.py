@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from plumbing.gates import GateCheck, GateStatus
 from reports.formatting import Cell
 
 MARKDOWN_FILE: Final = "summary.md"
@@ -66,6 +68,24 @@ class GateLine:
     tone: str
     name: str
     message: str
+
+
+GATE_ORDER: Final[dict[GateStatus, int]] = {"fail": 0, "improved": 1, "pass": 2, "skip": 3}
+GATE_TONES: Final[dict[GateStatus, str]] = {
+    "fail": "bad",
+    "improved": "improved",
+    "pass": "good",
+    "skip": "muted",
+}
+
+
+def gate_lines(checks: Sequence[GateCheck]) -> list[GateLine]:
+    """Eval or load gates as a page shows them, failures first.
+
+    Then improvements, passes and skips; the order is kept within each.
+    """
+    ordered = sorted(checks, key=lambda check: GATE_ORDER[check.status])
+    return [GateLine(c.status.upper(), GATE_TONES[c.status], c.name, c.message) for c in ordered]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any, Final
 import jinja2
 from markupsafe import Markup
 
+from plumbing.run_files import write_atomically
 from reports.meta import JUNIT_FILE, MARKDOWN_FILE, ReportFiles
 
 TEMPLATES: Final = "templates"
@@ -107,9 +108,7 @@ def render(template: str, *, charts: bool = True, **context: Any) -> str:
 
 def write_text(path: Path, text: str) -> Path:
     """Write a report file through a temp file, so a reader never sees half of it."""
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    temp.replace(path)
+    write_atomically(path, text)
     return path
 
 

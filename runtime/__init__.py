@@ -6,7 +6,7 @@
 from runtime.agent import Agent
 from runtime.models import Plan, PlanMeta, PlanResult, PlanStep, RunRecord, RunStatus
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
-from runtime.settings import Settings, get_settings
+from runtime.settings import Settings
 
 __all__ = [
     "Agent",
@@ -19,5 +19,4 @@ __all__ = [
     "RunRecord",
     "RunStatus",
     "Settings",
-    "get_settings",
 ]

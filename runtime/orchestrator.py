@@ -40,7 +40,7 @@ from runtime.models import (
     StepRecord,
     StepStatus,
 )
-from runtime.settings import Settings
+from runtime.settings import Settings, setting_default
 from runtime.tools.base import Tool, ToolRegistry
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -52,19 +52,23 @@ class OrchestratorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    step_timeout_s: float = Field(30.0, gt=0)
-    max_attempts: int = Field(3, ge=1)
-    backoff_base_s: float = Field(1.0, ge=0)
-    backoff_max_s: float = Field(30.0, ge=0)
+    step_timeout_s: float = Field(setting_default("step_timeout_s"), gt=0)
+    max_retries: int = Field(
+        setting_default("step_max_retries"),
+        ge=0,
+        description="Retries of a step after its first attempt.",
+    )
+    backoff_base_s: float = Field(setting_default("backoff_base_s"), ge=0)
+    backoff_max_s: float = Field(setting_default("backoff_max_s"), ge=0)
     backoff_jitter_s: float = Field(0.5, ge=0, description="Random extra wait, uniform 0..j.")
-    run_timeout_s: float = Field(120.0, gt=0)
+    run_timeout_s: float = Field(setting_default("run_timeout_s"), gt=0)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OrchestratorConfig:
         """The policy the settings describe."""
         return cls(
             step_timeout_s=settings.step_timeout_s,
-            max_attempts=settings.max_retries,
+            max_retries=settings.step_max_retries,
             backoff_base_s=settings.backoff_base_s,
             backoff_max_s=settings.backoff_max_s,
             backoff_jitter_s=min(settings.backoff_base_s, 0.5),
@@ -208,7 +212,7 @@ class Orchestrator:
     ) -> JsonValue:
         cfg = self.config
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(cfg.max_attempts),
+            stop=stop_after_attempt(cfg.max_retries + 1),
             wait=wait_exponential_jitter(
                 multiplier=cfg.backoff_base_s, max=cfg.backoff_max_s, jitter=cfg.backoff_jitter_s
             ),

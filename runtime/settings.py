@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Literal
+import warnings
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PlannerName = Literal["pattern", "llm", "hybrid"]
@@ -34,8 +34,10 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
     )
 
-    # Orchestrator
-    max_retries: int = Field(3, ge=1, le=10, description="Attempts per step, the first included.")
+    # Orchestrator. Every `*_MAX_RETRIES` counts retries after the first attempt.
+    step_max_retries: int = Field(
+        3, ge=0, le=10, description="Retries of a failed step after its first attempt."
+    )
     step_timeout_s: float = Field(30.0, gt=0, description="Timeout of one step attempt.")
     backoff_base_s: float = Field(1.0, ge=0, description="First backoff; doubles per retry.")
     backoff_max_s: float = Field(30.0, ge=0, description="Cap of one backoff wait.")
@@ -79,12 +81,34 @@ class Settings(BaseSettings):
     local_n_ctx: int = Field(2048, ge=256, le=32768, description="Context window.")
     local_start_timeout_s: float = Field(60.0, gt=0, description="Wait for readiness.")
 
+    # Deprecated names: read, translated and warned about by `_deprecated_names`.
+    legacy_max_retries: int | None = Field(
+        None, ge=1, le=11, validation_alias="max_retries", exclude=True,
+        description="Deprecated MAX_RETRIES (attempts, the first included); use STEP_MAX_RETRIES.",
+    )  # fmt: skip
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated_names(cls, data: Any) -> Any:
+        """Translate `MAX_RETRIES` (attempts) into `STEP_MAX_RETRIES` (retries), warning."""
+        if not isinstance(data, dict) or data.get("max_retries") is None:
+            return data
+        warnings.warn(
+            "MAX_RETRIES (attempts per step) is deprecated: set STEP_MAX_RETRIES, the "
+            "retries after the first attempt (MAX_RETRIES - 1)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        data = dict(data)
+        attempts = int(data.pop("max_retries"))
+        data.setdefault("step_max_retries", attempts - 1)
+        return data
+
     def uses_local_model(self) -> bool:
         """True when no hosted endpoint is configured, so the local server is needed."""
         return self.openai_api_key is None and self.openai_base_url is None
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process's settings, read once. Tests build `Settings(...)` directly instead."""
-    return Settings()
+def setting_default(name: str) -> Any:
+    """The default of setting `name`, for config models that must not repeat it."""
+    return Settings.model_fields[name].default

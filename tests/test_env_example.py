@@ -15,7 +15,11 @@ ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 
 def env_names(model: type[BaseSettings]) -> dict[str, object]:
     prefix = model.model_config.get("env_prefix", "")
-    return {f"{prefix}{name}".upper(): field.default for name, field in model.model_fields.items()}
+    return {
+        f"{prefix}{name}".upper(): field.default
+        for name, field in model.model_fields.items()
+        if not field.exclude  # a deprecated name, read but no longer listed
+    }
 
 
 def listed() -> dict[str, str]:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from importlib.metadata import version as dist_version
 from typing import Annotated
 
 import typer
 
 from crane_bench.cli.cases import cases_app
-from crane_bench.cli.common import EXIT_USAGE, fail, print_error, run_async, setup_logging
+from crane_bench.cli.common import (
+    EXIT_USAGE,
+    fail,
+    load_settings,
+    print_error,
+    run_async,
+    setup_logging,
+)
 from crane_bench.cli.eval import eval_command
 from crane_bench.cli.llm import llm_app
 from crane_bench.cli.load import load_command
@@ -22,7 +28,7 @@ from runtime.errors import UserError
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
 from runtime.planners.factory import open_planner
 from runtime.planners.validation import validate_plan
-from runtime.settings import Settings
+from runtime.settings import PlannerName
 from runtime.tools import default_tools
 
 app = typer.Typer(
@@ -40,17 +46,12 @@ app.command(name="load")(load_command)
 app.command(name="report")(report_command)
 
 
-class PlannerChoice(StrEnum):
-    """Planners the CLI can build."""
-
-    pattern = "pattern"
-    llm = "llm"
-    hybrid = "hybrid"
-
-
 PromptArg = Annotated[str, typer.Argument(help="What the user asks, in plain words.")]
 PlannerOpt = Annotated[
-    PlannerChoice, typer.Option("--planner", "-p", help="Which planner makes the plan.")
+    PlannerName | None,
+    typer.Option(
+        "--planner", "-p", help="Which planner makes the plan.", show_default="PLANNER or pattern"
+    ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
 
@@ -63,9 +64,7 @@ def _check_prompt(prompt: str) -> str:
 
 
 @app.command()
-def plan(
-    prompt: PromptArg, planner: PlannerOpt = PlannerChoice.pattern, verbose: VerboseOpt = False
-) -> None:
+def plan(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = False) -> None:
     """Print the plan (and how it was made) for PROMPT as JSON.
 
     Exit 1 with one line when no plan could be made, or the plan could not run (a tool
@@ -73,10 +72,10 @@ def plan(
     """
     setup_logging(verbose)
     prompt = _check_prompt(prompt)
-    settings = Settings()
+    settings = load_settings(planner)
 
     async def go() -> str:
-        async with open_planner(planner.value, settings) as made:
+        async with open_planner(settings.planner, settings) as made:
             result = await made.plan(prompt)
         validate_plan(result.plan, default_tools())
         return result.model_dump_json(indent=2)
@@ -85,16 +84,14 @@ def plan(
 
 
 @app.command()
-def run(
-    prompt: PromptArg, planner: PlannerOpt = PlannerChoice.pattern, verbose: VerboseOpt = False
-) -> None:
+def run(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = False) -> None:
     """Plan PROMPT, execute the plan, and print the run as JSON (exit 1 if it failed)."""
     setup_logging(verbose)
     prompt = _check_prompt(prompt)
-    settings = Settings()
+    settings = load_settings(planner)
 
     async def go() -> tuple[str, bool]:
-        async with open_planner(planner.value, settings) as made:
+        async with open_planner(settings.planner, settings) as made:
             agent = Agent(
                 made, Orchestrator(OrchestratorConfig.from_settings(settings)), default_tools
             )

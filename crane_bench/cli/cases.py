@@ -8,9 +8,7 @@ from typing import Annotated
 
 import typer
 
-from crane_bench.cli.common import fail
-from evals.cases import KNOWN_CATEGORIES, case_json_schema, count_by_category, load_cases
-from evals.errors import CaseFormatError
+from crane_bench.cli.common import fail, require_extra
 
 cases_app = typer.Typer(
     help="Gold cases: print the file format's JSON schema, check case files.",
@@ -25,6 +23,9 @@ PathsArg = Annotated[
 @cases_app.command()
 def schema() -> None:
     """Print the JSON schema of a case file (a list of cases)."""
+    require_extra("eval")
+    from evals.cases import case_json_schema  # noqa: PLC0415 - evals loads pandas and scipy
+
     typer.echo(json.dumps(case_json_schema(), indent=2, ensure_ascii=False))
 
 
@@ -35,6 +36,10 @@ def check(paths: PathsArg) -> None:
     Exit 0 when every case is well formed; otherwise print one line naming the file, the
     case and the field, and exit 2.
     """
+    require_extra("eval")
+    from evals.cases import KNOWN_CATEGORIES, count_by_category, load_cases  # noqa: PLC0415
+    from evals.errors import CaseFormatError  # noqa: PLC0415 - evals loads pandas and scipy
+
     try:
         cases = load_cases(paths)
     except CaseFormatError as exc:

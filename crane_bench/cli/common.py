@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import signal
+import warnings
 from collections.abc import Coroutine
 from types import FrameType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
 from runtime.errors import CraneRuntimeError, UserError
+from runtime.settings import PlannerName, Settings
 
 T = TypeVar("T")
 
@@ -47,6 +51,56 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print one line to stderr and exit with `code`; for a user's mistake, no traceback."""
     print_error(message)
     raise typer.Exit(code)
+
+
+EXTRAS: Final[dict[str, tuple[str, ...]]] = {
+    "eval": ("pandas", "scipy", "statsmodels"),
+    "load": ("locust",),
+    "reports": ("pandas", "plotly", "jinja2"),
+}
+"""What each optional part of crane-bench needs beyond the base (pyproject's extras)."""
+
+
+def missing_extra(extra: str) -> str | None:
+    """One line naming the extra to install when its packages are missing, else None."""
+    missing = [name for name in EXTRAS[extra] if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (
+        f"this needs the [{extra}] extra ({', '.join(missing)} not installed): "
+        f"pip install 'crane-bench[{extra}]'"
+    )
+
+
+def require_extra(extra: str) -> None:
+    """End the command with one line and exit 2 when the extra is not installed."""
+    if (problem := missing_extra(extra)) is not None:
+        fail(problem)
+
+
+def first_problem(exc: ValidationError) -> str:
+    """One line naming where and what is wrong; never the input value, which may be secret."""
+    err = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in err["loc"]) or exc.title
+    return f"{exc.title}: {where}: {err['msg']}"
+
+
+def load_settings(planner: PlannerName | None = None) -> Settings:
+    """The settings from env and `.env`, with the planner given on the command line if any.
+
+    A setting that does not validate ends the command with one line and exit 2; a
+    deprecated setting name is a warning line on stderr (Python hides DeprecationWarnings
+    from end users by default).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        try:
+            settings = Settings() if planner is None else Settings(planner=planner)
+        except ValidationError as exc:
+            fail(first_problem(exc))
+    for warning in caught:
+        stderr.print(f"[yellow]warning:[/] {escape(str(warning.message))}", soft_wrap=True)
+    return settings
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

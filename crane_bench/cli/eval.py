@@ -3,45 +3,20 @@
 Exit codes: 0 every gate passed; 1 a gate failed (or trials are missing); 2 a usage or
 configuration error (one line, no traceback); 130 interrupted (the rows written so far
 are kept, and `--resume DIR` finishes the run).
+
+Only the options live here: the work is in `crane_bench.cli.eval_run`, imported when the
+command runs, so `crane-bench --help` and the other commands never load pandas or scipy.
 """
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from crane_bench.cli.common import (
-    EXIT_GATE_FAILED,
-    EXIT_USAGE,
-    fail,
-    setup_logging,
-    sigterm_as_interrupt,
-    stderr,
-)
-from crane_bench.cli.eval_view import EvalProgress, print_summary
-from crane_bench.cli.report import report_after_run
-from evals.errors import EvalError
-from evals.run_config import (
-    DEFAULT_CACHE_DIR,
-    DEFAULT_CASES,
-    DEFAULT_GATES,
-    PLANNER_NAMES,
-    EvalConfig,
-    EvalSpec,
-    build_spec,
-    config_for_resume,
-    default_case_timeout,
-)
-from evals.run_dir import EvalSummary, RunDir
-from evals.runner import run_eval
-from runtime.errors import CraneRuntimeError, UserError
-from runtime.settings import PlannerName, Settings
-
-EXIT_INTERRUPTED = 130
+from crane_bench.cli.common import require_extra
 
 PlannersOpt = Annotated[
     str | None,
@@ -93,73 +68,21 @@ TimeoutOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
 
 
-def parse_planners(text: str) -> tuple[PlannerName, ...]:
-    """`pattern,llm` -> ("pattern", "llm"), in order, without duplicates.
+@dataclass(frozen=True)
+class EvalOptions:
+    """The options of `crane-bench eval`, as given (None: not given)."""
 
-    Raises:
-        UserError: An unknown or empty planner name.
-    """
-    names: list[PlannerName] = []
-    for raw in text.split(","):
-        name = raw.strip()
-        if name not in PLANNER_NAMES:
-            known = ", ".join(PLANNER_NAMES)
-            raise UserError(f"--planners: unknown planner {name!r}; known: {known}")
-        if name not in names:
-            names.append(cast(PlannerName, name))
-    return tuple(names)
-
-
-def _prepare(
-    settings: Settings,
-    *,
-    planners: str | None,
-    cases: list[Path] | None,
-    repeats: int | None,
-    concurrency: int,
-    out: Path | None,
-    resume: Path | None,
-    no_cache: bool,
-    baseline: Path | None,
-    gates: Path | None,
-    case_timeout: float | None,
-) -> tuple[EvalConfig, EvalSpec, RunDir]:
-    common: dict[str, object] = {"concurrency": concurrency, "use_cache": not no_cache}
-    if gates is not None:
-        common["gates_path"] = gates
-    if baseline is not None:
-        common["baseline_path"] = baseline
-    if case_timeout is not None:
-        common["case_timeout_s"] = case_timeout
-    chosen = parse_planners(planners) if planners is not None else PLANNER_NAMES
-    if resume is not None:
-        if out is not None:
-            raise UserError("--out and --resume cannot be used together")
-        if planners is not None or cases or repeats is not None:
-            raise UserError("--resume takes the planners, cases and repeats of the run it resumes")
-        run = RunDir.existing(resume)
-        spec = run.read_spec()
-        return config_for_resume(spec, **common), spec, run
-    config = EvalConfig.model_validate(
-        {
-            "planners": chosen,
-            "case_timeout_s": default_case_timeout(chosen, settings),
-            "case_paths": tuple(cases) if cases else (DEFAULT_CASES,),
-            "repeats": repeats or 1,
-            "cache_dir": DEFAULT_CACHE_DIR,
-            "gates_path": DEFAULT_GATES,
-            **common,
-        }
-    )
-    spec = build_spec(config, settings)
-    return config, spec, RunDir.create(out)
-
-
-def _first_problem(exc: ValidationError) -> str:
-    # Only where and what: pydantic's full text quotes input values, which may be secret.
-    err = exc.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in err["loc"]) or exc.title
-    return f"{exc.title}: {where}: {err['msg']}"
+    planners: str | None
+    cases: list[Path] | None
+    repeats: int | None
+    concurrency: int
+    out: Path | None
+    resume: Path | None
+    no_cache: bool
+    baseline: Path | None
+    gates: Path | None
+    case_timeout: float | None
+    verbose: bool
 
 
 def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
@@ -180,50 +103,12 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     Progress and the summary table go to stderr; the run directory's path to stdout.
     Exit 0 when every gate passes, 1 when one fails, 2 on a usage or configuration error.
     """
-    setup_logging(verbose)
-    try:
-        settings = Settings()
-        config, spec, run = _prepare(
-            settings,
-            planners=planners,
-            cases=cases,
-            repeats=repeats,
-            concurrency=concurrency,
-            out=out,
-            resume=resume,
-            no_cache=no_cache,
-            baseline=baseline,
-            gates=gates,
-            case_timeout=case_timeout,
-        )
-    except (UserError, EvalError) as exc:
-        fail(str(exc))
-    except ValidationError as exc:
-        fail(_first_problem(exc))
-    summary = _run(config, settings, run, spec, resume=resume is not None)
-    print_summary(stderr, summary)
-    report_after_run(run.path)
-    typer.echo(str(run.path))
-    if not summary.gates.passed or summary.trials < summary.expected_trials:
-        raise typer.Exit(EXIT_GATE_FAILED)
+    require_extra("eval")
+    from crane_bench.cli.eval_run import run_command  # noqa: PLC0415 - pandas, scipy
 
-
-def _run(
-    config: EvalConfig, settings: Settings, run: RunDir, spec: EvalSpec, *, resume: bool
-) -> EvalSummary:
-    sigterm_as_interrupt()
-    try:
-        with EvalProgress(stderr) as progress:
-            return asyncio.run(
-                run_eval(config, settings, run, spec, resume=resume, progress=progress)
-            )
-    except KeyboardInterrupt:
-        fail(
-            f"interrupted; the finished trials are in {run.path}; "
-            f"finish the run with: crane-bench eval --resume {run.path}",
-            code=EXIT_INTERRUPTED,
+    run_command(
+        EvalOptions(
+            planners, cases, repeats, concurrency, out, resume, no_cache, baseline, gates,
+            case_timeout, verbose,
         )
-    except (UserError, EvalError) as exc:
-        fail(str(exc), code=EXIT_USAGE)
-    except CraneRuntimeError as exc:
-        fail(f"{type(exc).__name__}: {exc}", code=EXIT_GATE_FAILED)
+    )  # fmt: skip

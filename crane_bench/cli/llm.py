@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import time
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from crane_bench.cli.common import EXIT_GATE_FAILED, fail, setup_logging, sigterm_as_interrupt
+from crane_bench.cli.common import (
+    EXIT_GATE_FAILED,
+    fail,
+    load_settings,
+    setup_logging,
+    sigterm_as_interrupt,
+)
 from runtime.errors import CraneRuntimeError, UserError
 from runtime.local_llm import (
     LocalModelServer,
@@ -18,7 +23,7 @@ from runtime.local_llm import (
     list_models,
     resolve_model,
 )
-from runtime.settings import Settings
+from runtime.local_llm.catalog import ModelKind
 
 llm_app = typer.Typer(
     name="llm",
@@ -29,13 +34,6 @@ llm_app = typer.Typer(
 )
 
 _WATCH_INTERVAL_S = 0.5
-
-
-class KindChoice(StrEnum):
-    """Kinds of a model given by path."""
-
-    chat = "chat"
-    completion = "completion"
 
 
 ModelOpt = Annotated[
@@ -57,7 +55,7 @@ ThreadsOpt = Annotated[
     typer.Option("--threads", min=1, max=64, help="llama.cpp threads (default: LOCAL_THREADS)"),
 ]
 KindOpt = Annotated[
-    KindChoice,
+    ModelKind,
     typer.Option("--kind", help="Kind of a model given by path (catalog models know theirs)."),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
@@ -68,12 +66,12 @@ def serve(
     model: ModelOpt = None,
     port: PortOpt = None,
     threads: ThreadsOpt = None,
-    kind: KindOpt = KindChoice.chat,
+    kind: KindOpt = "chat",
     verbose: VerboseOpt = False,
 ) -> None:
     """Serve a local model on 127.0.0.1 until Ctrl-C; print how to point clients at it."""
     setup_logging(verbose)
-    settings = Settings()
+    settings = load_settings()
     config = LocalServerConfig.from_settings(settings).model_copy(
         update={
             "port": settings.local_port if port is None else port,
@@ -82,7 +80,7 @@ def serve(
     )
     sigterm_as_interrupt()
     try:
-        resolved = resolve_model(model or settings.local_model, kind=kind.value)
+        resolved = resolve_model(model or settings.local_model, kind=kind)
         server = LocalModelServer(resolved, config, reason="crane-bench llm serve")
         server.start()
     except UserError as exc:

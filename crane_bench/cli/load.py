@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,9 +21,15 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from crane_bench.cli.common import EXIT_GATE_FAILED, fail, setup_logging, stderr
+from crane_bench.cli.common import (
+    EXIT_GATE_FAILED,
+    fail,
+    load_settings,
+    require_extra,
+    setup_logging,
+    stderr,
+)
 from crane_bench.cli.report import report_after_run
-from crane_bench.cli.serve import ServePlanner
 from load import (
     DEFAULT_SLO,
     LoadConfig,
@@ -35,28 +40,11 @@ from load import (
     parse_duration,
     run_load,
 )
+from load.config import Scenario, Shape
+from runtime.settings import PlannerName
 
 EXIT_INTERRUPTED = 130
 MAX_FAILURE_LINES = 5
-
-
-class ScenarioChoice(StrEnum):
-    """The scenarios (`load.SCENARIOS`), as typer needs them."""
-
-    calculator = "calculator"
-    todo = "todo"
-    multi_step = "multi_step"
-    health = "health"
-    mixed = "mixed"
-
-
-class ShapeChoice(StrEnum):
-    """The shapes (`load.SHAPES`), as typer needs them."""
-
-    steady = "steady"
-    step = "step"
-    spike = "spike"
-    soak = "soak"
 
 
 def serve_command(planner: str) -> Callable[[int], list[str]]:
@@ -73,21 +61,19 @@ def serve_command(planner: str) -> Callable[[int], list[str]]:
 
 def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     scenario: Annotated[
-        ScenarioChoice, typer.Option(help="Locust file under load/scenarios/.")
-    ] = ScenarioChoice.mixed,
+        Scenario, typer.Option(help="Locust file under load/scenarios/.")
+    ] = "mixed",
     users: Annotated[int, typer.Option(min=1, help="Concurrent users (the peak).")] = 50,
     spawn_rate: Annotated[float, typer.Option(min=0.001, help="Users started per second.")] = 10.0,
     run_time: Annotated[str, typer.Option(help="How long: 30s, 2m, 1h30m.")] = "60s",
-    shape: Annotated[
-        ShapeChoice, typer.Option(help="steady, step (5 steps), spike, soak.")
-    ] = ShapeChoice.steady,
+    shape: Annotated[Shape, typer.Option(help="steady, step (5 steps), spike, soak.")] = "steady",
     rate: Annotated[
         float | None,
         typer.Option(min=0.001, help="Open workload: arrivals/s at full users (else closed)."),
     ] = None,
     planner: Annotated[
-        ServePlanner | None,
-        typer.Option(help="Planner to run. [default: pattern, or the --host's default]"),
+        PlannerName | None,
+        typer.Option(help="Planner to run. [default: PLANNER or pattern, or the --host's]"),
     ] = None,
     host: Annotated[
         str | None, typer.Option(help="Load this running service instead of starting one.")
@@ -116,16 +102,17 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     Exit 0: every gate passed; 1: a gate failed; 2: a usage or configuration error.
     """
     setup_logging(verbose)
+    require_extra("load")
     try:
         config = LoadConfig(
-            scenario=scenario.value,
+            scenario=scenario,
             users=users,
             spawn_rate=spawn_rate,
             run_time_s=parse_duration(run_time),
-            shape=shape.value,
+            shape=shape,
             rate=rate,
-            # A service started here runs `pattern` unless told otherwise; record it.
-            planner=planner.value if planner is not None else (None if host else "pattern"),
+            # A service started here runs the PLANNER setting unless told otherwise.
+            planner=planner if planner is not None or host else load_settings().planner,
             host=host.rstrip("/") if host else None,
             processes=processes,
             seed=seed,
@@ -221,8 +208,8 @@ def print_summary(console: Console, summary: LoadSummary) -> None:
             markup=False,
             soft_wrap=True,
         )
-    failed = summary.gates.failed
+    failed = summary.gates.failures
     verdict = "[green]passed[/]" if summary.gates.passed else "[bold red]FAILED[/]"
     console.print(f"gates {verdict}: {len(summary.gates.checks)} checks, {len(failed)} failed")
     for check in failed:
-        console.print(check.line(), highlight=False, markup=False, soft_wrap=True)
+        console.print(check.message, highlight=False, markup=False, soft_wrap=True)

@@ -12,8 +12,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from crane_bench.cli.common import EXIT_USAGE, fail, stderr
-from reports import ReportError, build_history, build_report_files
+from crane_bench.cli.common import EXIT_USAGE, fail, missing_extra, require_extra, stderr
 
 RunDirsArg = Annotated[
     list[Path] | None,
@@ -39,6 +38,11 @@ def report_after_run(run_dir: Path) -> None:
     A report that cannot be built is a warning here: the run itself and its exit code
     stand, and `crane-bench report RUN_DIR` can try again.
     """
+    if (problem := missing_extra("reports")) is not None:
+        stderr.print(f"[yellow]no report:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+        return
+    from reports import ReportError, build_report_files  # noqa: PLC0415 - pandas, plotly
+
     try:
         files = build_report_files(run_dir)
     except ReportError as exc:
@@ -54,6 +58,9 @@ def report_command(run_dirs: RunDirsArg = None, history: HistoryOpt = None) -> N
     With --history RUNS, also write RUNS/history.html: the trends over every run in RUNS.
     Exit 0 when every report was built, 2 when a directory is not a finished run.
     """
+    require_extra("reports")
+    from reports import ReportError, build_history, build_report_files  # noqa: PLC0415
+
     if not run_dirs and history is None:
         fail("nothing to do: give run directories, or --history RUNS_DIR")
     broken = 0

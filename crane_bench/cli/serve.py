@@ -1,58 +1,83 @@
-"""`crane-bench serve`: the runtime as an HTTP service under uvicorn."""
+"""`crane-bench serve`: the runtime as an HTTP service under uvicorn.
+
+Host, port, workers and planner default to the settings (`SERVICE_HOST`, `SERVICE_PORT`,
+`SERVICE_WORKERS`, `PLANNER`, from the environment or `.env`); an option given on the
+command line overrides its setting.
+"""
 
 from __future__ import annotations
 
 import os
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
+from pydantic import ValidationError
 
-from crane_bench.cli.common import setup_logging
-from runtime.service import ServiceSettings, create_app
-from runtime.settings import Settings
+from crane_bench.cli.common import fail, first_problem, load_settings, setup_logging
+from runtime.settings import PlannerName, Settings
+
+if TYPE_CHECKING:
+    from runtime.service.settings import ServiceSettings
 
 # uvicorn imports this in every worker process when there are several.
 APP_FACTORY = "runtime.service.app:create_app_from_env"
 
 
-class ServePlanner(StrEnum):
-    """Planners the service can default to."""
+def resolve_serve_settings(
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+    planner: PlannerName | None = None,
+) -> tuple[Settings, ServiceSettings]:
+    """The settings `serve` runs with: env and `.env`, overridden by the options given."""
+    from runtime.service.settings import ServiceSettings  # noqa: PLC0415 - loads FastAPI
 
-    pattern = "pattern"
-    llm = "llm"
-    hybrid = "hybrid"
+    given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
+    service = ServiceSettings(**{k: v for k, v in given.items() if v is not None})
+    settings = load_settings(planner)
+    return settings, service
 
 
 def serve(
     host: Annotated[
-        str, typer.Option(envvar="SERVICE_HOST", help="Interface to listen on.")
-    ] = "127.0.0.1",
+        str | None,
+        typer.Option(help="Interface to listen on.", show_default="SERVICE_HOST or 127.0.0.1"),
+    ] = None,
     port: Annotated[
-        int, typer.Option(envvar="SERVICE_PORT", min=0, max=65535, help="TCP port.")
-    ] = 8000,
+        int | None,
+        typer.Option(min=0, max=65535, help="TCP port.", show_default="SERVICE_PORT or 8000"),
+    ] = None,
     planner: Annotated[
-        ServePlanner,
+        PlannerName | None,
         typer.Option(
-            "--planner", "-p", envvar="PLANNER",
+            "--planner", "-p", show_default="PLANNER or pattern",
             help="Default planner. llm and hybrid start the LLM endpoint (local model "
             "server unless OPENAI_BASE_URL or OPENAI_API_KEY is set).",
         ),
-    ] = ServePlanner.pattern,
+    ] = None,
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
-            envvar="SERVICE_WORKERS", min=1, max=64,
+            min=1, max=64, show_default="SERVICE_WORKERS or 1",
             help="uvicorn worker processes. Each keeps its own runs and metrics: poll a "
             "run on the worker that made it (or use ?wait=true), scrape every worker.",
         ),
-    ] = 1,
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:  # fmt: skip
     """Serve the runtime over HTTP: runs, health, metrics; OpenAPI docs at /docs."""
+    import uvicorn  # noqa: PLC0415 - only `serve` needs the server
+
+    from runtime.service.app import create_app  # noqa: PLC0415 - FastAPI is heavy
+
     setup_logging(verbose)
-    service = ServiceSettings(host=host, port=port, workers=workers)
+    try:
+        settings, service = resolve_serve_settings(
+            host=host, port=port, workers=workers, planner=planner
+        )
+    except ValidationError as exc:
+        fail(first_problem(exc))
     options: dict[str, Any] = {
         "host": service.host,
         "port": service.port,
@@ -61,9 +86,9 @@ def serve(
         # Requests waiting on runs get the drain period too, then the app drains runs.
         "timeout_graceful_shutdown": max(service.drain_timeout_s, 1.0),
     }
-    if workers == 1:
-        uvicorn.run(create_app(Settings(planner=planner.value), service), **options)
+    if service.workers == 1:
+        uvicorn.run(create_app(settings, service), **options)
         return
-    # Worker processes build their own app from the environment, so pass the choice on.
-    os.environ["PLANNER"] = planner.value
-    uvicorn.run(APP_FACTORY, factory=True, workers=workers, **options)
+    # Worker processes build their own app from the environment, so pass the choices on.
+    os.environ["PLANNER"] = settings.planner
+    uvicorn.run(APP_FACTORY, factory=True, workers=service.workers, **options)

@@ -31,7 +31,8 @@ from load.history import HistoryRecorder, write_history
 from load.prompts import PromptPool
 from load.slo import SloConfig, evaluate, load_slo
 from load.stats import rate_report, request_stats
-from load.summary import LoadResult, read_summary, write_json_atomically
+from load.summary import LoadResult, read_summary
+from plumbing.run_files import write_atomically
 
 logger = logging.getLogger("crane.load")
 CONTEXT_ATTR = "crane_load"
@@ -196,14 +197,14 @@ class LoadContext:
             if path := self.option("crane_history", ""):
                 write_history(self.recorder.rows(), Path(path))
             if path := self.option("crane_result", ""):
-                write_json_atomically(Path(path), result.model_dump_json(indent=2))
+                write_atomically(Path(path), result.model_dump_json(indent=2))
         except Exception:
             # Exit 2 and the traceback in the log; the runner reports the missing result.
             logger.exception("crane: could not evaluate or write the load run")
             environment.process_exit_code = 2
             return
         for check in result.gates.checks:
-            logger.log(logging.ERROR if check.outcome == "fail" else logging.INFO, check.line())
+            logger.log(logging.ERROR if check.failed else logging.INFO, check.message)
         environment.process_exit_code = 0 if result.gates.passed else 1
 
     def result(self, environment: Environment) -> LoadResult:

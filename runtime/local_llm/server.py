@@ -1,36 +1,36 @@
 """`LocalModelServer`: llama-cpp-python's OpenAI-compatible server as a child process.
 
-The server runs in its own session (process group), so a Ctrl-C in the terminal reaches
-only the parent, which then stops the whole group: SIGTERM, a grace period, SIGKILL.
-Its output goes to a log file, never to a pipe that could fill up and stall it.
+The process itself is `plumbing.processes`'s: its own session (a Ctrl-C in the terminal
+reaches only the parent, which then stops the whole group: SIGTERM, a grace period,
+SIGKILL), output to a log file, and death with its parent even on SIGKILL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
+import importlib.util
 import logging
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-import httpx
 import psutil
 from pydantic import BaseModel, ConfigDict, Field
 
+from plumbing.errors import ChildExitedError, PlumbingError
+from plumbing.processes import free_port, spawn, tail, tree_rss_bytes
+from plumbing.processes import stop as stop_process
+from plumbing.readiness import ReadinessProbe
 from runtime.errors import ConfigError, LLMUnavailableError
 from runtime.local_llm.catalog import ResolvedModel
+from runtime.settings import setting_default
 
 if TYPE_CHECKING:
     from runtime.settings import Settings
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
-_POLL_INTERVAL_S = 0.1
 _TAIL_LINES = 20
 _PORT_ATTEMPTS = 3  # a port picked for us can be taken by someone else before the bind
 
@@ -48,10 +47,18 @@ class LocalServerConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    port: int = Field(0, ge=0, le=65535, description="0 picks a free loopback port.")
-    threads: int = Field(2, ge=1, le=64, description="llama.cpp threads (decode and batch).")
-    n_ctx: int = Field(2048, ge=256, le=32768, description="Context window in tokens.")
-    start_timeout_s: float = Field(60.0, gt=0, description="Wait for /v1/models to answer.")
+    port: int = Field(
+        setting_default("local_port"), ge=0, le=65535, description="0 picks a free port."
+    )
+    threads: int = Field(
+        setting_default("local_threads"), ge=1, le=64, description="llama.cpp threads."
+    )
+    n_ctx: int = Field(
+        setting_default("local_n_ctx"), ge=256, le=32768, description="Context in tokens."
+    )
+    start_timeout_s: float = Field(
+        setting_default("local_start_timeout_s"), gt=0, description="Wait for /v1/models."
+    )
     stop_timeout_s: float = Field(10.0, gt=0, description="Grace after SIGTERM before SIGKILL.")
     prompt_cache: bool = Field(
         False,
@@ -81,12 +88,8 @@ class LocalServerConfig(BaseModel):
         )
 
 
-def pick_free_port(host: str = HOST) -> int:
-    """A port that is free on `host` right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+pick_free_port = free_port
+"""A port that is free on loopback right now (the OS picks it)."""
 
 
 def ensure_port_free(port: int, host: str = HOST) -> None:
@@ -200,9 +203,7 @@ class LocalModelServer:
         if self._proc is None or self._proc.poll() is not None:
             raise LLMUnavailableError("the local model server is not running")
         try:
-            proc = psutil.Process(self._proc.pid)
-            tree = [proc, *proc.children(recursive=True)]
-            return sum(p.memory_info().rss for p in tree)
+            return tree_rss_bytes(self._proc.pid)
         except psutil.NoSuchProcess as exc:
             raise LLMUnavailableError("the local model server is not running") from exc
 
@@ -211,10 +212,7 @@ class LocalModelServer:
         path = self.log_path
         if path is None or not path.is_file():
             return "(no log)"
-        with path.open("rb") as log:
-            log.seek(max(0, path.stat().st_size - 16_384))
-            text = log.read().decode("utf-8", errors="replace")
-        return "\n".join(text.strip().splitlines()[-lines:]) or "(empty log)"
+        return tail(path, lines) or "(empty log)"
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -227,15 +225,14 @@ class LocalModelServer:
                 within `start_timeout_s`; the message holds the end of its log.
         """
         for attempt in range(self._attempts()):
-            started = self._spawn()
+            probe = self._spawn()
             try:
-                with httpx.Client(timeout=2.0, trust_env=False) as client:
-                    while not self._probe(client.get, started):
-                        time.sleep(_POLL_INTERVAL_S)
+                self._started(probe.wait())
                 return
-            except _PortTakenError:
-                if attempt + 1 == self._attempts():
-                    raise self._failure("could not bind a free port") from None
+            except PlumbingError as exc:
+                if not self._retry_port(exc, attempt):
+                    self.stop()
+                    raise self._failure(exc) from None
             except BaseException:
                 self.stop()
                 raise
@@ -243,16 +240,14 @@ class LocalModelServer:
     async def start_async(self) -> None:
         """Like `start`, without blocking the event loop while the model loads."""
         for attempt in range(self._attempts()):
-            started = self._spawn()
+            probe = self._spawn()
             try:
-                async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
-                    # Polling, not an Event: readiness is another process answering HTTP.
-                    while not await self._probe_async(client, started):  # noqa: ASYNC110
-                        await asyncio.sleep(_POLL_INTERVAL_S)
+                self._started(await probe.wait_async())
                 return
-            except _PortTakenError:
-                if attempt + 1 == self._attempts():
-                    raise self._failure("could not bind a free port") from None
+            except PlumbingError as exc:
+                if not self._retry_port(exc, attempt):
+                    self.stop()
+                    raise self._failure(exc) from None
             except BaseException:
                 self.stop()
                 raise
@@ -265,7 +260,7 @@ class LocalModelServer:
                 return
             atexit.unregister(self.stop)
             crashed = proc.poll() is not None
-            self._terminate(proc)
+            stop_process(proc, grace_s=self.config.stop_timeout_s)
             # A clean run leaves no temp dir behind; a failed start or a crash keeps its log.
             clean = self._startup_s is not None and not crashed
             if clean and self._log_dir is not None and self.config.log_dir is None:
@@ -303,10 +298,15 @@ class LocalModelServer:
     def _attempts(self) -> int:
         return 1 if self.config.port else _PORT_ATTEMPTS
 
-    def _spawn(self) -> float:
-        """Launch the process; return the monotonic time it was launched."""
+    def _spawn(self) -> ReadinessProbe:
+        """Launch the process; return the probe of its readiness."""
         if self.running:
             raise LLMUnavailableError(f"the local model server is already running ({self.pid})")
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ConfigError(
+                "the local model server needs the [local-llm] extra (llama_cpp not installed): "
+                "pip install 'crane-bench[local-llm]', or set OPENAI_BASE_URL or OPENAI_API_KEY"
+            )
         if self.config.port:
             ensure_port_free(self.config.port)
             port = self.config.port
@@ -323,90 +323,45 @@ class LocalModelServer:
             self.base_url,
             f" ({self._reason})" if self._reason else "",
         )
-        spawned = time.monotonic()
-        with self._lock, log_path.open("wb") as log:
-            self._proc = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed args)
-                self.command(port),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            atexit.register(self.stop)
-        return spawned
-
-    def _probe(self, get: Callable[[str], httpx.Response], started: float) -> bool:
-        """One readiness check: True when ready; raises when it never will be."""
-        self._check_alive(started)
-        try:
-            ok = get(f"{self.base_url}/models").status_code == 200
-        except httpx.TransportError:
-            ok = False
-        return self._ready(ok, started)
-
-    async def _probe_async(self, client: httpx.AsyncClient, started: float) -> bool:
-        self._check_alive(started)
-        try:
-            ok = (await client.get(f"{self.base_url}/models")).status_code == 200
-        except httpx.TransportError:
-            ok = False
-        return self._ready(ok, started)
-
-    def _ready(self, ok: bool, started: float) -> bool:
-        if ok:
-            self._startup_s = time.monotonic() - started
-            logger.debug(
-                "local model server ready in %.2f s (pid %s, log %s)",
-                self._startup_s,
-                self.pid,
-                self.log_path,
-            )
-        return ok
-
-    def _check_alive(self, started: float) -> None:
-        proc = self._proc
-        if proc is None:
-            raise LLMUnavailableError("the local model server was stopped during start-up")
-        code = proc.poll()
-        if code is not None:
-            if not self.config.port and "address already in use" in self.log_tail().lower():
-                self._discard(proc)
-                raise _PortTakenError
-            raise self._failure(f"exited with code {code} during start-up")
-        if time.monotonic() - started > self.config.start_timeout_s:
-            raise self._failure(f"was not ready within {self.config.start_timeout_s:g} s")
-
-    def _discard(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
-            if self._proc is proc:
-                self._proc = None
-                atexit.unregister(self.stop)
-        self._terminate(proc)
+            self._proc = spawn(self.command(port), log_path, append=False)
+            atexit.register(self.stop)
+        return ReadinessProbe(self._proc, f"{self.base_url}/models", self.config.start_timeout_s)
 
-    def _failure(self, what: str) -> LLMUnavailableError:
+    def _started(self, seconds: float) -> None:
+        self._startup_s = seconds
+        logger.debug(
+            "local model server ready in %.2f s (pid %s, log %s)", seconds, self.pid, self.log_path
+        )
+
+    def _retry_port(self, exc: PlumbingError, attempt: int) -> bool:
+        """True when the port we picked was taken before the bind, and another try is left.
+
+        A port picked for us can be taken by someone else between picking and binding.
+        """
+        taken = isinstance(exc, ChildExitedError) and self._port_taken()
+        if not taken or attempt + 1 == self._attempts():
+            return False
+        with self._lock:
+            proc, self._proc = self._proc, None
+            atexit.unregister(self.stop)
+        if proc is not None:
+            stop_process(proc, grace_s=self.config.stop_timeout_s)
+        return True
+
+    def _failure(self, exc: PlumbingError) -> LLMUnavailableError:
+        if isinstance(exc, ChildExitedError):
+            what = (
+                "could not bind a free port"
+                if self._port_taken()
+                else f"exited with code {exc.returncode} during start-up"
+            )
+        else:
+            what = f"was not ready within {self.config.start_timeout_s:g} s"
         return LLMUnavailableError(
             f"local model server ({self.model.name}, {self.model.path}) {what}; "
             f"log {self.log_path}, last lines:\n{self.log_tail()}"
         )
 
-    def _terminate(self, proc: subprocess.Popen[bytes]) -> None:
-        """SIGTERM the group, wait, SIGKILL what is left of it."""
-        pgid = proc.pid  # start_new_session made the server its group's leader
-        _signal_group(pgid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=self.config.stop_timeout_s)
-        except subprocess.TimeoutExpired:
-            logger.warning("local model server ignored SIGTERM; killing it")
-            _signal_group(pgid, signal.SIGKILL)
-            proc.wait()
-        # The leader is gone; anything it spawned may still hold the group.
-        _signal_group(pgid, signal.SIGKILL)
-
-
-class _PortTakenError(Exception):
-    """The picked port was taken between picking and binding; pick another."""
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
+    def _port_taken(self) -> bool:
+        return not self.config.port and "address already in use" in self.log_tail().lower()

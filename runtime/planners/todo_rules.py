@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from pydantic import JsonValue
 
 from runtime.planners.number_words import NUMBER_WORD_PATTERN, parse_number_words
-
-TodoAction = Literal["add", "list", "get", "update", "complete", "delete"]
+from runtime.tools.todo import TodoAction
 
 _A = "['’]"  # people type either apostrophe
 _NOUN = r"(?:to-?dos?|to\s+dos?|tasks?|items?|reminders?|entry|entries)"

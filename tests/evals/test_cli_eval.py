@@ -73,7 +73,7 @@ def test_baseline_adds_the_regression_gate(workdir: Path) -> None:
     )
     assert code == 0, err
     checks = json.loads((workdir / "new" / "summary.json").read_text())["gates"]["checks"]
-    assert any(c["name"].startswith("regression pattern") and not c["skipped"] for c in checks)
+    assert any(c["name"].startswith("regression pattern") and c["status"] != "skip" for c in checks)
 
 
 def test_resume_of_a_finished_run_only_summarises(workdir: Path) -> None:
@@ -131,3 +131,33 @@ def test_usage_and_config_errors_exit_2_on_one_line(
     assert "Traceback" not in err
     assert out == ""
     assert not (workdir / "runs").exists()  # nothing was started
+
+
+def test_resume_works_after_the_checkout_moves(
+    workdir: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Absolute paths, as the default case directory and gates file are.
+    cases, gates = str(workdir / "cases.yaml"), str(workdir / "pass.yaml")
+    code, _, err = invoke(
+        "--planners", "pattern", "--cases", cases, "--gates", gates, "--out", "runs/r"
+    )
+    assert code == 0, err
+    spec = json.loads((workdir / "runs" / "r" / "spec.json").read_text())
+    assert spec["args"]["case_files"][0]["path"] == "../../cases.yaml"
+    assert spec["args"]["gates"] == "../../pass.yaml"
+    # Interrupted after the first row: no summary, the other trials still to run.
+    results = workdir / "runs" / "r" / "results.jsonl"
+    results.write_text(results.read_text().splitlines()[0] + "\n")
+    (workdir / "runs" / "r" / "summary.json").unlink()
+    moved = tmp_path_factory.mktemp("moved") / "checkout"
+    workdir.rename(moved)
+    monkeypatch.chdir(moved)
+    code, _, err = invoke("--resume", "runs/r")
+    assert code == 0, err
+    assert len((moved / "runs" / "r" / "results.jsonl").read_text().splitlines()) == len(CASES)
+
+
+def test_every_results_row_carries_the_format_version(workdir: Path) -> None:
+    assert pattern_run("--gates", "pass.yaml", "--out", "run")[0] == 0
+    rows = (workdir / "run" / "results.jsonl").read_text().splitlines()
+    assert {json.loads(row)["version"] for row in rows} == {1}

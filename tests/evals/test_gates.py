@@ -57,7 +57,7 @@ def test_each_operator(
     report = evaluate_gates(metrics, config)
     (result,) = report.checks
     assert (result.passed, report.passed, result.skipped) == (passed, passed, False)
-    assert (result.value, result.threshold) == (0.9, threshold)
+    assert (result.value, result.limit) == (0.9, threshold)
     assert result.message.startswith("PASS" if passed else "FAIL")
     assert "\n" not in result.message
 
@@ -91,7 +91,7 @@ def test_threshold_from_another_planner(metrics: dict[str, PlannerMetrics]) -> N
         planner="hybrid", metric="tool_accuracy", op=">=", threshold={"planner": "pattern"}
     )
     (result,) = evaluate_gates(metrics, config).checks
-    assert (result.passed, result.value, result.threshold) == (False, 0.8, 0.9)
+    assert (result.passed, result.value, result.limit) == (False, 0.8, 0.9)
     assert result.message == "FAIL hybrid tool_accuracy 0.800 < 0.900 (vs pattern tool_accuracy)"
     assert result.name == "hybrid tool_accuracy >= pattern tool_accuracy"
 

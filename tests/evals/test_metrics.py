@@ -271,3 +271,12 @@ def test_repeated_trials_are_clustered_by_case() -> None:
     assert metrics.n == 260
     assert metrics.plan_accuracy == one_run.plan_accuracy
     assert metrics.plan_accuracy_ci == pytest.approx(one_run.plan_accuracy_ci, abs=0.01)
+
+
+def test_read_results_rejects_a_row_of_another_version(tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    row = json.loads(every_outcome()[0].model_dump_json())
+    assert row["version"] == 1
+    results.write_text(json.dumps({**row, "version": 2}) + "\n")
+    with pytest.raises(RunLogError, match="line 1: version"):
+        read_results(results)

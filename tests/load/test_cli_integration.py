@@ -129,7 +129,7 @@ def test_an_impossible_gate_exits_1_and_names_the_check(tmp_path: Path) -> None:
     assert len(failing) == 1
     assert failing[0].startswith("FAIL p95_ms[RUN]: ")
     summary = read_summary(out / SUMMARY_FILE)
-    assert [c.name for c in summary.gates.failed] == ["p95_ms[RUN]"]
+    assert [c.name for c in summary.gates.failures] == ["p95_ms[RUN]"]
     assert summary.locust_exit_code == 1  # set by the quitting listener from the gates
     assert summary.server is None
     assert "404" in (summary.server_error or "")
@@ -150,7 +150,7 @@ def test_a_target_answering_500_is_reported_as_failures_not_a_crash(tmp_path: Pa
     assert http.requests > 0
     assert http.failures == http.requests
     assert {f.error for f in summary.requests.failures} >= {"HTTP 500", "submit: HTTP 500"}
-    assert {c.name for c in summary.gates.failed} == {"fail_ratio[HTTP]", "fail_ratio[RUN]"}
+    assert {c.name for c in summary.gates.failures} == {"fail_ratio[HTTP]", "fail_ratio[RUN]"}
     assert "FAIL fail_ratio[HTTP]: 1 > 0.01" in stderr
     assert not strays(out)
 

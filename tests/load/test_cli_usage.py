@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from crane_bench.cli.load import ScenarioChoice, ShapeChoice, serve_command
+from crane_bench.cli.load import load_command, serve_command
 from load import SCENARIOS, SHAPES, LoadConfig, LoadSummary, SloConfig, evaluate
 from load.stats import rate_report, request_stats
 from load.summary import CpuReport
@@ -19,9 +20,21 @@ def load(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stderr
 
 
+def option_choices(option: str) -> tuple[str, ...]:
+    """The values typer offers for an option of `load`: its `Literal`'s arguments."""
+    annotated = get_type_hints(load_command, include_extras=True)[option]
+    return get_args(get_args(annotated)[0])
+
+
 def test_the_choices_are_the_load_packages_names() -> None:
-    assert [c.value for c in ScenarioChoice] == list(SCENARIOS)
-    assert [c.value for c in ShapeChoice] == list(SHAPES)
+    assert option_choices("scenario") == SCENARIOS
+    assert option_choices("shape") == SHAPES
+
+
+def test_an_unknown_scenario_is_a_usage_error() -> None:
+    code, stderr = load("--scenario", "nope")
+    assert code == 2
+    assert "mixed" in stderr
 
 
 def test_the_service_is_started_with_the_planner_on_loopback() -> None:

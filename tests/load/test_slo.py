@@ -58,7 +58,7 @@ def test_a_bad_slo_file_is_one_line_naming_the_field(
 def test_a_healthy_run_passes() -> None:
     report = evaluate(stats(), CLOSED, SloConfig(max_p95_ms={"RUN": 50}))
     assert report.passed
-    assert report.failed == []
+    assert report.failures == []
     assert {c.name for c in report.checks} == {
         "min_requests", "fail_ratio[HTTP]", "fail_ratio[RUN]", "p95_ms[RUN]",
     }  # fmt: skip
@@ -67,14 +67,14 @@ def test_a_healthy_run_passes() -> None:
 def test_each_failing_check_is_named_with_its_numbers() -> None:
     report = evaluate(stats(run_ms=80, failures=5), CLOSED, SloConfig(max_p95_ms={"RUN": 50}))
     assert not report.passed
-    lines = [c.line() for c in report.failed]
+    lines = [c.message for c in report.failures]
     assert lines == ["FAIL fail_ratio[RUN]: 0.05 > 0.01", "FAIL p95_ms[RUN]: 80 > 50 ms"]
 
 
 def test_a_type_that_did_not_occur_is_skipped_not_passed() -> None:
     health_only = request_stats([entry("GET", "/api/v1/health", [1] * 10)], [], duration_s=1.0)
     report = evaluate(health_only, CLOSED, SloConfig(max_p95_ms={"RUN": 50}))
-    skipped = {c.name for c in report.checks if c.outcome == "skip"}
+    skipped = {c.name for c in report.checks if c.status == "skip"}
     assert skipped == {"fail_ratio[RUN]", "p95_ms[RUN]"}
     assert report.passed
 
@@ -82,7 +82,7 @@ def test_a_type_that_did_not_occur_is_skipped_not_passed() -> None:
 def test_an_idle_run_fails_min_requests() -> None:
     idle = request_stats([], [], duration_s=1.0)
     report = evaluate(idle, CLOSED, SloConfig())
-    assert [c.name for c in report.failed] == ["min_requests"]
+    assert [c.name for c in report.failures] == ["min_requests"]
 
 
 def test_rate_ratio_is_checked_only_in_an_open_workload() -> None:
@@ -90,19 +90,19 @@ def test_rate_ratio_is_checked_only_in_an_open_workload() -> None:
         target_per_s=10.0, expected_per_s=10.0, achieved_per_s=8.0, ratio=0.8, arrivals=80
     )
     report = evaluate(stats(), short, SloConfig())
-    assert [c.name for c in report.failed] == ["rate_ratio"]
+    assert [c.name for c in report.failures] == ["rate_ratio"]
     assert "rate_ratio" not in {c.name for c in evaluate(stats(), CLOSED, SloConfig()).checks}
 
 
 def test_baseline_flags_slower_p95_and_lower_throughput() -> None:
     base = stats(run_ms=10, http_ms=2, n=100)
     fine = evaluate(stats(run_ms=12, http_ms=3, n=95), CLOSED, SloConfig(), baseline=base)
-    assert fine.passed, [c.line() for c in fine.failed]
+    assert fine.passed, [c.message for c in fine.failures]
     worse = evaluate(stats(run_ms=40, http_ms=2, n=50), CLOSED, SloConfig(), baseline=base)
-    assert {c.name for c in worse.failed} == {
+    assert {c.name for c in worse.failures} == {
         "baseline.p95_ms[RUN]", "baseline.requests_per_s",
     }  # fmt: skip
-    assert "(baseline 10)" in next(c.detail for c in worse.failed if "p95" in c.name)
+    assert "(baseline 10)" in next(c.message for c in worse.failures if "p95" in c.name)
 
 
 def test_runs_that_never_finished_fail_the_run_checks_instead_of_skipping() -> None:
@@ -110,7 +110,7 @@ def test_runs_that_never_finished_fail_the_run_checks_instead_of_skipping() -> N
     slo = SloConfig(max_p95_ms={"RUN": 1000})
     assert evaluate(submitted_only, CLOSED, slo).passed  # nothing known to be unfinished
     report = evaluate(submitted_only, CLOSED, slo, unfinished_runs=4)
-    assert [c.line() for c in report.failed] == [
+    assert [c.message for c in report.failures] == [
         "FAIL fail_ratio[RUN]: no run finished (4 still running at the end)",
         "FAIL p95_ms[RUN]: no run finished (4 still running at the end)",
     ]

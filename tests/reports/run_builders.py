@@ -254,7 +254,7 @@ def write_eval_run(
             case_timeout_s=60.0,
             cache=False,
             gates="evals/gates.yaml",
-            settings={"max_retries": 3, "llm_model": "smollm2-135m", "llm_temperature": 0.0},
+            settings={"step_max_retries": 3, "llm_model": "smollm2-135m", "llm_temperature": 0.0},
         )
     )
     (run_dir / "spec.json").write_text(spec.model_dump_json(indent=2) + "\n")

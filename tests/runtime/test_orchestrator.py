@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 from runtime.errors import CalculatorError, TransientToolError
 from runtime.models import Plan, PlanStep, RunStatus, StepStatus
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
+from runtime.settings import Settings
 from runtime.tools.base import ToolRegistry
 
 
@@ -54,7 +55,7 @@ def plan_of(*tools: str) -> Plan:
 
 
 def config(**kw: float) -> OrchestratorConfig:
-    base: dict[str, float] = {"backoff_base_s": 1.0, "backoff_jitter_s": 0.0, "max_attempts": 3}
+    base: dict[str, float] = {"backoff_base_s": 1.0, "backoff_jitter_s": 0.0, "max_retries": 2}
     base.update(kw)
     return OrchestratorConfig.model_validate(base)
 
@@ -83,7 +84,7 @@ async def test_transient_errors_are_retried_with_exponential_backoff() -> None:
     sleep = SleepRecorder()
     retried: list[tuple[str, int]] = []
     orch = Orchestrator(
-        config(max_attempts=3), sleep=sleep, on_retry=lambda t, n, _e: retried.append((t, n))
+        config(max_retries=2), sleep=sleep, on_retry=lambda t, n, _e: retried.append((t, n))
     )
     run = await orch.execute(plan_of("a"), ToolRegistry([flaky]))
     assert run.status is RunStatus.COMPLETED
@@ -96,7 +97,7 @@ async def test_transient_errors_are_retried_with_exponential_backoff() -> None:
 async def test_backoff_has_bounded_jitter_and_cap() -> None:
     flaky = ScriptedTool("a", [TransientToolError("x")] * 5)
     sleep = SleepRecorder()
-    cfg = config(max_attempts=6, backoff_base_s=1.0, backoff_jitter_s=0.5, backoff_max_s=4.0)
+    cfg = config(max_retries=5, backoff_base_s=1.0, backoff_jitter_s=0.5, backoff_max_s=4.0)
     run = await Orchestrator(cfg, sleep=sleep).execute(plan_of("a"), ToolRegistry([flaky]))
     assert run.status is RunStatus.COMPLETED
     floors = [1.0, 2.0, 4.0, 4.0, 4.0]
@@ -109,7 +110,7 @@ async def test_retries_exhausted_fail_the_step_and_skip_the_rest() -> None:
     flaky = ScriptedTool("a", [TransientToolError("down")] * 3)
     after = ScriptedTool("b")
     sleep = SleepRecorder()
-    run = await Orchestrator(config(max_attempts=3), sleep=sleep).execute(
+    run = await Orchestrator(config(max_retries=2), sleep=sleep).execute(
         plan_of("a", "b"), ToolRegistry([flaky, after])
     )
     assert run.status is RunStatus.FAILED
@@ -152,7 +153,7 @@ async def test_invalid_input_and_unknown_tool_fail_at_once() -> None:
 async def test_step_timeout_fires_is_retried_and_recorded() -> None:
     slow = ScriptedTool("a", [5.0, 5.0])
     sleep = SleepRecorder()
-    run = await Orchestrator(config(step_timeout_s=0.02, max_attempts=2), sleep=sleep).execute(
+    run = await Orchestrator(config(step_timeout_s=0.02, max_retries=1), sleep=sleep).execute(
         plan_of("a"), ToolRegistry([slow])
     )
     assert run.status is RunStatus.FAILED
@@ -201,7 +202,7 @@ async def test_a_tool_bug_fails_its_step_not_the_loop() -> None:
 async def test_attempt_count_follows_config(attempts: int) -> None:
     flaky = ScriptedTool("a", [TransientToolError("x")] * 10)
     sleep = SleepRecorder()
-    run = await Orchestrator(config(max_attempts=attempts), sleep=sleep).execute(
+    run = await Orchestrator(config(max_retries=attempts - 1), sleep=sleep).execute(
         plan_of("a"), ToolRegistry([flaky])
     )
     assert flaky.calls == attempts
@@ -217,3 +218,19 @@ async def test_backoff_base_other_than_one_scales_the_waits() -> None:
     )
     assert run.status is RunStatus.COMPLETED
     assert sleep.waits == [0.25, 0.5]
+
+
+async def test_the_default_settings_wait_1_2_and_4_s_between_attempts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("STEP_MAX_RETRIES", "MAX_RETRIES", "BACKOFF_BASE_S", "BACKOFF_MAX_S"):
+        monkeypatch.delenv(name, raising=False)
+    flaky = ScriptedTool("a", [TransientToolError("x")] * 3)
+    sleep = SleepRecorder()
+    cfg = OrchestratorConfig.from_settings(Settings(_env_file=None))
+    run = await Orchestrator(cfg, sleep=sleep).execute(plan_of("a"), ToolRegistry([flaky]))
+    assert run.status is RunStatus.COMPLETED
+    assert flaky.calls == 4
+    assert len(sleep.waits) == 3
+    for wait, floor in zip(sleep.waits, [1.0, 2.0, 4.0], strict=True):
+        assert floor <= wait <= floor + cfg.backoff_jitter_s

@@ -1,0 +1,136 @@
+"""The work of `crane-bench eval`, imported only when the command runs (pandas, scipy).
+
+`crane_bench.cli.eval` declares the options; this module prepares the run directory,
+runs the trials, prints the summary and decides the exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import cast
+
+import typer
+from pydantic import ValidationError
+
+from crane_bench.cli.common import (
+    EXIT_GATE_FAILED,
+    EXIT_USAGE,
+    fail,
+    first_problem,
+    load_settings,
+    setup_logging,
+    sigterm_as_interrupt,
+    stderr,
+)
+from crane_bench.cli.eval import EvalOptions
+from crane_bench.cli.eval_view import EvalProgress, print_summary
+from crane_bench.cli.report import report_after_run
+from evals.errors import EvalError
+from evals.run_config import (
+    DEFAULT_CACHE_DIR,
+    DEFAULT_CASES,
+    DEFAULT_GATES,
+    PLANNER_NAMES,
+    EvalConfig,
+    EvalSpec,
+    build_spec,
+    config_for_resume,
+    default_case_timeout,
+)
+from evals.run_dir import EvalSummary, RunDir
+from evals.runner import run_eval
+from runtime.errors import CraneRuntimeError, UserError
+from runtime.settings import PlannerName, Settings
+
+EXIT_INTERRUPTED = 130
+
+
+def parse_planners(text: str) -> tuple[PlannerName, ...]:
+    """`pattern,llm` -> ("pattern", "llm"), in order, without duplicates.
+
+    Raises:
+        UserError: An unknown or empty planner name.
+    """
+    names: list[PlannerName] = []
+    for raw in text.split(","):
+        name = raw.strip()
+        if name not in PLANNER_NAMES:
+            known = ", ".join(PLANNER_NAMES)
+            raise UserError(f"--planners: unknown planner {name!r}; known: {known}")
+        if name not in names:
+            names.append(cast(PlannerName, name))
+    return tuple(names)
+
+
+def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, EvalSpec, RunDir]:
+    planners, cases, repeats = options.planners, options.cases, options.repeats
+    out, resume = options.out, options.resume
+    common: dict[str, object] = {"concurrency": options.concurrency}
+    common["use_cache"] = not options.no_cache
+    if options.gates is not None:
+        common["gates_path"] = options.gates
+    if options.baseline is not None:
+        common["baseline_path"] = options.baseline
+    if options.case_timeout is not None:
+        common["case_timeout_s"] = options.case_timeout
+    chosen = parse_planners(planners) if planners is not None else PLANNER_NAMES
+    if resume is not None:
+        if out is not None:
+            raise UserError("--out and --resume cannot be used together")
+        if planners is not None or cases or repeats is not None:
+            raise UserError("--resume takes the planners, cases and repeats of the run it resumes")
+        run = RunDir.existing(resume)
+        spec = run.read_spec()
+        return config_for_resume(spec, **common), spec, run
+    config = EvalConfig.model_validate(
+        {
+            "planners": chosen,
+            "case_timeout_s": default_case_timeout(chosen, settings),
+            "case_paths": tuple(cases) if cases else (DEFAULT_CASES,),
+            "repeats": repeats or 1,
+            "cache_dir": DEFAULT_CACHE_DIR,
+            "gates_path": DEFAULT_GATES,
+            **common,
+        }
+    )
+    spec = build_spec(config, settings)
+    return config, spec, RunDir.create(out)
+
+
+def run_command(options: EvalOptions) -> None:
+    """Run `crane-bench eval` with the options given (see `crane_bench.cli.eval`)."""
+    setup_logging(options.verbose)
+    try:
+        settings = load_settings()
+        config, spec, run = _prepare(settings, options)
+    except (UserError, EvalError) as exc:
+        fail(str(exc))
+    except ValidationError as exc:
+        fail(first_problem(exc))
+    summary = _run(config, settings, run, spec, resume=options.resume is not None)
+    print_summary(stderr, summary)
+    report_after_run(run.path)
+    typer.echo(str(run.path))
+    if not summary.gates.passed or summary.trials < summary.expected_trials:
+        raise typer.Exit(EXIT_GATE_FAILED)
+
+
+def _run(
+    config: EvalConfig, settings: Settings, run: RunDir, spec: EvalSpec, *, resume: bool
+) -> EvalSummary:
+    sigterm_as_interrupt()
+    try:
+        with EvalProgress(stderr) as progress:
+            return asyncio.run(
+                run_eval(config, settings, run, spec, resume=resume, progress=progress)
+            )
+    except KeyboardInterrupt:
+        fail(
+            f"interrupted; the finished trials are in {run.path}; "
+            f"finish the run with: crane-bench eval --resume {run.path}",
+            code=EXIT_INTERRUPTED,
+        )
+    except (UserError, EvalError) as exc:
+        fail(str(exc), code=EXIT_USAGE)
+    except CraneRuntimeError as exc:
+        fail(f"{type(exc).__name__}: {exc}", code=EXIT_GATE_FAILED)

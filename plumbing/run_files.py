@@ -1,0 +1,112 @@
+"""Run directories as files: their names, one JSONL reader, one atomic writer, one stamp.
+
+`evals` writes eval runs, `load` writes load runs, and `reports` reads both; all three go
+through this module, so a file is named, written and read one way.
+
+The JSONL policy: blank lines are skipped; a last line that is not JSON is *torn* (the
+process died while writing it): it is skipped and its number reported, never an error;
+any other line that is not JSON is an error (`RunFileError`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from plumbing.errors import RunFileError
+
+SPEC_FILE: Final = "spec.json"
+RESULTS_FILE: Final = "results.jsonl"
+SUMMARY_FILE: Final = "summary.json"
+LOAD_SUMMARY_FILE: Final = "load_summary.json"
+DEFAULT_RUNS_DIR: Final = Path("runs")
+
+
+def run_stamp(now: datetime | None = None) -> str:
+    """`YYYYmmddTHHMMSSZ-<6 hex>`: a run's name, sortable by time and unique enough."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write `content` to `path` through a temp file and `os.replace`: all or nothing."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class JsonlLine:
+    """One parsed line of a JSONL file."""
+
+    number: int
+    """1-based line number."""
+    offset: int
+    """Byte offset of the line's start."""
+    data: Any
+
+
+class JsonlReader:
+    """Iterates the JSON lines of `path` under the torn-last-line policy.
+
+    After the iteration, `torn` holds the torn last line (number, byte offset) if any,
+    and `ends_without_newline` whether the last complete line lacks its newline.
+
+    Args:
+        path: The JSONL file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.torn: tuple[int, int] | None = None
+        self.ends_without_newline = False
+
+    def __iter__(self) -> Iterator[JsonlLine]:
+        """Yield each JSON line; raise `RunFileError` on a bad line that is not the last."""
+        try:
+            with self.path.open("rb") as handle:
+                yield from self._lines(handle.readlines())
+        except OSError as exc:
+            raise RunFileError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+
+    def _lines(self, lines: list[bytes]) -> Iterator[JsonlLine]:
+        last = max((n for n, raw in enumerate(lines, start=1) if raw.strip()), default=0)
+        offset = 0
+        for number, raw in enumerate(lines, start=1):
+            start, offset = offset, offset + len(raw)
+            if not raw.strip():
+                continue
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                if number != last:
+                    raise RunFileError(
+                        f"{self.path}: line {number}: not JSON (and not the last line)"
+                    ) from None
+                self.torn = (number, start)  # a run killed mid-write: only the last line
+                return
+            self.ends_without_newline = not raw.endswith(b"\n")
+            yield JsonlLine(number, start, data)
+
+
+def cut_torn_line(reader: JsonlReader) -> None:
+    """After reading, make the file appendable: cut a torn last line, end with a newline."""
+    if reader.torn is not None:
+        with reader.path.open("r+b") as handle:
+            handle.truncate(reader.torn[1])
+    elif reader.ends_without_newline:
+        with reader.path.open("ab") as handle:
+            handle.write(b"\n")  # a complete row whose newline was lost

@@ -1,0 +1,67 @@
+"""Run-directory files: the one JSONL policy, the atomic writer, the run stamp."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from plumbing.errors import RunFileError
+from plumbing.run_files import JsonlReader, cut_torn_line, run_stamp, write_atomically
+
+
+def test_a_torn_last_line_is_skipped_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": 2}\n{"a": ')
+    reader = JsonlReader(path)
+    assert [(line.number, line.data) for line in reader] == [(1, {"a": 1}), (3, {"a": 2})]
+    assert reader.torn == (4, len('{"a": 1}\n\n{"a": 2}\n'))
+
+
+def test_a_bad_line_before_the_last_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"a": 1}\nnot json\n{"a": 2}\n')
+    with pytest.raises(RunFileError, match="line 2: not JSON"):
+        list(JsonlReader(path))
+
+
+def test_trailing_blank_lines_do_not_hide_a_torn_line(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"a": 1}\n{"a"\n\n')
+    reader = JsonlReader(path)
+    assert len(list(reader)) == 1
+    assert reader.torn is not None
+
+
+def test_cutting_the_torn_line_leaves_an_appendable_file(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2')
+    reader = JsonlReader(path)
+    list(reader)
+    cut_torn_line(reader)
+    assert path.read_text() == '{"a": 1}\n'
+    path.write_text('{"a": 1}')
+    reader = JsonlReader(path)
+    list(reader)
+    cut_torn_line(reader)
+    assert path.read_text() == '{"a": 1}\n'
+
+
+def test_an_unreadable_file_is_a_run_file_error(tmp_path: Path) -> None:
+    with pytest.raises(RunFileError, match="cannot read"):
+        list(JsonlReader(tmp_path / "missing.jsonl"))
+
+
+def test_the_atomic_writer_leaves_no_temp_file(tmp_path: Path) -> None:
+    path = tmp_path / "out.json"
+    write_atomically(path, "{}\n")
+    write_atomically(path, b"[]\n")
+    assert path.read_text() == "[]\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_the_run_stamp_sorts_by_time() -> None:
+    stamp = run_stamp(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC))
+    assert re.fullmatch(r"20250102T030405Z-[0-9a-f]{6}", stamp)
