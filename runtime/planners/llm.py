@@ -29,6 +29,7 @@ from runtime.models import Plan, PlanMeta, PlanResult
 from runtime.planners.model_answers import ModelAnswer, read_chat_answer
 from runtime.planners.model_errors import (
     Sleep,
+    call_budget_s,
     is_transient,
     map_model_error,
     model_call_retrying,
@@ -80,11 +81,8 @@ class LLMPlannerConfig(BaseModel):
     )
 
     def default_plan_deadline_s(self) -> float:
-        """One call's timeout on every attempt, plus the longest backoff between them."""
-        waits = [
-            min(self.backoff_base_s * 2.0**i, self.backoff_max_s) for i in range(self.max_retries)
-        ]
-        return self.timeout_s * (self.max_retries + 1) + float(sum(waits))
+        """One call's timeout on every attempt, plus the backoff between them."""
+        return call_budget_s(self)
 
     @property
     def plan_deadline_s(self) -> float:

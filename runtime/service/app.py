@@ -21,7 +21,6 @@ from runtime.orchestrator import Orchestrator, OrchestratorConfig
 from runtime.planners.base import Planner
 from runtime.planners.factory import open_planner, planner_needs_llm
 from runtime.planners.llm import LLMPlannerConfig
-from runtime.planners.model_errors import call_budget_s
 from runtime.service import api_health, api_runs
 from runtime.service.body_limit import BodyLimitMiddleware
 from runtime.service.executor import RunExecutor
@@ -117,24 +116,25 @@ def create_app_from_env() -> FastAPI:
 
 
 def check_run_timeout(settings: Settings) -> None:
-    """Refuse a run timeout that would pre-empt the LLM planners' own timeout and retries.
+    """Refuse a run timeout that would pre-empt the LLM planners' own deadline.
 
-    The hybrid planner falls back to the rules when the model call fails for good; that
-    takes up to `LLM_TIMEOUT_S` x attempts plus the backoff waits. A run timeout no
-    longer than that ends the run first, so the fallback could never happen.
+    The hybrid planner falls back to the rules when the model fails for good or a plan
+    overruns its deadline (`LLM_PLAN_TIMEOUT_S`, by default `LLM_TIMEOUT_S` x attempts
+    plus the backoff waits, shared by every call of one plan). A run timeout no longer
+    than that ends the run first, so the fallback could never happen.
 
     Raises:
-        ConfigError: `RUN_TIMEOUT_S` is not longer than one model call's worst case.
+        ConfigError: `RUN_TIMEOUT_S` is not longer than one plan's deadline.
     """
     config = LLMPlannerConfig.from_settings(settings)
-    budget = call_budget_s(config)
+    budget = config.plan_deadline_s
     if settings.run_timeout_s <= budget:
         raise ConfigError(
             f"RUN_TIMEOUT_S={settings.run_timeout_s:g} is too short for the LLM planners: one "
-            f"model call may take {budget:g} s (LLM_TIMEOUT_S={config.timeout_s:g} x "
-            f"{config.max_retries + 1} attempts, plus backoff), and the run timeout would "
-            "cut off the hybrid's fallback; raise RUN_TIMEOUT_S above it or lower "
-            "LLM_TIMEOUT_S or LLM_MAX_RETRIES"
+            f"plan may take {budget:g} s (LLM_PLAN_TIMEOUT_S, or LLM_TIMEOUT_S="
+            f"{config.timeout_s:g} x {config.max_retries + 1} attempts plus backoff), and the "
+            "run timeout would cut off the hybrid's fallback; raise RUN_TIMEOUT_S above it or "
+            "lower LLM_PLAN_TIMEOUT_S, LLM_TIMEOUT_S or LLM_MAX_RETRIES"
         )
 
 
