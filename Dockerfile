@@ -22,16 +22,15 @@ ARG LLAMA_CPP_SPEC="llama-cpp-python[server]>=0.3.16,<0.4"
 RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
-# llama.cpp first, in its own layer: it is the slow part. A pip cache mounted at
-# /root/.cache/pip that holds a wheel built for this Python skips the compiler
-# entirely; otherwise install one and build (about 3-5 minutes on 2 cores).
-RUN if pip install --only-binary=llama-cpp-python "${LLAMA_CPP_SPEC}"; then \
-      echo "llama-cpp-python: wheel from the pip cache"; \
-    else \
-      apt-get update -qq \
-      && apt-get install -y -qq --no-install-recommends gcc g++ cmake ninja-build >/dev/null \
-      && pip install "${LLAMA_CPP_SPEC}"; \
-    fi \
+# llama.cpp first, in its own layer: it is the slow part. With a pip cache mounted at
+# /root/.cache/pip that holds the wheel built before, the first try installs it in
+# seconds and no compiler is needed; otherwise that try fails at cmake's compiler
+# check, and a compiler is installed to build it (minutes).
+RUN pip install "${LLAMA_CPP_SPEC}" \
+    || { echo "llama-cpp-python: no wheel in the pip cache, building llama.cpp" \
+         && apt-get update -qq \
+         && apt-get install -y -qq --no-install-recommends gcc g++ cmake ninja-build >/dev/null \
+         && pip install "${LLAMA_CPP_SPEC}"; } \
     && python -c "import llama_cpp"
 
 WORKDIR /src
