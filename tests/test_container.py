@@ -4,9 +4,11 @@ Marked `container` and deselected by `make test` (it takes minutes). It builds t
 image with `containers/build.sh` (the local base image first, when missing), runs it
 with `--network none` so the LLM and hybrid planners can only use the model packaged
 inside, waits for the image's own HEALTHCHECK, plans with the pattern and hybrid
-planners, reads `/metrics`, then stops the service with SIGTERM while runs are in
-flight and checks they were drained. With no network, every request is sent from
-inside the container (`podman exec ... python`). Figures go to stdout (`pytest -s`).
+planners, reads `/metrics`, then sends the service (PID 1) SIGTERM, as `podman stop`
+does, right after submitting a run, and checks the run was drained, not cancelled.
+With no network, every request is sent from inside the container (`podman exec ...
+python`), and so is that SIGTERM, so the run is surely in flight when it lands.
+Figures go to stdout (`pytest -s`).
 
 Skips with a one-line reason where podman, runc or the base image cannot be had;
 `CRANE_CONTAINER_REQUIRED=1` (set by `make docker-test`) turns the skip into a failure.
