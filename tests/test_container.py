@@ -59,19 +59,6 @@ if sys.argv[2:] == ["term"]:
 
 
 @dataclass(frozen=True)
-class Image:
-    name: str
-    build_s: float
-    size_mb: float
-
-
-@dataclass(frozen=True)
-class Container:
-    name: str
-    healthy_s: float
-
-
-@dataclass(frozen=True)
 class Answer:
     status: int
     body: str
@@ -101,10 +88,11 @@ def podman(
 Request = tuple[str, str, dict[str, Any] | None]
 
 
-def api(container: Container, *requests: Request, then_term: bool = False) -> list[Answer]:
+def api(container: str, *requests: Request, then_term: bool = False) -> list[Answer]:
+    """Send `requests` from inside the running `container`; SIGTERM it after, if asked."""
     term = ["term"] if then_term else []
     done = podman(
-        "exec", container.name, "python", "-c", CLIENT, json.dumps(requests), *term, timeout=900
+        "exec", container, "python", "-c", CLIENT, json.dumps(requests), *term, timeout=900
     )  # fmt: skip
     return [Answer(**item) for item in json.loads(done.stdout)]
 
@@ -115,7 +103,8 @@ def logs(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def image() -> Image:
+def image() -> str:
+    """The image's name, once built (the base image first, when missing)."""
     for tool in ("podman", "runc"):
         if shutil.which(tool) is None:
             unavailable(f"{tool} is not installed (apt-get install podman runc)")
@@ -134,21 +123,22 @@ def image() -> Image:
         pytest.fail(f"image build failed:\n{(built.stdout + built.stderr)[-4000:]}")
     size = int(podman("image", "inspect", "--format", "{{.Size}}", IMAGE).stdout.strip())
     print(f"\ncontainer: built {IMAGE} in {build_s:.0f} s; image size {size / 1e6:.0f} MB")
-    return Image(IMAGE, build_s, size / 1e6)
+    return IMAGE
 
 
 @pytest.fixture(scope="module")
-def container(image: Image) -> Iterator[Container]:
+def container(image: str) -> Iterator[str]:
+    """The name of a running, healthy container of the image, removed at the end."""
     name = f"crane-test-{secrets.token_hex(4)}"
     began = time.monotonic()
     podman(
         "run", "--detach", "--name", name, "--network", "none",
-        "--env", "PLANNER=hybrid", *(f"--env={env}" for env in SLOW_MACHINE_ENV), image.name,
+        "--env", "PLANNER=hybrid", *(f"--env={env}" for env in SLOW_MACHINE_ENV), image,
     )  # fmt: skip
     try:
         healthy_s = wait_healthy(name, began)
         print(f"\ncontainer: healthy {healthy_s:.1f} s after `podman run` (hybrid, local model)")
-        yield Container(name, healthy_s)
+        yield name
     finally:
         podman("rm", "--force", "--time", "0", name, check=False)
 
@@ -165,8 +155,8 @@ def wait_healthy(name: str, began: float) -> float:
     pytest.fail(f"not healthy within {HEALTHY_WITHIN_S:.0f} s:\n{logs(name)[-4000:]}")
 
 
-def test_image_runs_as_crane_without_dev_tools(image: Image) -> None:
-    config = json.loads(podman("image", "inspect", image.name).stdout)[0]["Config"]
+def test_image_runs_as_crane_without_dev_tools(image: str) -> None:
+    config = json.loads(podman("image", "inspect", image).stdout)[0]["Config"]
     assert config["User"] == "crane"
     assert "8000/tcp" in config["ExposedPorts"]
     # The dev extra's tools. (pytest itself is there: locust, a run-time dependency, needs it.)
@@ -174,13 +164,11 @@ def test_image_runs_as_crane_without_dev_tools(image: Image) -> None:
         "import importlib.util as u; print([m for m in ('ruff', 'mypy', 'hypothesis', "
         "'schemathesis', 'playwright', 'pytest_asyncio', 'pytest_benchmark') if u.find_spec(m)])"
     )
-    found = podman(
-        "run", "--rm", "--network", "none", "--entrypoint", "python", image.name, "-c", tools
-    )
+    found = podman("run", "--rm", "--network", "none", "--entrypoint", "python", image, "-c", tools)
     assert found.stdout.strip() == "[]"
 
 
-def test_health_reports_the_packaged_model(container: Container) -> None:
+def test_health_reports_the_packaged_model(container: str) -> None:
     (health,) = api(container, ("GET", "/api/v1/health", None))
     assert health.status == 200
     report = health.json()
@@ -190,7 +178,7 @@ def test_health_reports_the_packaged_model(container: Container) -> None:
     assert report["llm"]["base_url"].startswith("http://127.0.0.1:")
 
 
-def test_pattern_run(container: Container) -> None:
+def test_pattern_run(container: str) -> None:
     body = {"prompt": "calculate (10 + 5) * 2", "planner": "pattern"}
     (answer,) = api(container, ("POST", "/api/v1/runs?wait=true", body))
     assert answer.status == 201
@@ -199,7 +187,7 @@ def test_pattern_run(container: Container) -> None:
     assert run["output"] == 30
 
 
-def test_hybrid_run_is_planned_by_the_packaged_model(container: Container) -> None:
+def test_hybrid_run_is_planned_by_the_packaged_model(container: str) -> None:
     body = {"prompt": "what is 15% of 80", "planner": "hybrid"}
     (answer,) = api(container, ("POST", "/api/v1/runs?wait=true", body))
     assert answer.status == 201
@@ -219,19 +207,19 @@ def test_hybrid_run_is_planned_by_the_packaged_model(container: Container) -> No
     assert run["output"] == 12
 
 
-def test_metrics_count_the_runs(container: Container) -> None:
+def test_metrics_count_the_runs(container: str) -> None:
     (metrics,) = api(container, ("GET", "/metrics", None))
     assert metrics.status == 200
     for planner in ("pattern", "hybrid"):
         assert f'crane_runs_total{{planner="{planner}",status="completed"}}' in metrics.body
 
 
-def test_sigterm_drains_runs_in_flight(container: Container) -> None:
+def test_sigterm_drains_runs_in_flight(container: str) -> None:
     body = {"prompt": "calculate 12 * 7", "planner": "hybrid"}
     (accepted,) = api(container, ("POST", "/api/v1/runs", body), then_term=True)
     assert accepted.status == 201
-    exit_code = podman("wait", container.name, timeout=400).stdout.strip()
-    text = logs(container.name)
+    exit_code = podman("wait", container, timeout=400).stdout.strip()
+    text = logs(container)
     assert exit_code == "0", text[-4000:]
     assert "draining 1 run(s)" in text, text[-4000:]
     assert "cancelling" not in text, text[-4000:]
