@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF
 LLAMA_CPP_SPEC := llama-cpp-python[server]>=0.3.16,<0.4
 
-.PHONY: help install test lint format eval load report bench fuzz serve clean
+.PHONY: help install test lint format eval load report bench fuzz serve clean image docker-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -62,3 +62,12 @@ serve: ## Run the service on 127.0.0.1:8000
 
 clean: ## Remove caches and build files (keeps .venv and runs/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+
+IMAGE ?= crane-bench:latest
+
+image: ## Build the service's image (docker, or podman with a local Debian base image)
+	IMAGE=$(IMAGE) containers/build.sh
+
+docker-test: ## Build the image with podman, run it offline, plan, drain on SIGTERM (minutes)
+	containers/base-image.sh
+	CRANE_CONTAINER_REQUIRED=1 $(BIN)/pytest -m container -s -p no:cacheprovider tests/test_container.py
