@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING
 
 import httpx
-import openai
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from runtime.local_llm.catalog import ModelKind, resolve_model
@@ -27,6 +26,8 @@ from runtime.local_llm.server_kind import (
 from runtime.settings import ServerKind
 
 if TYPE_CHECKING:
+    import openai
+
     from runtime.settings import Settings
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -166,6 +167,8 @@ def make_openai_client(
     if transport is not None:
         http_client = httpx.AsyncClient(transport=transport, timeout=timeout_s)
     # max_retries=0: the planner owns retries and backoff, and counts every attempt.
+    import openai  # noqa: PLC0415 - a second of import time a pattern plan never needs
+
     return openai.AsyncOpenAI(
         base_url=endpoint.base_url,
         api_key=api_key,

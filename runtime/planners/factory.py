@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import httpx
-import openai
+from typing import TYPE_CHECKING
 
 from runtime.local_llm import LLMEndpoint, make_openai_client, open_endpoint
 from runtime.planners.base import Planner
-from runtime.planners.decomposed import DecomposedLLMPlanner
 from runtime.planners.hybrid import HybridPlanner
-from runtime.planners.llm import LLMPlanner, LLMPlannerConfig
 from runtime.planners.pattern import PatternPlanner
 from runtime.settings import LLMPlannerMode, PlannerName, Settings
 from runtime.tools import ToolRegistry, default_tools
+
+if TYPE_CHECKING:
+    import httpx
+    import openai
+
+    from runtime.planners.decomposed import DecomposedLLMPlanner
+    from runtime.planners.llm import LLMPlanner
 
 
 def planner_needs_llm(name: PlannerName) -> bool:
@@ -51,6 +54,11 @@ def build_llm_planner(
         tools: The tools a plan may call. The decomposed planner knows the standard
             calculator and todo_store only.
     """
+    # The model planners (and openai) are imported only when a model is used: a pattern
+    # plan never needs them, and they are most of the CLI's start-up time.
+    from runtime.planners.decomposed import DecomposedLLMPlanner  # noqa: PLC0415
+    from runtime.planners.llm import LLMPlanner, LLMPlannerConfig  # noqa: PLC0415
+
     config = LLMPlannerConfig.from_settings(settings, server=endpoint.server)
     if resolve_llm_mode(settings.llm_planner_mode, endpoint) == "decomposed":
         return DecomposedLLMPlanner(client, model=endpoint.model, kind=endpoint.kind, config=config)

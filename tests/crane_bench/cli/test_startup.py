@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-HEAVY = ("statsmodels", "scipy", "pandas", "plotly", "locust", "gevent", "llama_cpp")
+# openai too: its types alone are most of what the CLI would import for a pattern plan.
+HEAVY = ("statsmodels", "scipy", "pandas", "plotly", "locust", "gevent", "llama_cpp", "openai")
 
 # Runs the CLI in-process, then prints which heavy top-level packages got imported.
 PROBE = """
