@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from evals.run_config import EvalConfig
+from evals.run_dir import EvalSummary, RunDir
 from runtime.settings import Settings
 from tests.evals.eval_helpers import CASES, FakeEndpoint, offline_settings, read_rows, run_new
 
@@ -35,17 +36,23 @@ def _config(cases: Path, **values: object) -> EvalConfig:
     )
 
 
-@pytest.mark.parametrize("repeats", [1, 2])
-async def test_no_request_follows_an_identical_one(tmp_path: Path, repeats: int) -> None:
+async def _run(
+    tmp_path: Path, endpoint: FakeEndpoint, *, repeats: int = 1, **settings: object
+) -> tuple[RunDir, EvalSummary]:
     cases = tmp_path / "cases.yaml"
     cases.write_text(json.dumps(CASES), encoding="utf-8")
-    endpoint = FakeEndpoint(owned_by="me")
-    run, summary = await run_new(
+    return await run_new(
         _config(cases, repeats=repeats),
-        _settings(),
+        _settings(**settings),
         tmp_path / "run",
         http_transport=endpoint.transport,
     )
+
+
+@pytest.mark.parametrize("repeats", [1, 2])
+async def test_no_request_follows_an_identical_one(tmp_path: Path, repeats: int) -> None:
+    endpoint = FakeEndpoint(owned_by="me")
+    run, summary = await _run(tmp_path, endpoint, repeats=repeats)
     assert summary.trials == len(CASES) * 2 * repeats
     bodies = [request.content for request in endpoint.requests]
     assert len(bodies) == summary.trials  # one model request per trial
@@ -57,15 +64,8 @@ async def test_no_request_follows_an_identical_one(tmp_path: Path, repeats: int)
 
 
 async def test_a_one_request_server_reached_by_url_is_serialised(tmp_path: Path) -> None:
-    cases = tmp_path / "cases.yaml"
-    cases.write_text(json.dumps(CASES), encoding="utf-8")
     endpoint = FakeEndpoint(owned_by="me")  # what llama-cpp-python's server says
-    _run, summary = await run_new(
-        _config(cases),
-        _settings(),
-        tmp_path / "run",
-        http_transport=endpoint.transport,
-    )
+    _, summary = await _run(tmp_path, endpoint)
     assert len(endpoint.probes) == 1
     measured = summary.latency_measurement
     assert measured is not None
@@ -77,15 +77,8 @@ async def test_a_one_request_server_reached_by_url_is_serialised(tmp_path: Path)
 
 
 async def test_a_batching_server_runs_trials_concurrently(tmp_path: Path) -> None:
-    cases = tmp_path / "cases.yaml"
-    cases.write_text(json.dumps(CASES), encoding="utf-8")
     endpoint = FakeEndpoint(owned_by="vllm")
-    _run, summary = await run_new(
-        _config(cases),
-        _settings(),
-        tmp_path / "run",
-        http_transport=endpoint.transport,
-    )
+    _, summary = await _run(tmp_path, endpoint)
     measured = summary.latency_measurement
     assert measured is not None
     assert (measured.scheduling, measured.concurrency, measured.server) == (
@@ -97,15 +90,8 @@ async def test_a_batching_server_runs_trials_concurrently(tmp_path: Path) -> Non
 
 
 async def test_an_explicit_server_setting_skips_the_question(tmp_path: Path) -> None:
-    cases = tmp_path / "cases.yaml"
-    cases.write_text(json.dumps(CASES), encoding="utf-8")
     endpoint = FakeEndpoint(owned_by="vllm")
-    _run, summary = await run_new(
-        _config(cases),
-        _settings(llm_server="llama-cpp-python"),
-        tmp_path / "run",
-        http_transport=endpoint.transport,
-    )
+    _, summary = await _run(tmp_path, endpoint, llm_server="llama-cpp-python")
     assert endpoint.probes == []
     assert summary.latency_measurement is not None
     assert summary.latency_measurement.scheduling == "serialised"
