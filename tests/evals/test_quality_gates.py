@@ -70,9 +70,12 @@ def _run_gold_suite(endpoint: LLMEndpoint, root: Path) -> Path:
     def opener(name: PlannerName) -> AbstractAsyncContextManager[Planner]:
         return open_planner(name, settings, endpoint=endpoint)
 
+    # One trial at a time, as `crane-bench eval` schedules a server it starts itself
+    # (llama-cpp-python answers one request at a time; more would only queue there).
     config = EvalConfig(
         planners=PLANNERS,
         case_paths=(DEFAULT_CASES,),
+        concurrency=1,
         use_cache=False,
         case_timeout_s=300,
         gates_path=GATES_FILE,
