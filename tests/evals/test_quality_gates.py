@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import time
-from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
@@ -30,8 +29,6 @@ from evals.run_config import DEFAULT_CASES, DEFAULT_GATES, EvalConfig, build_spe
 from evals.run_dir import EvalSummary, RunDir
 from evals.runner import run_eval
 from runtime.local_llm import LLMEndpoint
-from runtime.planners.base import Planner
-from runtime.planners.factory import open_planner
 from runtime.settings import PlannerName, Settings
 from tests.eval_timing import GOLD_EVAL_SECONDS
 
@@ -58,31 +55,36 @@ def _check_id(spec: CheckSpec) -> str:
 CHECKS = [spec for spec in load_gates(GATES_FILE).checks if _judged_here(spec)]
 
 
-def _settings() -> Settings:
-    # The defaults `make eval` uses, with one exception: a model call may take 60 s, not
-    # 20, so that a busy machine makes the run slower rather than different.
-    return Settings(_env_file=None, llm_timeout_s=60)
+def _settings(endpoint: LLMEndpoint) -> Settings:
+    # The defaults `make eval` uses, with two differences. The session's local server is
+    # reached by URL, so the run asks it what it is (llama-cpp-python: the decomposed
+    # planner, one trial at a time), as for `crane-bench llm serve`. And a model call may
+    # take 60 s, not 20, so that a busy machine makes the run slower rather than different.
+    return Settings(
+        _env_file=None,
+        openai_base_url=endpoint.base_url,
+        llm_model=endpoint.model,
+        llm_timeout_s=60,
+    )
 
 
 def _run_gold_suite(endpoint: LLMEndpoint, root: Path) -> Path:
-    settings = _settings()
-
-    def opener(name: PlannerName) -> AbstractAsyncContextManager[Planner]:
-        return open_planner(name, settings, endpoint=endpoint)
-
-    # One trial at a time, as `crane-bench eval` schedules a server it starts itself
-    # (llama-cpp-python answers one request at a time; more would only queue there).
+    settings = _settings(endpoint)
     config = EvalConfig(
         planners=PLANNERS,
         case_paths=(DEFAULT_CASES,),
-        concurrency=1,
         use_cache=False,
         case_timeout_s=300,
         gates_path=GATES_FILE,
     )
     run = RunDir.create(root / "gold")
     spec = build_spec(config, settings)
-    asyncio.run(run_eval(config, settings, run, spec, open_planner_for=opener))
+    summary = asyncio.run(run_eval(config, settings, run, spec))
+    measured = summary.latency_measurement
+    assert measured is not None
+    assert (measured.server, measured.scheduling, measured.llm_mode) == (
+        "llama-cpp-python", "serialised", "decomposed",
+    )  # fmt: skip
     return run.path
 
 
