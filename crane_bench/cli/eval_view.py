@@ -127,6 +127,16 @@ def print_summary(console: Console, summary: EvalSummary) -> None:
     console.print(summary_table(summary))
     if summary.latency_measurement is not None:
         console.print(summary.latency_measurement.description, highlight=False, style="dim")
+    for name, m in summary.planners.items():
+        if m.pass_hat_k and m.pass_at_k and m.flaky_cases is not None:
+            k = max(m.pass_hat_k)
+            shown = ", ".join(m.flaky_cases[:5]) + (" ..." if len(m.flaky_cases) > 5 else "")
+            console.print(
+                f"{name}: {m.repeats} repeats of {m.cases} cases; pass^{k} "
+                f"{m.pass_hat_k[k]:.3f}, pass@{k} {m.pass_at_k[k]:.3f}; "
+                f"{len(m.flaky_cases)} flaky case(s){': ' + shown if shown else ''}",
+                highlight=False,
+            )
     for c in summary.comparisons:
         console.print(
             f"{c.planner_a} vs {c.planner_b} ({c.metric}): {c.verdict} "

@@ -161,3 +161,13 @@ def test_every_results_row_carries_the_format_version(workdir: Path) -> None:
     assert pattern_run("--gates", "pass.yaml", "--out", "run")[0] == 0
     rows = (workdir / "run" / "results.jsonl").read_text().splitlines()
     assert {json.loads(row)["version"] for row in rows} == {1}
+
+
+def test_repeats_print_pass_k_and_the_flaky_cases_and_how_latency_was_measured(
+    workdir: Path,
+) -> None:
+    code, _out, err = pattern_run("--gates", "pass.yaml", "--repeats", "3")
+    assert code == 0, err
+    # The rules plan one of the four cases wrong, every time: deterministic, never flaky.
+    assert "pattern: 3 repeats of 4 cases; pass^3 0.750, pass@3 0.750; 0 flaky case(s)" in err
+    assert "Each planner's trials ran as one block" in " ".join(err.split())
