@@ -19,6 +19,8 @@ from runtime.planners.decomposed import DecomposedLLMPlanner
 from runtime.planners.hybrid import HybridPlanner
 from runtime.planners.llm import LLMPlanner, LLMPlannerConfig
 from runtime.planners.pattern import PatternPlanner
+from runtime.planners.specs import PlannerSpec
+from runtime.planners.user import load_user_planner
 from runtime.settings import LLMPlannerMode, PlannerName, Settings
 from runtime.tools import ToolRegistry, default_tools
 
@@ -100,3 +102,31 @@ async def open_planner(
             )
     finally:
         await client.close()
+
+
+@asynccontextmanager
+async def open_spec_planner(
+    spec: PlannerSpec,
+    settings: Settings,
+    *,
+    endpoint: LLMEndpoint | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Planner]:
+    """Yield the planner a spec describes (`runtime.planners.specs`).
+
+    Args:
+        spec: The parsed spec.
+        settings: The process-wide settings; the spec's parameters override them.
+        endpoint: The endpoint opened for this spec's settings (see `open_planner`).
+        transport: HTTP transport for the model client.
+
+    Raises:
+        ConfigError: A user planner cannot be loaded.
+    """
+    if spec.kind == "user":
+        yield load_user_planner(spec.target or "", spec.text)
+        return
+    async with open_planner(
+        spec.builtin_name, spec.settings_for(settings), endpoint=endpoint, transport=transport
+    ) as planner:
+        yield planner
