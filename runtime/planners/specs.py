@@ -32,7 +32,8 @@ _LABEL = re.compile(r"^[A-Za-z0-9_.-]+$")
 _SPEC = re.compile(r"^(?P<name>[^\[\]=]+?)(?:\[(?P<params>.*)\])?$")
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 _KEYLIKE = re.compile(
-    r"((?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}|api[_-]?key|token|secret|password)", re.IGNORECASE
+    r"((?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}|api[_-]?key|token|secret|password|://[^/\s]*@)",
+    re.IGNORECASE,
 )
 
 
@@ -163,9 +164,10 @@ def _params(spec: str, body: str) -> dict[str, str]:
         if not sep or not key.strip():
             raise ConfigError(f"--planners: {spec!r}: {item!r} is not key=value")
         if _KEYLIKE.search(key) or _KEYLIKE.search(value):
-            raise ConfigError(
-                f"--planners: {spec!r}: looks like a credential; API keys come only from "
-                "the environment or .env (OPENAI_API_KEY)"
+            shown = key.strip() if not _KEYLIKE.search(key) else "a parameter"
+            raise ConfigError(  # the spec is not echoed: it may hold the secret
+                f"--planners: {shown} of a {spec.partition('[')[0]!r} spec looks like a "
+                "credential; API keys come only from the environment or .env (OPENAI_API_KEY)"
             )
         values[key.strip()] = value.strip()
     return values

@@ -17,9 +17,9 @@ from evals.run_dir import EvalSummary, RunDir, recover_results
 from evals.runner import run_eval
 from evals.trial import case_tools, run_trial
 from runtime.models import Plan, PlanResult
-from runtime.planners.specs import parse_specs
 from runtime.orchestrator import Orchestrator
 from runtime.planners.base import Planner
+from runtime.planners.specs import parse_specs
 from runtime.tools import TodoTool
 from tests.evals.eval_helpers import (
     CASES,
@@ -364,5 +364,8 @@ def test_the_default_case_timeout_leaves_room_for_the_llm_planners_own_timeout()
     explicit = offline_settings(llm_timeout_s=20, llm_plan_timeout_s=90)
     assert default_case_timeout(parse_specs("llm"), explicit) == 105
     assert (
-        default_case_timeout(parse_specs("llm"), offline_settings(llm_timeout_s=5, llm_max_retries=0)) == 60
+        default_case_timeout(
+            parse_specs("llm"), offline_settings(llm_timeout_s=5, llm_max_retries=0)
+        )
+        == 60
     )
