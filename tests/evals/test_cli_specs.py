@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from tests.evals.eval_helpers import CASES, write_cases
+from tests.evals.eval_helpers import CASES, isolated_workdir
 
 USER = "tests.runtime.planners.user_planners"
 GATES = "checks:\n  - {planner: mine, metric: n, op: '>=', threshold: 1}\n"
@@ -17,10 +17,7 @@ GATES = "checks:\n  - {planner: mine, metric: n, op: '>=', threshold: 1}\n"
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    write_cases(tmp_path / "cases.yaml")
+    isolated_workdir(tmp_path, monkeypatch)
     (tmp_path / "gates.yaml").write_text(GATES)
     return tmp_path
 
@@ -44,7 +41,7 @@ def test_a_user_planner_by_import_path_runs_under_its_label(workdir: Path) -> No
     assert summary["planners"]["mine"]["n"] == len(CASES)
     specs = json.loads((workdir / "run" / "spec.json").read_text())["args"]["planner_specs"]
     assert {s["label"]: s["target"] for s in specs}["mine"] == f"{USER}:build"
-    assert "mine" in (workdir / "run" / "report.html").read_text()
+    assert f"mine={USER}:build" in (workdir / "run" / "report.html").read_text()
 
 
 @pytest.mark.parametrize(
