@@ -1,10 +1,10 @@
 """The eval runner: every case x planner x repeat as a trial, streamed to results.jsonl.
 
 `run_eval` loads the cases and the gates (so a bad file fails before any work), opens
-each distinct model endpoint once (a local server per local model, `evals.endpoints`,
-stopped on the way out, Ctrl-C included), builds every planner spec's planner, runs the
-trials with at most `concurrency` in flight, appends each row (keyed by the spec's
-label) as it finishes, and then summarises the run from the rows on disk
+each distinct model endpoint once (a local server per local model, stopped on the way
+out, Ctrl-C included: `runtime.planners.endpoints`), builds every planner spec's
+planner, runs the trials with at most `concurrency` in flight, appends each row (keyed
+by the spec's label) as it finishes, and then summarises the run from the rows on disk
 (`evals.summary`).
 """
 
@@ -25,7 +25,6 @@ from typing import Protocol
 import httpx
 
 from evals.cases import Case, load_cases
-from evals.endpoints import EndpointPool
 from evals.gates import Baseline, GatesConfig, load_gates
 from evals.llm_cache import CachingTransport
 from evals.results import TrialResult
@@ -37,6 +36,7 @@ from runtime.errors import UserError
 from runtime.local_llm import LLMEndpoint
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
 from runtime.planners.base import Planner
+from runtime.planners.endpoints import EndpointPool
 from runtime.planners.factory import open_spec_planner
 from runtime.planners.specs import PlannerSpec
 from runtime.settings import Settings

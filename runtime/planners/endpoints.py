@@ -1,9 +1,10 @@
-"""The model endpoints of one run: each distinct one opened once, closed at the end.
+"""The model endpoints of a set of planner specs: each distinct one opened once.
 
 Two planner specs that name the same model share an endpoint (and, for a local model,
 its server); `llm[model=smollm2-135m]` and `llm[model=gemma3-270m]` get a server each.
-Every server is started before the first trial and stopped when the run's exit stack
-closes (Ctrl-C included), so nothing is left running.
+Every server is started when first needed (before the eval's first trial, or in the
+service's start-up) and stopped when the exit stack it was opened on closes (Ctrl-C
+included), so nothing is left running.
 """
 
 from __future__ import annotations
