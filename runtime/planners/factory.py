@@ -14,6 +14,7 @@ import httpx
 import openai
 
 from runtime.local_llm import LLMEndpoint, make_openai_client, open_endpoint
+from runtime.models import PlanResult
 from runtime.planners.base import Planner
 from runtime.planners.decomposed import DecomposedLLMPlanner
 from runtime.planners.hybrid import HybridPlanner
@@ -130,3 +131,23 @@ async def open_spec_planner(
         spec.builtin_name, spec.settings_for(settings), endpoint=endpoint, transport=transport
     ) as planner:
         yield planner
+
+
+class LabelledPlanner:
+    """A planner whose plans name its label (`PlanMeta.planner`), not its kind.
+
+    The service counts runs, latencies and tokens by `PlanMeta.planner` (the Prometheus
+    `planner` label): two specs of one kind, `hybrid[strategy=llm-first]` and
+    `hybrid[strategy=pattern-first]`, must not share a series.
+    """
+
+    def __init__(self, planner: Planner, label: str) -> None:
+        self.inner = planner
+        self.name = label
+
+    async def plan(self, prompt: str) -> PlanResult:
+        """The inner planner's plan, its metadata naming the label."""
+        result = await self.inner.plan(prompt)
+        return result.model_copy(
+            update={"meta": result.meta.model_copy(update={"planner": self.name})}
+        )
