@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+from rich.console import Console
+
+from crane_bench.cli.eval_view import EvalProgress, print_summary
 from evals.run_config import EvalConfig, config_for_resume
-from evals.run_dir import RunDir
+from evals.run_dir import Recovered, RunDir
 from evals.runner import run_eval
 from tests.evals.eval_helpers import CASES, FakeEndpoint, offline_settings, read_rows, run_new
 
@@ -107,3 +111,20 @@ async def test_a_run_of_specs_resumes_by_label(tmp_path: Path) -> None:
     rows = read_rows(run.results_file)
     assert sum(row["planner"] == PATTERN_FIRST for row in rows) == len(CASES)
     assert len(endpoint.requests) - before <= len(CASES)  # only the missing label ran
+
+
+async def test_the_terminal_summary_shows_labels_with_brackets(tmp_path: Path) -> None:
+    endpoint = FakeEndpoint()
+    config = _config(tmp_path, use_cache=False)
+    _run, summary = await run_new(
+        config, _settings(), tmp_path / "run", http_transport=endpoint.transport
+    )
+    console = Console(record=True, width=200, file=io.StringIO())
+    with EvalProgress(console) as progress:
+        progress.start({label: len(CASES) for label in LABELS}, Recovered())
+    print_summary(console, summary)
+    shown = console.export_text()
+    assert f" {LLM_FIRST} " in shown  # the table
+    assert f"{LLM_FIRST} vs {PATTERN_FIRST} (plan_correct)" in shown
+    assert f"Model for {LLM_FIRST}, {PATTERN_FIRST}:" in " ".join(shown.split())  # wrapped
+    assert f"{PATTERN_FIRST} " in shown.splitlines()[2]  # the progress bars
