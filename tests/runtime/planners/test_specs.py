@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import SecretStr
 
@@ -130,3 +132,17 @@ def test_the_key_goes_only_to_the_url_it_was_configured_for() -> None:
     assert other.openai_api_key is None
     assert other.openai_base_url == "http://127.0.0.1:8081/v1"
     assert not other.uses_local_model()
+
+
+def test_a_name_registered_as_an_entry_point_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real (if tiny) installed distribution on the path, as pip would leave one.
+    info = tmp_path / "demo_planners-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-planners\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[crane_bench.planners]\nnothing = {USER}:build\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = parse_spec("nothing")
+    assert (spec.label, spec.kind, spec.target) == ("nothing", "user", f"{USER}:build")
+    assert isinstance(load_user_planner(f"{USER}:build", spec.text), NothingPlanner)
