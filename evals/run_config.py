@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, field_v
 
 from evals.cases import case_files
 from runtime.errors import ConfigError
-from runtime.local_llm import resolve_model
+from runtime.local_llm import DEFAULT_BASE_URL, resolve_model
 from runtime.planners.llm import LLMPlannerConfig
 from runtime.planners.specs import PlannerSpec, parse_spec
 from runtime.settings import PlannerName, Settings
@@ -201,7 +201,7 @@ def spec_record(spec: PlannerSpec, settings: Settings, hashes: dict[Path, str]) 
         return record
     own = spec.settings_for(settings)
     if not own.uses_local_model():
-        url = redact_url(own.openai_base_url or "https://api.openai.com/v1")
+        url = redact_url(own.openai_base_url or DEFAULT_BASE_URL)
         return record.model_copy(update={"model": own.llm_model, "base_url": url})
     path = resolve_model(own.local_model).path
     if path not in hashes:

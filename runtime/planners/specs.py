@@ -23,6 +23,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from runtime.errors import ConfigError
+from runtime.local_llm.endpoint import DEFAULT_BASE_URL
 from runtime.planners.user import check_user_target, registered_planner
 from runtime.settings import HybridStrategy, LLMPlannerMode, Settings
 
@@ -31,10 +32,9 @@ BUILTIN: Final[tuple[str, ...]] = ("pattern", "llm", "hybrid")
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]+$")
 _SPEC = re.compile(r"^(?P<name>[^\[\]=]+?)(?:\[(?P<params>.*)\])?$")
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
-_KEYLIKE = re.compile(
-    r"((?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}|api[_-]?key|token|secret|password|://[^/\s]*@)",
-    re.IGNORECASE,
-)
+_SECRET_NAME = re.compile(r"api[_-]?key|token|secret|password", re.IGNORECASE)
+_SECRET_VALUE = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}|://[^/\s]*@")
+"""An OpenAI-style key, or user info in a URL."""
 
 
 class PatternParams(BaseModel):
@@ -115,7 +115,7 @@ class PlannerSpec(BaseModel):
             if params.mode is not None:
                 update["llm_planner_mode"] = params.mode
             if params.base_url is not None:
-                configured = settings.openai_base_url or "https://api.openai.com/v1"
+                configured = settings.openai_base_url or DEFAULT_BASE_URL
                 same = params.base_url.rstrip("/") == configured.rstrip("/")
                 update["openai_base_url"] = params.base_url
                 update["openai_api_key"] = settings.openai_api_key if same else None
@@ -163,8 +163,8 @@ def _params(spec: str, body: str) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--planners: {spec!r}: {item!r} is not key=value")
-        if _KEYLIKE.search(key) or _KEYLIKE.search(value):
-            shown = key.strip() if not _KEYLIKE.search(key) else "a parameter"
+        if _SECRET_NAME.search(key) or _SECRET_VALUE.search(value):
+            shown = "a parameter" if _SECRET_NAME.search(key) else key.strip()
             raise ConfigError(  # the spec is not echoed: it may hold the secret
                 f"--planners: {shown} of a {spec.partition('[')[0]!r} spec looks like a "
                 "credential; API keys come only from the environment or .env (OPENAI_API_KEY)"

@@ -78,8 +78,9 @@ def test_a_bad_spec_is_one_line(text: str, message: str) -> None:
     assert "u:p@" not in str(caught.value)
 
 
-def test_a_task_model_name_is_no_key() -> None:
-    assert parse_spec("llm[model=task-abcdefghijkl]").params == LLMParams(model="task-abcdefghijkl")
+@pytest.mark.parametrize("model", ["task-abcdefghijkl", "my-token-model"])
+def test_a_model_name_that_merely_contains_key_words_is_no_key(model: str) -> None:
+    assert parse_spec(f"llm[model={model}]").params == LLMParams(model=model)
 
 
 @pytest.mark.parametrize(
