@@ -55,7 +55,6 @@ def _summary_seconds(out: Path) -> float:
         expected_trials=0,
         gates=load_gates(DEFAULT_GATES),
         baseline=None,
-        endpoint=None,
     )
     return time.perf_counter() - began
 

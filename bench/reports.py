@@ -149,7 +149,6 @@ def make_run(out: Path) -> int:
         expected_trials=trials,
         gates=load_gates(DEFAULT_GATES),
         baseline=None,
-        endpoint=None,
     )
     run.write_summary(summary)
     return trials

@@ -3,7 +3,8 @@
 The case format and its loader live in `evals.cases`, the matching rules in
 `evals.matching`, scoring of one trial in `evals.scoring`, the runner in `evals.runner`,
 statistics in `evals.stats`, `evals.metrics` and `evals.comparison`, quality gates in
-`evals.gates`, and the package's errors in `evals.errors`.
+`evals.gates`, and the package's errors in `evals.errors`. Planner specs and their
+endpoints are the runtime's (`runtime.planners.specs`, `runtime.planners.endpoints`).
 """
 
 from evals.cases import (

@@ -1,6 +1,7 @@
 """The quality-gate file format (`evals/gates.yaml`): pydantic models and the loader.
 
-A check names a planner (or `"*"` for every planner in the run), a metric as a dotted
+A check names a planner by its label in the run (`hybrid`, `hybrid[strategy=llm-first]`,
+or the `LABEL=` of a planner spec; `"*"` for every planner in the run), a metric as a dotted
 path into `PlannerMetrics` (`plan_accuracy`, `latency_ms.p95`, `outcomes.timeout`), an
 operator and a threshold: a number, or another planner's metric. `use: lower_bound`
 compares the lower end of the rate's Wilson 95% interval instead of the point estimate,
@@ -120,7 +121,7 @@ class CheckSpec(BaseModel):
     name: str | None = None
     """Shown in reports; defaults to `<planner> <metric> <op> <threshold>`."""
     planner: str = Field(min_length=1)
-    """A planner name, or `*` for each planner in the run."""
+    """A planner's label (its spec as written, or its `LABEL=`), or `*` for each one."""
     metric: str
     op: Op
     threshold: Threshold

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Final, get_args
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, field_validator
 
 from evals.cases import case_files
 from runtime.errors import ConfigError
+from runtime.local_llm import DEFAULT_BASE_URL, resolve_model
 from runtime.planners.llm import LLMPlannerConfig
+from runtime.planners.specs import PlannerSpec, parse_spec
 from runtime.settings import PlannerName, Settings
 
 PLANNER_NAMES: Final[tuple[str, ...]] = get_args(PlannerName)
@@ -36,7 +38,10 @@ class EvalConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    planners: tuple[PlannerName, ...] = ("pattern", "llm", "hybrid")
+    planners: tuple[PlannerSpec, ...] = tuple(
+        parse_spec(name) for name in ("pattern", "llm", "hybrid")
+    )
+    """Planner specs (`runtime.planners.specs`); strings are parsed."""
     case_paths: tuple[Path, ...] = (DEFAULT_CASES,)
     """Case files, or directories of them."""
     repeats: int = Field(1, ge=1, le=10_000)
@@ -50,6 +55,18 @@ class EvalConfig(BaseModel):
     gates_path: Path = DEFAULT_GATES
     baseline_path: Path | None = None
     """A baseline run's summary.json (or its run directory)."""
+
+    @field_validator("planners", mode="before")
+    @classmethod
+    def _parse_specs(cls, value: object) -> object:
+        if isinstance(value, (list, tuple)):
+            return tuple(parse_spec(item) if isinstance(item, str) else item for item in value)
+        return value
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The planners' labels, in order: what every result keys on."""
+        return tuple(spec.label for spec in self.planners)
 
     @property
     def cache_active(self) -> bool:
@@ -66,12 +83,35 @@ class CaseFileRef(BaseModel):
     sha256: str
 
 
+class SpecRecord(BaseModel):
+    """What one label ran: its spec, and for a local model the file and its sha256."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    label: str
+    spec: str
+    """The spec as written (`runtime.planners.specs`)."""
+    planner: str
+    """pattern, llm, hybrid, or user."""
+    params: dict[str, JsonValue] = Field(default_factory=dict)
+    target: str | None = None
+    """`module:attr` of a user planner."""
+    model: str | None = None
+    """The model the planner calls (local catalog name or path, or the hosted name)."""
+    base_url: str | None = None
+    """A hosted endpoint's URL (redacted); None for a local model."""
+    model_file: str | None = None
+    model_sha256: str | None = None
+
+
 class EvalArgs(BaseModel):
     """The arguments of a run, enough to repeat it."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    planners: list[PlannerName]
+    planners: list[str]
+    """Planner specs as written; their labels key the results."""
+    planner_specs: list[SpecRecord] = Field(default_factory=list)
     case_files: list[CaseFileRef]
     repeats: int
     concurrency: int
@@ -93,7 +133,7 @@ class EvalSpec(BaseModel):
     args: EvalArgs
 
 
-def default_case_timeout(planners: tuple[str, ...], settings: Settings) -> float:
+def default_case_timeout(planners: tuple[PlannerSpec, ...], settings: Settings) -> float:
     """60 s, or more when an LLM planner's own deadline is longer than that.
 
     An LLM planner ends a plan within its deadline (`LLMPlannerConfig.plan_deadline_s`:
@@ -102,15 +142,21 @@ def default_case_timeout(planners: tuple[str, ...], settings: Settings) -> float
     room for that and for executing the plan, so a slow model ends as the planner's own
     `timeout` (and the hybrid's fallback), never as the trial's.
     """
-    if all(name == "pattern" for name in planners):
-        return DEFAULT_CASE_TIMEOUT_S
-    deadline = LLMPlannerConfig.from_settings(settings).plan_deadline_s
-    return max(DEFAULT_CASE_TIMEOUT_S, deadline + _CASE_TIMEOUT_SLACK_S)
+    deadlines = [
+        LLMPlannerConfig.from_settings(spec.settings_for(settings)).plan_deadline_s
+        for spec in planners
+        if spec.needs_llm
+    ]
+    return max([DEFAULT_CASE_TIMEOUT_S, *(d + _CASE_TIMEOUT_SLACK_S for d in deadlines)])
 
 
 def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Hex sha256 of a file's bytes (read in chunks: model files are large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def redact_url(url: str) -> str:
@@ -138,12 +184,41 @@ def settings_snapshot(settings: Settings) -> dict[str, JsonValue]:
     return snapshot
 
 
+def spec_record(spec: PlannerSpec, settings: Settings, hashes: dict[Path, str]) -> SpecRecord:
+    """The record of one planner spec; a local model is resolved and its file hashed.
+
+    Raises:
+        ConfigError: The local model is not a catalog name or an existing file.
+    """
+    record = SpecRecord(
+        label=spec.label,
+        spec=spec.text,
+        planner=spec.kind,
+        params=spec.params.model_dump(mode="json", exclude_none=True),
+        target=spec.target,
+    )
+    if not spec.needs_llm:
+        return record
+    own = spec.settings_for(settings)
+    if not own.uses_local_model():
+        url = redact_url(own.openai_base_url or DEFAULT_BASE_URL)
+        return record.model_copy(update={"model": own.llm_model, "base_url": url})
+    path = resolve_model(own.local_model).path
+    if path not in hashes:
+        hashes[path] = file_sha256(path)
+    return record.model_copy(
+        update={"model": own.local_model, "model_file": str(path), "model_sha256": hashes[path]}
+    )
+
+
 def build_spec(config: EvalConfig, settings: Settings) -> EvalSpec:
-    """The spec of a run of `config`; reads and hashes the case files."""
+    """The spec of a run of `config`; reads and hashes the case files and local models."""
     files = case_files(list(config.case_paths))
+    hashes: dict[Path, str] = {}
     return EvalSpec(
         args=EvalArgs(
-            planners=list(config.planners),
+            planners=[spec.text for spec in config.planners],
+            planner_specs=[spec_record(spec, settings, hashes) for spec in config.planners],
             case_files=[CaseFileRef(path=str(path), sha256=file_sha256(path)) for path in files],
             repeats=config.repeats,
             concurrency=config.concurrency,

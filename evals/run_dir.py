@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evals.comparison import Comparison
 from evals.errors import RunLogError
@@ -95,6 +95,9 @@ class Environment(BaseModel):
     platform: str
     packages: dict[str, str | None]
     endpoint: EndpointInfo | None = None
+    """The first label's endpoint (kept for readers of older summaries)."""
+    endpoints: dict[str, EndpointInfo] = Field(default_factory=dict)
+    """The model endpoint of each label that called one."""
 
 
 class EvalSummary(BaseModel):

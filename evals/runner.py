@@ -1,10 +1,11 @@
 """The eval runner: every case x planner x repeat as a trial, streamed to results.jsonl.
 
 `run_eval` loads the cases and the gates (so a bad file fails before any work), opens
-the model endpoint once for all LLM planners (starting the local server if no hosted
-endpoint is configured, and stopping it on the way out, Ctrl-C included), runs the
-trials with at most `concurrency` in flight, appends each row as it finishes, and then
-summarises the run from the rows on disk (`evals.summary`).
+each distinct model endpoint once (a local server per local model, stopped on the way
+out, Ctrl-C included: `runtime.planners.endpoints`), builds every planner spec's
+planner, runs the trials with at most `concurrency` in flight, appends each row (keyed
+by the spec's label) as it finishes, and then summarises the run from the rows on disk
+(`evals.summary`).
 """
 
 from __future__ import annotations
@@ -29,17 +30,19 @@ from evals.llm_cache import CachingTransport
 from evals.results import TrialResult
 from evals.run_config import EvalConfig, EvalSpec, check_unchanged
 from evals.run_dir import EvalSummary, Recovered, ResultsWriter, RunDir, recover_results
-from evals.summary import build_summary, latency_measurement, load_baseline_file
+from evals.summary import build_summary, latency_measurement, llm_modes, load_baseline_file
 from evals.trial import run_trial
 from runtime.errors import UserError
-from runtime.local_llm import LLMEndpoint, open_endpoint
+from runtime.local_llm import LLMEndpoint
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
 from runtime.planners.base import Planner
-from runtime.planners.factory import open_planner, planner_needs_llm, resolve_llm_mode
-from runtime.settings import PlannerName, Settings
+from runtime.planners.endpoints import EndpointPool
+from runtime.planners.factory import open_spec_planner
+from runtime.planners.specs import PlannerSpec
+from runtime.settings import Settings
 
-PlannerOpener = Callable[[PlannerName], AbstractAsyncContextManager[Planner]]
-"""Builds a planner by name for the length of the run (tests pass their own)."""
+PlannerOpener = Callable[[str], AbstractAsyncContextManager[Planner]]
+"""Builds a planner by label for the length of the run (tests pass their own)."""
 TransportFactory = Callable[[], httpx.AsyncBaseTransport]
 
 
@@ -87,8 +90,8 @@ def load_inputs(config: EvalConfig, run: RunDir, spec: EvalSpec, *, resume: bool
 
 
 def _jobs(
-    cases: Sequence[Case], planners: Sequence[PlannerName], repeats: int, done: set[object]
-) -> Iterator[tuple[Case, PlannerName, int]]:
+    cases: Sequence[Case], planners: Sequence[str], repeats: int, done: set[object]
+) -> Iterator[tuple[Case, str, int]]:
     """The trials still to run, in the order they run: by repeat, then planner by planner.
 
     A planner's trials run as one block, after the previous planner's block has finished.
@@ -109,20 +112,16 @@ async def _run_trials(
     config: EvalConfig,
     inputs: EvalInputs,
     *,
-    planners: Mapping[PlannerName, Planner],
+    planners: Mapping[str, Planner],
     orchestrator: Orchestrator,
     writer: ResultsWriter,
     progress: ProgressSink | None,
-    serial_llm: bool,
+    model_slots: Mapping[str, asyncio.Semaphore],
 ) -> None:
-    # A server that answers one request at a time would only queue the rest, and the
-    # queueing would be measured as the model's latency: one model trial at a time there.
-    model_slot = asyncio.Semaphore(1) if serial_llm else None
-
-    async def one(case: Case, name: PlannerName, repeat: int, slots: asyncio.Semaphore) -> None:
+    async def one(case: Case, name: str, repeat: int, slots: asyncio.Semaphore) -> None:
         try:
-            serial = model_slot is not None and planner_needs_llm(name)
-            async with model_slot if serial and model_slot else nullcontext():
+            model_slot = model_slots.get(name)
+            async with model_slot if model_slot is not None else nullcontext():
                 row = await run_trial(
                     case,
                     planners[name],
@@ -138,7 +137,7 @@ async def _run_trials(
             slots.release()
 
     done: set[object] = set(inputs.recovered.done)
-    jobs = _jobs(inputs.cases, config.planners, config.repeats, done)
+    jobs = _jobs(inputs.cases, config.labels, config.repeats, done)
     for _block, block_jobs in groupby(jobs, key=lambda job: (job[2], job[1])):
         slots = asyncio.Semaphore(config.concurrency)
         async with asyncio.TaskGroup() as group:  # the block ends before the next begins
@@ -167,8 +166,8 @@ async def run_eval(
         spec: The run's spec (`build_spec`, or the resumed run's own).
         resume: Finish `run`: skip the trials its results file already holds.
         progress: Told of each finished trial.
-        open_planner_for: Builds planners by name; default: the runtime's planners,
-            sharing one model endpoint.
+        open_planner_for: Builds planners by label; default: each spec's planner, the
+            specs that name the same model sharing its endpoint.
         http_transport: Makes the transport under the response cache; default: real HTTP.
 
     Raises:
@@ -176,25 +175,26 @@ async def run_eval(
     """
     started = datetime.now(UTC)
     inputs = load_inputs(config, run, spec, resume=resume)
-    totals: dict[str, int] = {name: len(inputs.cases) * config.repeats for name in config.planners}
+    totals: dict[str, int] = {name: len(inputs.cases) * config.repeats for name in config.labels}
     orchestrator = Orchestrator(OrchestratorConfig.from_settings(settings))
     done: set[object] = set(inputs.recovered.done)
     # Only planners with trials left are built: resuming a finished run starts no server.
-    needed = {name for _, name, _ in _jobs(inputs.cases, config.planners, config.repeats, done)}
-    endpoint: LLMEndpoint | None = None
-    serial_llm = False
+    needed = {name for _, name, _ in _jobs(inputs.cases, config.labels, config.repeats, done)}
+    endpoints: dict[str, LLMEndpoint] = {}
     async with AsyncExitStack() as stack:
+        pool = EndpointPool(stack, settings, http_transport)
         if open_planner_for is None:
-            if any(planner_needs_llm(name) for name in needed):
-                probe = http_transport() if http_transport is not None else None
-                endpoint = await stack.enter_async_context(open_endpoint(settings, transport=probe))
-            open_planner_for = _default_opener(config, settings, endpoint, http_transport)
+            for planner_spec in config.planners:
+                if planner_spec.label in needed:
+                    await pool.open_for(planner_spec)
+            open_planner_for = _default_opener(config, settings, pool.by_label, http_transport)
         planners = {
             name: await stack.enter_async_context(open_planner_for(name))
-            for name in config.planners
+            for name in config.labels
             if name in needed
         }
-        serial_llm = endpoint is not None and endpoint.traits.one_request_at_a_time
+        endpoints = pool.by_label
+        model_slots = _model_slots(pool)
         if progress is not None:
             progress.start(totals, inputs.recovered)
         with ResultsWriter(run.results_file) as writer:
@@ -205,8 +205,9 @@ async def run_eval(
                 orchestrator=orchestrator,
                 writer=writer,
                 progress=progress,
-                serial_llm=serial_llm,
+                model_slots=model_slots,
             )
+    modes = llm_modes(config, settings, endpoints)
     summary = build_summary(
         run,
         spec,
@@ -215,37 +216,50 @@ async def run_eval(
         expected_trials=sum(totals.values()),
         gates=inputs.gates,
         baseline=inputs.baseline,
-        endpoint=endpoint,
-        measurement=latency_measurement(
-            config,
-            endpoint,
-            serial_llm=serial_llm,
-            llm_mode=resolve_llm_mode(settings.llm_planner_mode, endpoint) if endpoint else None,
-        ),
+        endpoints=endpoints,
+        measurement=latency_measurement(config, settings, endpoints, modes),
+        modes=modes,
     )
     run.write_summary(summary)
     return summary
 
 
+def _model_slots(pool: EndpointPool) -> dict[str, asyncio.Semaphore]:
+    """One slot per endpoint that serves one request at a time, by the labels using it.
+
+    Such a server would only queue concurrent requests, and the queueing would be
+    measured as the model's latency: one model trial at a time there.
+    """
+    slots = {
+        key: asyncio.Semaphore(1)
+        for key, endpoint in pool.by_key.items()
+        if endpoint.traits.one_request_at_a_time
+    }
+    return {label: slots[key] for label, key in pool.key_of.items() if key in slots}
+
+
 def _default_opener(
     config: EvalConfig,
     settings: Settings,
-    endpoint: LLMEndpoint | None,
+    endpoints: Mapping[str, LLMEndpoint],
     http_transport: TransportFactory | None,
 ) -> PlannerOpener:
-    def make_transport(name: PlannerName) -> httpx.AsyncBaseTransport | None:
+    specs: dict[str, PlannerSpec] = {spec.label: spec for spec in config.planners}
+
+    def make_transport(label: str, endpoint: LLMEndpoint) -> httpx.AsyncBaseTransport | None:
         inner = http_transport() if http_transport is not None else None
         if not config.cache_active:
             return inner
         # A local server listens on a new port per run: key its answers by the model it
         # serves, so that a rerun of an unchanged suite is answered from the cache.
-        local = f"local {endpoint.server} {endpoint.model}" if endpoint and endpoint.local else None
+        local = f"local {endpoint.server} {endpoint.model}" if endpoint.local else None
         return CachingTransport(
-            inner or httpx.AsyncHTTPTransport(), config.cache_dir, namespace=name, endpoint=local
+            inner or httpx.AsyncHTTPTransport(), config.cache_dir, namespace=label, endpoint=local
         )
 
-    def opener(name: PlannerName) -> AbstractAsyncContextManager[Planner]:
-        transport = make_transport(name) if planner_needs_llm(name) else None
-        return open_planner(name, settings, endpoint=endpoint, transport=transport)
+    def opener(label: str) -> AbstractAsyncContextManager[Planner]:
+        endpoint = endpoints.get(label)
+        transport = make_transport(label, endpoint) if endpoint is not None else None
+        return open_spec_planner(specs[label], settings, endpoint=endpoint, transport=transport)
 
     return opener

@@ -10,6 +10,7 @@ from __future__ import annotations
 import platform
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -23,7 +24,8 @@ from evals.run_dir import EndpointInfo, Environment, EvalSummary, LatencyMeasure
 from plumbing.run_files import RESULTS_FILE
 from runtime.errors import ConfigError
 from runtime.local_llm import LLMEndpoint
-from runtime.settings import LLMPlannerMode
+from runtime.planners.factory import resolve_llm_mode
+from runtime.settings import LLMPlannerMode, Settings
 
 PACKAGES: Final = ("crane-bench", "openai", "llama_cpp_python", "httpx", "pydantic", "pandas")
 _GIT_TIMEOUT_S: Final = 5.0
@@ -53,23 +55,34 @@ def _package_version(name: str) -> str | None:
         return None
 
 
-def environment(endpoint: LLMEndpoint | None, llm_mode: str | None = None) -> Environment:
-    """Python, platform, package versions, and the model endpoint (without its key)."""
-    info = None
-    if endpoint is not None:
-        info = EndpointInfo(
-            base_url=redact_url(endpoint.base_url),
-            model=endpoint.model,
-            local=endpoint.local,
-            kind=endpoint.kind,
-            server=endpoint.server,
-            llm_mode=llm_mode,
-        )
+def endpoint_info(endpoint: LLMEndpoint, llm_mode: str | None = None) -> EndpointInfo:
+    """What a report shows of an endpoint: never its key, its URL redacted."""
+    return EndpointInfo(
+        base_url=redact_url(endpoint.base_url),
+        model=endpoint.model,
+        local=endpoint.local,
+        kind=endpoint.kind,
+        server=endpoint.server,
+        llm_mode=llm_mode,
+    )
+
+
+def environment(
+    endpoints: Mapping[str, LLMEndpoint] | None = None,
+    llm_modes: Mapping[str, LLMPlannerMode] | None = None,
+) -> Environment:
+    """Python, platform, package versions, and the model endpoint of each label."""
+    modes = llm_modes or {}
+    infos = {
+        label: endpoint_info(endpoint, modes.get(label))
+        for label, endpoint in (endpoints or {}).items()
+    }
     return Environment(
         python=sys.version.split()[0],
         platform=platform.platform(),
         packages={name: _package_version(name) for name in PACKAGES},
-        endpoint=info,
+        endpoint=next(iter(infos.values()), None),
+        endpoints=infos,
     )
 
 
@@ -93,15 +106,55 @@ def load_baseline_file(path: Path) -> Baseline:
         raise ConfigError(f"--baseline {path}: {exc}") from None
 
 
+def llm_modes(
+    config: EvalConfig, settings: Settings, endpoints: Mapping[str, LLMEndpoint]
+) -> dict[str, LLMPlannerMode]:
+    """How each label's llm planner used its endpoint: `decomposed` or `oneshot`.
+
+    A label's own `mode=` wins over `LLM_PLANNER_MODE`; `auto` is resolved by the
+    endpoint (`resolve_llm_mode`).
+    """
+    specs = {spec.label: spec for spec in config.planners}
+    modes: dict[str, LLMPlannerMode] = {}
+    for label, endpoint in endpoints.items():
+        own = specs[label].settings_for(settings) if label in specs else settings
+        modes[label] = resolve_llm_mode(own.llm_planner_mode, endpoint)
+    return modes
+
+
+def _model_sentence(labels: list[str], endpoint: LLMEndpoint, mode: str | None, conc: int) -> str:
+    started = "started by this run" if endpoint.local else "reached by URL"
+    where = f"{endpoint.server} server ({started}), model {endpoint.model}"
+    if mode is not None:
+        where += f", llm planner in {mode} mode"
+    who = ", ".join(labels)
+    if endpoint.traits.one_request_at_a_time:
+        return (
+            f"Model for {who}: {where}. It serves one request at a time, so its trials ran "
+            "one at a time: no queueing is counted as model time. It was loaded before the "
+            "first trial (warm)."
+        )
+    return (
+        f"Model for {who}: {where}. Up to {conc} trials ran at once, so a latency may "
+        "include queueing at the server."
+    )
+
+
 def latency_measurement(
     config: EvalConfig,
-    endpoint: LLMEndpoint | None,
-    *,
-    serial_llm: bool,
-    llm_mode: LLMPlannerMode | None = None,
+    settings: Settings,
+    endpoints: Mapping[str, LLMEndpoint],
+    modes: Mapping[str, LLMPlannerMode] | None = None,
 ) -> LatencyMeasurement:
-    """How this run measures latency, as a record and in words."""
-    cache = config.cache_active
+    """How this run measures latency, as a record and in words (one sentence per model).
+
+    Args:
+        config: The run's options.
+        settings: The process-wide settings (the llm planner's mode).
+        endpoints: The endpoint of each label that called a model.
+        modes: Each label's llm planner mode; default: resolved from `settings`.
+    """
+    modes = modes if modes is not None else llm_modes(config, settings, endpoints)
     parts = [
         "Latency is each trial's planning time, measured in process around the planner's "
         "plan() call (tools and scoring excluded).",
@@ -109,37 +162,31 @@ def latency_measurement(
         "request could reuse a prompt that another planner's request left in the model "
         "server's cache; a planner reuses only the instructions its own requests share.",
     ]
-    if endpoint is None:
+    groups: dict[tuple[str, str], list[str]] = {}
+    for label, endpoint in endpoints.items():
+        groups.setdefault((endpoint.base_url, endpoint.model), []).append(label)
+    if not groups:
         parts.append(f"No model was called; up to {config.concurrency} trials ran at once.")
-    else:
-        started = "started by this run" if endpoint.local else "reached by URL"
-        where = f"{endpoint.server} server ({started}), model {endpoint.model}"
-        if llm_mode is not None:
-            where += f", llm planner in {llm_mode} mode"
-        if serial_llm:
-            parts.append(
-                f"Model: {where}. It serves one request at a time, so model trials ran one "
-                "at a time: no queueing is counted as model time. The server was loaded "
-                "before the first trial (warm)."
-            )
-        else:
-            parts.append(
-                f"Model: {where}. Up to {config.concurrency} trials ran at once, so a "
-                "latency may include queueing at the server."
-            )
-    if cache:
+    for labels in groups.values():
+        first = endpoints[labels[0]]
+        parts.append(_model_sentence(labels, first, modes.get(labels[0]), config.concurrency))
+    if config.cache_active:
         parts.append(
             "Model answers could come from the on-disk response cache; trials answered "
             "from it are left out of the latency figures (run with --no-cache to measure "
             "every trial)."
         )
+    used = list(endpoints.values())
+    serial = bool(used) and all(e.traits.one_request_at_a_time for e in used)
+    servers = sorted({e.server for e in used})
+    distinct_modes = sorted(set(modes.values()))
     return LatencyMeasurement(
-        scheduling="serialised" if serial_llm else "concurrent",
-        concurrency=1 if serial_llm else config.concurrency,
-        server=endpoint.server if endpoint is not None else None,
-        server_started_by_run=endpoint is not None and endpoint.local,
-        response_cache=cache,
-        llm_mode=llm_mode if endpoint is not None else None,
+        scheduling="serialised" if serial else "concurrent",
+        concurrency=1 if serial else config.concurrency,
+        server=", ".join(servers) if servers else None,
+        server_started_by_run=any(e.local for e in used),
+        response_cache=config.cache_active,
+        llm_mode=", ".join(distinct_modes) if used and distinct_modes else None,
         description=" ".join(parts),
     )
 
@@ -153,10 +200,24 @@ def build_summary(
     expected_trials: int,
     gates: GatesConfig,
     baseline: Baseline | None,
-    endpoint: LLMEndpoint | None,
+    endpoints: Mapping[str, LLMEndpoint] | None = None,
     measurement: LatencyMeasurement | None = None,
+    modes: Mapping[str, LLMPlannerMode] | None = None,
 ) -> EvalSummary:
-    """Read the run's results back and summarise them."""
+    """Read the run's results back and summarise them.
+
+    Args:
+        run: The run directory.
+        spec: What was run.
+        started_at: When the run started.
+        finished_at: When its last trial finished.
+        expected_trials: Cases x planners x repeats.
+        gates: The quality gates.
+        baseline: The baseline run, for the regression gate.
+        endpoints: The model endpoint of each label that called one.
+        measurement: How latency was measured.
+        modes: Each label's llm planner mode.
+    """
     frame = read_results(run.results_file)
     cached = int(frame["cached"].sum())
     metrics = compute_metrics(frame)
@@ -166,9 +227,7 @@ def build_summary(
         finished_at=finished_at,
         spec=spec,
         git_sha=git_sha(),
-        environment=environment(
-            endpoint, measurement.llm_mode if measurement is not None else None
-        ),
+        environment=environment(endpoints, modes),
         trials=len(frame),
         expected_trials=expected_trials,
         cached_trials=cached,

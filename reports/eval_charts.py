@@ -259,7 +259,9 @@ def eval_charts(summary: EvalSummary, trials: pd.DataFrame) -> tuple[list[Chart]
     fallback = fallback_chart(summary)
     if fallback is not None:
         charts.append(fallback)
-    elif "hybrid" in summary.planners:
+    elif "hybrid" in summary.planners or any(
+        record.planner == "hybrid" for record in summary.spec.args.planner_specs
+    ):
         notes.append("The hybrid planner never fell back: no fallback chart.")
     pass_k = pass_k_chart(summary)
     if pass_k is not None:

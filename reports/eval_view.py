@@ -12,6 +12,8 @@ from typing import Final
 
 from evals.comparison import Comparison
 from evals.metrics import PlannerMetrics
+from evals.run_config import SpecRecord
+from evals.run_dir import EndpointInfo
 from reports.charts import Chart
 from reports.eval_charts import eval_charts
 from reports.failures_view import FailureTable, failure_table
@@ -186,9 +188,13 @@ def _metadata(run: EvalRun) -> list[Section]:
     models = run.trials.dropna(subset=["model"]).groupby("planner")["model"].unique()
     planners = [
         Fact(p, ", ".join(sorted(str(m) for m in models.get(p, []))) or "no model")
-        for p in args.planners
+        for p in (args.planners if not args.planner_specs else [])
     ]
-    endpoint = s.environment.endpoint
+    planners += [
+        _spec_fact(record, s.environment.endpoints.get(record.label))
+        for record in args.planner_specs
+    ]
+    endpoint = s.environment.endpoint if not args.planner_specs else None
     run_facts = [
         Fact("Run", s.run_id),
         Fact("Command", s.spec.name),
@@ -223,6 +229,18 @@ def _metadata(run: EvalRun) -> list[Section]:
         Section("Settings", settings, mono=True),
         Section("Environment", env),
     ]
+
+
+def _spec_fact(record: SpecRecord, endpoint: EndpointInfo | None) -> Fact:
+    """A label's row of the metadata: its spec, its model and where it was served."""
+    text = record.spec if record.spec != record.label else record.planner
+    if endpoint is not None:
+        where = "started by the run" if endpoint.local else "reached by URL"
+        text += f"; {endpoint.model} at {endpoint.base_url} ({endpoint.server}, {where}"
+        text += f"; llm planner {endpoint.llm_mode})" if endpoint.llm_mode else ")"
+    if record.model_file:
+        text += f"; {record.model_file} sha256 {record.model_sha256}"
+    return Fact(record.label, text)
 
 
 def eval_page(run: EvalRun) -> EvalPage:

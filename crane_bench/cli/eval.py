@@ -22,7 +22,12 @@ PlannersOpt = Annotated[
     str | None,
     typer.Option(
         "--planners",
-        help="Comma-separated: pattern,llm,hybrid.",
+        # typer renders help as rich markup: "\\[" shows a literal bracket.
+        help="Comma-separated planner specs, \\[LABEL=]NAME\\[\\[key=value,...]]: pattern, llm, "
+        "hybrid, or module.path:attr. Quote them for the shell, e.g. "
+        "--planners 'pattern,hybrid\\[strategy=llm-first],gemma=llm\\[model=gemma3-270m]'. "
+        "Parameters: llm\\[model,mode,base_url], hybrid\\[model,mode,base_url,strategy]. "
+        "Results key on the label (LABEL=, else the spec as written).",
         show_default="pattern,llm,hybrid",
     ),
 ]

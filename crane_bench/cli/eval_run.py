@@ -7,7 +7,6 @@ runs the trials, prints the summary and decides the exit code.
 from __future__ import annotations
 
 import asyncio
-from typing import cast
 
 import typer
 from pydantic import ValidationError
@@ -30,7 +29,6 @@ from evals.run_config import (
     DEFAULT_CACHE_DIR,
     DEFAULT_CASES,
     DEFAULT_GATES,
-    PLANNER_NAMES,
     EvalConfig,
     EvalSpec,
     build_spec,
@@ -40,26 +38,10 @@ from evals.run_config import (
 from evals.run_dir import EvalSummary, RunDir
 from evals.runner import run_eval
 from runtime.errors import CraneRuntimeError, UserError
-from runtime.settings import PlannerName, Settings
+from runtime.planners.specs import PlannerSpec, parse_specs
+from runtime.settings import Settings
 
 EXIT_INTERRUPTED = 130
-
-
-def parse_planners(text: str) -> tuple[PlannerName, ...]:
-    """`pattern,llm` -> ("pattern", "llm"), in order, without duplicates.
-
-    Raises:
-        UserError: An unknown or empty planner name.
-    """
-    names: list[PlannerName] = []
-    for raw in text.split(","):
-        name = raw.strip()
-        if name not in PLANNER_NAMES:
-            known = ", ".join(PLANNER_NAMES)
-            raise UserError(f"--planners: unknown planner {name!r}; known: {known}")
-        if name not in names:
-            names.append(cast(PlannerName, name))
-    return tuple(names)
 
 
 def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, EvalSpec, RunDir]:
@@ -73,7 +55,9 @@ def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, Eval
         common["baseline_path"] = options.baseline
     if options.case_timeout is not None:
         common["case_timeout_s"] = options.case_timeout
-    chosen = parse_planners(planners) if planners is not None else PLANNER_NAMES
+    chosen: tuple[PlannerSpec, ...] = (
+        parse_specs(planners) if planners is not None else EvalConfig().planners
+    )
     if resume is not None:
         if out is not None:
             raise UserError("--out and --resume cannot be used together")

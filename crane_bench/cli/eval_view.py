@@ -46,7 +46,7 @@ class EvalProgress:
         for planner, total in totals.items():
             self._correct[planner] = recovered.correct.get(planner, 0)
             self._tasks[planner] = self._progress.add_task(
-                planner,
+                escape(planner),  # a label such as hybrid[strategy=llm-first] is no markup
                 total=total,
                 completed=done.get(planner, 0),
                 correct=self._correct[planner],
@@ -88,7 +88,7 @@ def _short(bound: float) -> str:
 
 def _row(name: str, m: PlannerMetrics) -> list[str]:
     return [
-        f"{name}\nn={m.n}",
+        f"{escape(name)}\nn={m.n}",  # a label such as hybrid[strategy=llm-first] is no markup
         _rate(m.plan_accuracy, m.plan_accuracy_ci),
         _rate(m.tool_accuracy, m.tool_accuracy_ci),
         _rate(m.outcome_accuracy, m.outcome_accuracy_ci),
@@ -126,21 +126,23 @@ def print_summary(console: Console, summary: EvalSummary) -> None:
     """The table, the paired comparisons, and the gates (each failing check on its line)."""
     console.print(summary_table(summary))
     if summary.latency_measurement is not None:
-        console.print(summary.latency_measurement.description, highlight=False, style="dim")
+        console.print(escape(summary.latency_measurement.description), highlight=False, style="dim")
     for name, m in summary.planners.items():
         if m.pass_hat_k and m.pass_at_k and m.flaky_cases is not None:
             k = max(m.pass_hat_k)
             shown = ", ".join(m.flaky_cases[:5]) + (" ..." if len(m.flaky_cases) > 5 else "")
             console.print(
-                f"{name}: {m.repeats} repeats of {m.cases} cases; pass^{k} "
+                f"{escape(name)}: {m.repeats} repeats of {m.cases} cases; pass^{k} "
                 f"{m.pass_hat_k[k]:.3f}, pass@{k} {m.pass_at_k[k]:.3f}; "
                 f"{len(m.flaky_cases)} flaky case(s){': ' + shown if shown else ''}",
                 highlight=False,
             )
     for c in summary.comparisons:
         console.print(
-            f"{c.planner_a} vs {c.planner_b} ({c.metric}): {c.verdict} "
-            f"({c.a_only} vs {c.b_only} discordant of {c.n_pairs}, p={c.p_value:.4f})",
+            escape(
+                f"{c.planner_a} vs {c.planner_b} ({c.metric}): {c.verdict} "
+                f"({c.a_only} vs {c.b_only} discordant of {c.n_pairs}, p={c.p_value:.4f})"
+            ),
             highlight=False,
         )
     if summary.trials < summary.expected_trials:

@@ -41,7 +41,8 @@ from load import (
     run_load,
 )
 from load.config import Scenario, Shape
-from runtime.settings import PlannerName
+from runtime.errors import UserError
+from runtime.planners.specs import BUILTIN, parse_specs
 
 EXIT_INTERRUPTED = 130
 MAX_FAILURE_LINES = 5
@@ -59,6 +60,25 @@ def serve_command(planner: str) -> Callable[[int], list[str]]:
     return command
 
 
+def planner_choice(planner: str | None, host: str | None) -> tuple[str | None, str]:
+    """(what each run asks for, what a service started here serves) for `--planner`.
+
+    A name (`pattern`, `llm`, `hybrid`) is both. One planner spec (`runtime.planners.
+    specs`) is served as given and asked for by its label. With `--host` the value is the
+    name or label of a planner on that server, sent as is.
+
+    Raises:
+        ConfigError: A bad spec, or more than one.
+    """
+    chosen = planner if planner is not None or host else load_settings().planner
+    if host or chosen is None or chosen in BUILTIN:
+        return chosen, chosen or "pattern"
+    specs = parse_specs(chosen)
+    if len(specs) > 1:
+        raise UserError("--planner: load runs one planner; give one spec, not a list")
+    return specs[0].label, chosen
+
+
 def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     scenario: Annotated[
         Scenario, typer.Option(help="Locust file under load/scenarios/.")
@@ -72,8 +92,11 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
         typer.Option(min=0.001, help="Open workload: arrivals/s at full users (else closed)."),
     ] = None,
     planner: Annotated[
-        PlannerName | None,
-        typer.Option(help="Planner to run. [default: PLANNER or pattern, or the --host's]"),
+        str | None,
+        typer.Option(
+            help="Planner to run: a name, or one planner spec as for eval --planners "
+            "(asked for by its label). [default: PLANNER or pattern, or the --host's]"
+        ),
     ] = None,
     host: Annotated[
         str | None, typer.Option(help="Load this running service instead of starting one.")
@@ -104,6 +127,7 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     setup_logging(verbose)
     require_extra("load")
     try:
+        asked, served = planner_choice(planner, host)
         config = LoadConfig(
             scenario=scenario,
             users=users,
@@ -112,19 +136,19 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
             shape=shape,
             rate=rate,
             # A service started here runs the PLANNER setting unless told otherwise.
-            planner=planner if planner is not None or host else load_settings().planner,
+            planner=asked,
             host=host.rstrip("/") if host else None,
             processes=processes,
             seed=seed,
             slo=slo if slo is not None else DEFAULT_SLO,
             baseline=baseline,
         )
-    except LoadConfigError as exc:
+    except (LoadConfigError, UserError) as exc:
         fail(str(exc))
     except ValidationError as exc:
         fail(exc.errors()[0]["msg"])
     run_dir = out if out is not None else new_run_dir()
-    service = None if config.host else serve_command(config.planner or "pattern")
+    service = None if config.host else serve_command(served)
     try:
         summary = run_load(
             config, run_dir, service=service, progress=lambda line: stderr.print(f"[dim]{line}[/]")

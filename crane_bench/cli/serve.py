@@ -2,18 +2,22 @@
 
 Host, port, workers and planner default to the settings (`SERVICE_HOST`, `SERVICE_PORT`,
 `SERVICE_WORKERS`, `PLANNER`, from the environment or `.env`); an option given on the
-command line overrides its setting.
+command line overrides its setting. `--planner` takes a name (`pattern`, `llm`, `hybrid`:
+the `PLANNER` setting) or planner specs (`runtime.planners.specs`, `SERVICE_PLANNERS`):
+the server then opens exactly those, by label, the first the default.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from pydantic import ValidationError
 
 from crane_bench.cli.common import fail, first_problem, load_settings, setup_logging
+from runtime.errors import UserError
+from runtime.planners.specs import BUILTIN, parse_specs
 from runtime.settings import PlannerName, Settings
 
 if TYPE_CHECKING:
@@ -28,14 +32,26 @@ def resolve_serve_settings(
     host: str | None = None,
     port: int | None = None,
     workers: int | None = None,
-    planner: PlannerName | None = None,
+    planner: str | None = None,
 ) -> tuple[Settings, ServiceSettings]:
-    """The settings `serve` runs with: env and `.env`, overridden by the options given."""
+    """The settings `serve` runs with: env and `.env`, overridden by the options given.
+
+    Raises:
+        ConfigError: `planner` is neither a planner's name nor valid planner specs.
+    """
     from runtime.service.settings import ServiceSettings  # noqa: PLC0415 - loads FastAPI
 
+    name: PlannerName | None = None
     given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
+    if planner in BUILTIN:
+        name = cast(PlannerName, planner)
+    elif planner is not None:
+        parse_specs(planner)  # a bad spec is one line before anything starts
+        given["planners"] = planner
     service = ServiceSettings(**{k: v for k, v in given.items() if v is not None})
-    settings = load_settings(planner)
+    if service.planners:
+        parse_specs(service.planners)
+    settings = load_settings(name)
     return settings, service
 
 
@@ -49,11 +65,14 @@ def serve(
         typer.Option(min=0, max=65535, help="TCP port.", show_default="SERVICE_PORT or 8000"),
     ] = None,
     planner: Annotated[
-        PlannerName | None,
+        str | None,
         typer.Option(
             "--planner", "-p", show_default="PLANNER or pattern",
-            help="Default planner. llm and hybrid start the LLM endpoint (local model "
-            "server unless OPENAI_BASE_URL or OPENAI_API_KEY is set).",
+            help="Default planner: pattern, llm or hybrid (llm and hybrid start the LLM "
+            "endpoint: the local model server unless OPENAI_BASE_URL or OPENAI_API_KEY is "
+            "set). Or planner specs, as for eval --planners, e.g. "
+            "'pattern,hybrid\\[strategy=llm-first]': the server opens exactly those, by "
+            "label, the first the default.",
         ),
     ] = None,
     workers: Annotated[
@@ -78,6 +97,8 @@ def serve(
         )
     except ValidationError as exc:
         fail(first_problem(exc))
+    except UserError as exc:
+        fail(str(exc))
     options: dict[str, Any] = {
         "host": service.host,
         "port": service.port,
@@ -87,8 +108,14 @@ def serve(
         "timeout_graceful_shutdown": max(service.drain_timeout_s, 1.0),
     }
     if service.workers == 1:
-        uvicorn.run(create_app(settings, service), **options)
+        try:
+            app = create_app(settings, service)
+        except UserError as exc:
+            fail(str(exc))
+        uvicorn.run(app, **options)
         return
     # Worker processes build their own app from the environment, so pass the choices on.
     os.environ["PLANNER"] = settings.planner
+    if service.planners:
+        os.environ["SERVICE_PLANNERS"] = service.planners
     uvicorn.run(APP_FACTORY, factory=True, workers=service.workers, **options)

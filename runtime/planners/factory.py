@@ -12,9 +12,12 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from runtime.local_llm import LLMEndpoint, make_openai_client, open_endpoint
+from runtime.models import PlanResult
 from runtime.planners.base import Planner
 from runtime.planners.hybrid import HybridPlanner
 from runtime.planners.pattern import PatternPlanner
+from runtime.planners.specs import PlannerSpec
+from runtime.planners.user import load_user_planner
 from runtime.settings import LLMPlannerMode, PlannerName, Settings
 from runtime.tools import ToolRegistry, default_tools
 
@@ -108,3 +111,51 @@ async def open_planner(
             )
     finally:
         await client.close()
+
+
+@asynccontextmanager
+async def open_spec_planner(
+    spec: PlannerSpec,
+    settings: Settings,
+    *,
+    endpoint: LLMEndpoint | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Planner]:
+    """Yield the planner a spec describes (`runtime.planners.specs`).
+
+    Args:
+        spec: The parsed spec.
+        settings: The process-wide settings; the spec's parameters override them.
+        endpoint: The endpoint opened for this spec's settings (see `open_planner`).
+        transport: HTTP transport for the model client.
+
+    Raises:
+        ConfigError: A user planner cannot be loaded.
+    """
+    if spec.kind == "user":
+        yield load_user_planner(spec.target or "", spec.text)
+        return
+    async with open_planner(
+        spec.builtin_name, spec.settings_for(settings), endpoint=endpoint, transport=transport
+    ) as planner:
+        yield planner
+
+
+class LabelledPlanner:
+    """A planner whose plans name its label (`PlanMeta.planner`), not its kind.
+
+    The service counts runs, latencies and tokens by `PlanMeta.planner` (the Prometheus
+    `planner` label): two specs of one kind, `hybrid[strategy=llm-first]` and
+    `hybrid[strategy=pattern-first]`, must not share a series.
+    """
+
+    def __init__(self, planner: Planner, label: str) -> None:
+        self.inner = planner
+        self.name = label
+
+    async def plan(self, prompt: str) -> PlanResult:
+        """The inner planner's plan, its metadata naming the label."""
+        result = await self.inner.plan(prompt)
+        return result.model_copy(
+            update={"meta": result.meta.model_copy(update={"planner": self.name})}
+        )

@@ -24,7 +24,7 @@ async def health(state: StateDep) -> HealthReport:
     return HealthReport(
         status="ok" if ok else "degraded",
         version=state.version,
-        planner=state.settings.planner,
+        planner=state.default_planner,
         planners=state.planners,
         llm=llm,
         runs_in_flight=state.executor.in_flight if state.executor else 0,

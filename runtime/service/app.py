@@ -16,11 +16,18 @@ from fastapi import FastAPI
 
 from runtime.agent import Agent, ToolsFactory
 from runtime.errors import ConfigError
-from runtime.local_llm import open_endpoint
+from runtime.local_llm import LLMEndpoint, open_endpoint
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
 from runtime.planners.base import Planner
-from runtime.planners.factory import open_planner, planner_needs_llm
+from runtime.planners.endpoints import EndpointPool
+from runtime.planners.factory import (
+    LabelledPlanner,
+    open_planner,
+    open_spec_planner,
+    planner_needs_llm,
+)
 from runtime.planners.llm import LLMPlannerConfig
+from runtime.planners.specs import PlannerSpec, parse_specs
 from runtime.service import api_health, api_runs
 from runtime.service.body_limit import BodyLimitMiddleware
 from runtime.service.executor import RunExecutor
@@ -43,7 +50,7 @@ def create_app(
     *,
     store: RunStore | None = None,
     metrics: ServiceMetrics | None = None,
-    planners: Mapping[PlannerName, Planner] | None = None,
+    planners: Mapping[str, Planner] | None = None,
     tools: ToolsFactory | None = None,
 ) -> FastAPI:
     """Build the service.
@@ -53,21 +60,26 @@ def create_app(
         service: Service settings (store bound, admission, drain); from the env when None.
         store: Where runs live; a bounded in-memory store when None.
         metrics: The app's metrics; when None, a fresh registry that knows the tools.
-        planners: Ready planners by name (tests). When None, the lifespan opens `pattern`,
-            plus `llm` and `hybrid` when `settings.planner` needs a model or an LLM
-            endpoint is configured, and closes them on shutdown.
+        planners: Ready planners by name (tests). When None, the lifespan opens the
+            planner specs of `service.planners` (by label, the first the default), or
+            else `pattern`, plus `llm` and `hybrid` when `settings.planner` needs a model
+            or an LLM endpoint is configured, and closes them on shutdown.
         tools: Builds each run's tools; `runtime.tools.default_tools` when None.
 
     Raises:
-        ConfigError: The LLM planners would open, and the run timeout would cut off a
-            model call before it ran out of attempts (see `check_run_timeout`).
+        ConfigError: A planner spec is bad, or the LLM planners would open and the run
+            timeout would cut off a model call before it ran out of attempts (see
+            `check_run_timeout`).
     """
     settings = settings if settings is not None else Settings()
     service = service if service is not None else ServiceSettings()
-    if planners is None and _opens_llm(settings):
+    specs = parse_specs(service.planners) if service.planners and planners is None else None
+    opens_llm = any(s.needs_llm for s in specs) if specs is not None else _opens_llm(settings)
+    if planners is None and opens_llm:
         check_run_timeout(settings)
     make_tools = tools if tools is not None else default_tools
     state = ServiceState(
+        default_planner=specs[0].label if specs else settings.planner,
         settings=settings,
         service=service,
         store=store if store is not None else InMemoryRunStore(service.max_finished_runs),
@@ -77,7 +89,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            opened = dict(planners) if planners is not None else await _open(stack, state)
+            if planners is not None:
+                opened = dict(planners)
+            elif specs is not None:
+                opened = await _open_specs(stack, state, specs)
+            else:
+                opened = await _open(stack, state)
             orchestrator = Orchestrator(
                 OrchestratorConfig.from_settings(settings), on_retry=state.metrics.step_retried
             )
@@ -86,7 +103,7 @@ def create_app(
                 {name: Agent(p, orchestrator, make_tools) for name, p in opened.items()},
                 state.store,
                 state.metrics,
-                default_planner=settings.planner,
+                default_planner=state.default_planner,
                 run_timeout_s=settings.run_timeout_s,
                 max_in_flight=service.max_in_flight,
             )
@@ -143,10 +160,10 @@ def _opens_llm(settings: Settings) -> bool:
     return planner_needs_llm(settings.planner) or not settings.uses_local_model()
 
 
-async def _open(stack: AsyncExitStack, state: ServiceState) -> dict[PlannerName, Planner]:
+async def _open(stack: AsyncExitStack, state: ServiceState) -> dict[str, Planner]:
     """Open the planners this server offers; LLM planners share one endpoint."""
     settings = state.settings
-    opened: dict[PlannerName, Planner] = {
+    opened: dict[str, Planner] = {
         "pattern": await stack.enter_async_context(open_planner("pattern", settings))
     }
     if not _opens_llm(settings):
@@ -156,6 +173,33 @@ async def _open(stack: AsyncExitStack, state: ServiceState) -> dict[PlannerName,
         opened[name] = await stack.enter_async_context(
             open_planner(name, settings, endpoint=endpoint)
         )
+    await _watch_endpoint(stack, state, endpoint)
+    logger.info("planners open: %s (LLM endpoint %s)", ", ".join(opened), endpoint.base_url)
+    return opened
+
+
+async def _open_specs(
+    stack: AsyncExitStack, state: ServiceState, specs: tuple[PlannerSpec, ...]
+) -> dict[str, Planner]:
+    """Open the planners of `specs` by label; specs naming the same model share it."""
+    pool = EndpointPool(stack, state.settings)
+    opened: dict[str, Planner] = {}
+    for spec in specs:
+        endpoint = await pool.open_for(spec)
+        planner = await stack.enter_async_context(
+            open_spec_planner(spec, state.settings, endpoint=endpoint)
+        )
+        opened[spec.label] = LabelledPlanner(planner, spec.label)
+    if pool.by_key:  # the health check probes the first one
+        await _watch_endpoint(stack, state, next(iter(pool.by_key.values())))
+    logger.info("planners open: %s", ", ".join(opened))
+    return opened
+
+
+async def _watch_endpoint(
+    stack: AsyncExitStack, state: ServiceState, endpoint: LLMEndpoint
+) -> None:
+    """Let the health check reach `endpoint` (with its key, never logged)."""
     state.endpoint = endpoint
     headers = {}
     if endpoint.api_key is not None:
@@ -163,5 +207,3 @@ async def _open(stack: AsyncExitStack, state: ServiceState) -> dict[PlannerName,
     state.llm_probe = await stack.enter_async_context(
         httpx.AsyncClient(timeout=state.service.llm_check_timeout_s, headers=headers)
     )
-    logger.info("planners open: %s (LLM endpoint %s)", ", ".join(opened), endpoint.base_url)
-    return opened

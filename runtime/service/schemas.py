@@ -12,7 +12,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.models import RunRecord, RunStatus
-from runtime.settings import PlannerName
 
 MAX_PROMPT_CHARS = 2000
 # Every character that pydantic's regex engine, Python's `str.isspace` or an ECMAScript
@@ -41,8 +40,12 @@ class CreateRunRequest(BaseModel):
         pattern=NOT_BLANK,
         description="What the user asks, in plain words (1-2000 characters, not blank).",
     )
-    planner: PlannerName | None = Field(
-        None, description="Planner to use; the server's configured planner when omitted."
+    planner: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Planner to use, by name or label (see /api/v1/health `planners`); the "
+        "server's default planner when omitted.",
     )
 
 
@@ -123,8 +126,8 @@ class HealthReport(BaseModel):
         description="`degraded` when not ready or a configured LLM endpoint does not answer."
     )
     version: str
-    planner: PlannerName = Field(description="The configured (default) planner.")
-    planners: list[PlannerName] = Field(description="Planners this server can run.")
+    planner: str = Field(description="The default planner (name or label).")
+    planners: list[str] = Field(description="Planners this server can run, by name or label.")
     llm: LLMHealth
     runs_in_flight: int
     uptime_s: float

@@ -43,3 +43,9 @@ class ServiceSettings(BaseSettings):
         2.0, gt=0, description="Timeout of the health check's call to the LLM endpoint."
     )
     access_log: bool = Field(False, description="uvicorn's one line per request.")
+    planners: str | None = Field(
+        None,
+        description="Planner specs the server opens (runtime.planners.specs), the first the "
+        "default; unset: pattern, plus llm and hybrid when PLANNER needs a model or an "
+        "endpoint is configured.",
+    )

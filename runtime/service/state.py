@@ -14,7 +14,7 @@ from runtime.service.executor import RunExecutor
 from runtime.service.metrics import ServiceMetrics
 from runtime.service.settings import ServiceSettings
 from runtime.service.store import RunStore
-from runtime.settings import PlannerName, Settings
+from runtime.settings import Settings
 
 if TYPE_CHECKING:
     from runtime.local_llm import LLMEndpoint
@@ -38,17 +38,19 @@ class ServiceState:
         store: Where runs live.
         metrics: This app's metrics (its own registry).
         executor: Set by the lifespan once the planners are open; None before and after.
-        planners: Names of the planners that are open.
+        default_planner: The planner (name or label) of runs that name none.
+        planners: Names (or labels) of the planners that are open.
         endpoint: The LLM endpoint the planners use, when one was opened.
         llm_probe: HTTP client the health check uses to reach the endpoint.
     """
 
+    default_planner: str
     settings: Settings
     service: ServiceSettings
     store: RunStore
     metrics: ServiceMetrics
     executor: RunExecutor | None = None
-    planners: list[PlannerName] = field(default_factory=list)
+    planners: list[str] = field(default_factory=list)
     endpoint: LLMEndpoint | None = None
     llm_probe: httpx.AsyncClient | None = None
     version: str = field(default_factory=package_version)

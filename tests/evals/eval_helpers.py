@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from evals.cases import Case
@@ -70,6 +71,15 @@ def write_cases(path: Path, cases: list[dict[str, Any]] | None = None) -> Path:
     """Write a case file and return its path."""
     path.write_text(yaml.safe_dump(cases if cases is not None else CASES), encoding="utf-8")
     return path
+
+
+def isolated_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work in `tmp_path` with no endpoint configured and the gold-like cases written."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    write_cases(tmp_path / "cases.yaml")
+    return tmp_path
 
 
 def case(data: dict[str, Any]) -> Case:

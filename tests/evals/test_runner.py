@@ -19,6 +19,7 @@ from evals.trial import case_tools, run_trial
 from runtime.models import Plan, PlanResult
 from runtime.orchestrator import Orchestrator
 from runtime.planners.base import Planner
+from runtime.planners.specs import parse_specs
 from runtime.tools import TodoTool
 from tests.evals.eval_helpers import (
     CASES,
@@ -341,7 +342,7 @@ def test_resume_config_comes_from_the_spec(tmp_path: Path) -> None:
     cases = write_cases(tmp_path / "cases.yaml")
     spec = build_spec(config(cases, repeats=3, case_timeout_s=7), offline_settings())
     resumed = config_for_resume(spec, concurrency=1, use_cache=False)
-    assert resumed.planners == ("pattern", "hybrid")
+    assert resumed.labels == ("pattern", "hybrid")
     assert resumed.case_paths == (cases,)
     assert (resumed.repeats, resumed.case_timeout_s, resumed.concurrency) == (3, 7, 1)
 
@@ -357,11 +358,14 @@ def test_a_new_run_dir_is_timestamped_and_refuses_an_existing_run(tmp_path: Path
 
 def test_the_default_case_timeout_leaves_room_for_the_llm_planners_own_timeout() -> None:
     settings = offline_settings(llm_timeout_s=20, llm_max_retries=2)
-    assert default_case_timeout(("pattern",), settings) == 60
+    assert default_case_timeout(parse_specs("pattern"), settings) == 60
     # 3 attempts of 20 s, 0.2 + 0.4 s of backoff between them, 15 s to execute the plan
-    assert default_case_timeout(("pattern", "hybrid"), settings) == pytest.approx(75.6)
+    assert default_case_timeout(parse_specs("pattern,hybrid"), settings) == pytest.approx(75.6)
     explicit = offline_settings(llm_timeout_s=20, llm_plan_timeout_s=90)
-    assert default_case_timeout(("llm",), explicit) == 105
+    assert default_case_timeout(parse_specs("llm"), explicit) == 105
     assert (
-        default_case_timeout(("llm",), offline_settings(llm_timeout_s=5, llm_max_retries=0)) == 60
+        default_case_timeout(
+            parse_specs("llm"), offline_settings(llm_timeout_s=5, llm_max_retries=0)
+        )
+        == 60
     )

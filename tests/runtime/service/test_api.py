@@ -105,7 +105,7 @@ async def test_list_is_newest_first_with_limit_and_status_filter() -> None:
         ({"prompt": 12}, "prompt"),
         ({"prompt": None}, "prompt"),
         ({}, "prompt"),
-        ({"prompt": "echo a", "planner": "oracle"}, "planner"),
+        ({"prompt": "echo a", "planner": ""}, "planner"),
         ({"prompt": "echo a", "temperature": 0.3}, "temperature"),
     ],
 )
