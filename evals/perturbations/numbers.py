@@ -2,8 +2,8 @@
 
 `12` becomes `twelve`, `4500` becomes `4,500` and `4,500` becomes `4500`. A number the
 plan quotes inside a todo title, a decimal, a percentage, a `#3`, and a number written
-against an operator (`2^8`, `7**7`) are left as they are: only numbers a user could write
-either way are rewritten. Abbreviations like `1k` are not produced: the calculator does
+against an operator (`2^8`, `7**7`) are left as they are, and in a formula (`15 + 27`)
+small numbers stay digits: only numbers a user could write either way are rewritten. Abbreviations like `1k` are not produced: the calculator does
 not accept them, so whether a planner should expand them is a separate question.
 """
 
@@ -38,14 +38,18 @@ def number_in_words(value: int) -> str:
     return _TENS[tens - 2] + (f"-{_UNITS[units]}" if units else "")
 
 
-def _reformat(number: str) -> str | None:
+_FORMULA: Final = re.compile(r"\d\s*[-+*/^×÷=]|[-+*/^×÷=]\s*\d")
+"""A number written against an operator sign: a formula, whose numbers stay digits."""
+
+
+def _reformat(number: str, *, words: bool) -> str | None:
     if "," in number:
         return number.replace(",", "")
     if number.startswith("0") and number != "0":  # "007" is a code, not a quantity
         return None
     value = int(number)
     if value <= _MAX_WORDS:
-        return number_in_words(value)
+        return number_in_words(value) if words else None
     return f"{value:,}" if value >= _THOUSAND else None
 
 
@@ -53,13 +57,14 @@ def _reformat(number: str) -> str | None:
 def number_format(prompt: str, context: PerturbContext) -> str | None:
     """Write each standalone number the other way (digits and words, separators)."""
     changed = False
+    words = not _FORMULA.search(prompt)
 
     def rewrite(match: re.Match[str]) -> str:
         nonlocal changed
         number = match.group(1)
         if number in context.protected or number.replace(",", "") in context.protected:
             return number
-        new = _reformat(number)
+        new = _reformat(number, words=words)
         if new is None:
             return number
         changed = True

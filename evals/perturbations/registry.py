@@ -75,7 +75,7 @@ def resolve_names(names: Iterable[str]) -> tuple[str, ...]:
         return tuple(PERTURBATIONS)
     unknown = [name for name in wanted if name not in PERTURBATIONS]
     if unknown:
-        known = ", ".join(PERTURBATIONS)
+        known = ", ".join(sorted(PERTURBATIONS))
         raise UserError(f"unknown perturbation {unknown[0]!r}; known: {known}, or all")
     return tuple(dict.fromkeys(wanted))
 

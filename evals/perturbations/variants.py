@@ -25,7 +25,9 @@ DEFAULT_SEED: Final = 17
 NOT_PERTURBED: Final = frozenset({"adversarial"})
 """Categories whose prompts are kept exactly as written."""
 _READS_LIST: Final = frozenset({"list", "get"})
-_TOKEN: Final = re.compile(r"[\w']+")
+_TOKEN: Final = re.compile(r"\w+(?:'\w+)?")
+_NOT_QUOTED: Final = frozenset({"expression", "action"})
+"""Input keys whose values are not words of the prompt (matched by value, or an enum)."""
 
 
 class VariantCase(Case):
@@ -53,7 +55,7 @@ def protected_words(case: Case) -> frozenset[str]:
     words: set[str] = set()
     for step in case.expected.steps:
         for key, value in step.input.items():
-            if key == "expression":
+            if key in _NOT_QUOTED:
                 continue
             for text in _strings(value):
                 words.update(token.lower() for token in _TOKEN.findall(text))

@@ -1,9 +1,10 @@
 """Word perturbations: typos in words that carry no meaning for the plan, and synonyms.
 
 A word "carries meaning for the plan" when the expected plan quotes it (a todo title), it
-is a number or a number word, or it is a cue that tells which tool is wanted ("todo",
-"delete", "plus": `runtime.planners.signals`). Everything else (what, me, please, could)
-may be misspelt; a user would still be understood.
+is a number or a number word, a cue that tells which tool is wanted ("todo", "delete",
+"plus": `runtime.planners.signals`), or a connective or operation word that shapes the
+plan ("then", "from", "average": `STRUCTURE_WORDS`). Everything else (what, me, please,
+could) may be misspelt; a user would still be understood.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ from runtime.planners.signals import has_arithmetic_signal, has_todo_signal
 TYPO_RATE: Final = 0.2
 """Share of the eligible words misspelt (at least one)."""
 _MIN_TYPO_LENGTH: Final = 4
+STRUCTURE_WORDS: Final = frozenset(
+    {
+        "then", "also", "after", "afterwards", "before", "first", "from", "into", "over",
+        "than", "with", "without", "each", "calc", "round", "rounded", "absolute",
+        "average", "smallest", "largest", "biggest", "minimum", "maximum", "number",
+    }
+)  # fmt: skip
+"""Connectives and operation words the cue lists miss: a typo there could change the plan."""
 _WORD: Final = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 SYNONYMS: Final = MappingProxyType(
@@ -55,6 +64,7 @@ def is_plan_word(word: str, protected: frozenset[str]) -> bool:
     lowered = word.lower()
     return (
         lowered in protected
+        or lowered in STRUCTURE_WORDS
         or parse_number_words(lowered) is not None
         or has_todo_signal(lowered)
         or has_arithmetic_signal(f"1 {lowered}")
