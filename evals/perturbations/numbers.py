@@ -3,8 +3,9 @@
 `12` becomes `twelve`, `4500` becomes `4,500` and `4,500` becomes `4500`. A number the
 plan quotes inside a todo title, a decimal, a percentage, a `#3`, and a number written
 against an operator (`2^8`, `7**7`) are left as they are, and in a formula (`15 + 27`)
-small numbers stay digits: only numbers a user could write either way are rewritten. Abbreviations like `1k` are not produced: the calculator does
-not accept them, so whether a planner should expand them is a separate question.
+small numbers stay digits: only numbers a user could write either way are rewritten.
+Abbreviations like `1k` are not produced: the calculator does not accept them, so
+whether a planner should expand them is a separate question.
 """
 
 from __future__ import annotations
