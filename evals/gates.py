@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Final
 
 import pandas as pd
+from pydantic import BaseModel
 
 from evals.comparison import case_verdicts, compare_verdicts
 from evals.gate_config import (
@@ -94,10 +95,15 @@ def lookup_metric(metrics: CategoryMetrics, metric: str, use: Use = "point") -> 
         return float(getattr(metrics.latency_ms, tail))
     if head == "outcomes":
         return float(metrics.outcomes.get(tail, 0))
+    return _field_value(metrics, head, use)
+
+
+def _field_value(figures: BaseModel, field: str, use: Use) -> float | None:
+    """A rate's point estimate or a bound of its `<field>_ci`; None when undefined."""
     if use == "point":
-        value = getattr(metrics, head)
+        value = getattr(figures, field)
         return None if value is None else float(value)
-    interval: tuple[float, float] | None = getattr(metrics, f"{head}_ci")
+    interval: tuple[float, float] | None = getattr(figures, f"{field}_ci")
     if interval is None:
         return None
     return interval[0] if use == "lower_bound" else interval[1]
@@ -110,15 +116,7 @@ def _robustness_value(metrics: CategoryMetrics, metric: str, use: Use) -> float 
         return None
     name, field = found
     figures = metrics.robustness.get(name)
-    if figures is None:
-        return None
-    if use == "point":
-        value = getattr(figures, field)
-        return None if value is None else float(value)
-    interval: tuple[float, float] | None = getattr(figures, f"{field}_ci")
-    if interval is None:
-        return None
-    return interval[0] if use == "lower_bound" else interval[1]
+    return None if figures is None else _field_value(figures, field, use)
 
 
 def _scope(
