@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from evals.gates import evaluate_gates
 from evals.metrics import compute_metrics, trials_frame
 from evals.results import OutcomeClass, TrialResult
 from evals.robustness import originals
-from evals.run_config import EvalConfig
+from evals.run_config import EvalConfig, config_for_resume
+from evals.runner import run_eval
 from runtime.errors import UserError
 from tests.evals.eval_helpers import (
     CASES,
@@ -169,3 +171,31 @@ async def test_a_perturbed_run_tags_its_variants_and_summarises_them(tmp_path: P
     assert set(summary.planners["pattern"].robustness) == {"casing", "number_format"}
     assert summary.spec.args.perturbations == ["casing", "number_format"]
     assert summary.expected_trials == len(rows)
+
+
+async def test_resuming_a_perturbed_run_derives_the_same_variants(tmp_path: Path) -> None:
+    gates = gates_file(tmp_path, {"planner": "*", "metric": "n", "op": ">=", "threshold": 1})
+    config = EvalConfig(
+        planners=("pattern",),
+        case_paths=(write_cases(tmp_path / "cases.yaml"),),
+        gates_path=gates,
+        perturbations=("filler", "typos"),
+    )
+    run, first = await run_new(
+        config, offline_settings(), tmp_path / "run", open_planner_for=pattern_opener()
+    )
+    lines = run.results_file.read_text().splitlines()
+    run.results_file.write_text("\n".join(lines[:-2]) + "\n")  # two trials lost
+    spec = run.read_spec()
+    resumed = config_for_resume(spec, gates_path=gates)
+    assert resumed.perturbations == ("filler", "typos")
+    again = await run_eval(
+        resumed, offline_settings(), run, spec, resume=True, open_planner_for=pattern_opener()
+    )
+
+    def variants(rows: list[dict[str, object]]) -> set[tuple[object, object]]:
+        return {(row["case_id"], row["prompt"]) for row in rows}
+
+    assert variants(read_rows(run.results_file)) == variants([json.loads(x) for x in lines])
+    assert again.trials == first.trials == again.expected_trials
+    assert again.planners["pattern"].robustness == first.planners["pattern"].robustness
