@@ -1,10 +1,12 @@
-"""Clause order: swap two independent requests joined by "and also", ", and" or "; ".
+"""Clause order: swap two independent requests joined by "and", "and also", ", and" or ";".
 
 Order does not matter when neither request reads what the other changes: a calculation
 beside a todo change, two calculations, two new todos. The variant asks for the same
 steps in the other order, so its expected plan is the source's with the two steps
 swapped (`swap_steps`), and the final outcome is no longer checked. Prompts that say the
-order ("then", "after", "first", "it") and plans that read the list are left alone.
+order ("then", "after", "first", "it"), plans that read the list, and prompts with more
+than one connective (an "and" inside a request: "add eggs and cheese, and ...") are left
+alone.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Final
 
 from evals.perturbations.registry import PerturbContext, perturbation
 
-_CONNECTIVE: Final = re.compile(r"\s*(?:,\s*and also|\s+and also|,\s*also|,\s*and|;)\s+", re.I)
+_CONNECTIVE: Final = re.compile(
+    r"\s*(?:,\s*and also|\s+and also|,\s*also|,\s*and|;)\s+|\s+and\s+", re.IGNORECASE
+)
 _ORDER_WORDS: Final = re.compile(
     r"\b(?:then|after|afterwards|before|first|next|finally|it|that|them|result)\b", re.I
 )
@@ -37,6 +41,8 @@ def clause_order(prompt: str, context: PerturbContext) -> str | None:
     if len(parts) != _STEPS or len(connectives) != 1:
         return None
     first, second = parts
+    if not (first[:1].isalpha() and second[:1].isalpha()):  # "mark 1 and 3 as done"
+        return None
     end = ""
     if second and second[-1] in ".!?":
         second, end = second[:-1], second[-1]

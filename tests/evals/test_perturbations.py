@@ -136,6 +136,11 @@ def test_clause_order_swaps_independent_requests_and_their_steps() -> None:
     assert variant is not None
     assert variant.prompt == "add renew card to my todos, and also calculate 9 * 11"
     assert [s.tool for s in variant.expected.steps] == ["todo_store", "calculator"]
+    plain = derive_variant(
+        two_step_case("calculate 9 * 11 and add renew card", add), "clause_order"
+    )
+    assert plain is not None
+    assert plain.prompt == "add renew card and calculate 9 * 11"
 
 
 @pytest.mark.parametrize(
@@ -143,7 +148,8 @@ def test_clause_order_swaps_independent_requests_and_their_steps() -> None:
     [
         ("calculate 9 * 11, and then add renew card", {"action": "add", "title": "renew card"}),
         ("calculate 9 * 11; show my list", {"action": "list"}),
-        ("calculate 9 * 11 and add renew card", {"action": "add", "title": "renew card"}),
+        ("calculate 9 and 11, and add renew card", {"action": "add", "title": "renew card"}),
+        ("delete todos 2 and 3", {"action": "delete", "id": 3}),
     ],
 )
 def test_clause_order_leaves_ordered_or_dependent_requests(
