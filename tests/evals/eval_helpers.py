@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from evals.cases import Case
@@ -75,6 +76,13 @@ def write_cases(path: Path, cases: list[dict[str, Any]] | None = None) -> Path:
 def case(data: dict[str, Any]) -> Case:
     """A validated case."""
     return Case.model_validate(data)
+
+
+def go_offline(monkeypatch: pytest.MonkeyPatch, workdir: Path) -> None:
+    """Run in `workdir` with no model endpoint or model name from the environment."""
+    monkeypatch.chdir(workdir)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def offline_settings(**values: Any) -> Settings:

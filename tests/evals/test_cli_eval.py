@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from tests.evals.eval_helpers import CASES, write_cases
+from tests.evals.eval_helpers import CASES, go_offline, write_cases
 
 PASSING = "checks:\n  - {planner: pattern, metric: n, op: '>=', threshold: 1}\n"
 IMPOSSIBLE = (
@@ -21,9 +21,7 @@ IMPOSSIBLE = (
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"):
-        monkeypatch.delenv(name, raising=False)
+    go_offline(monkeypatch, tmp_path)
     write_cases(tmp_path / "cases.yaml")
     (tmp_path / "pass.yaml").write_text(PASSING)
     (tmp_path / "fail.yaml").write_text(IMPOSSIBLE)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from tests.evals.eval_helpers import write_cases
+from tests.evals.eval_helpers import go_offline, write_cases
 
 GATES = (
     "checks:\n"
@@ -27,9 +27,7 @@ OOD = {
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"):
-        monkeypatch.delenv(name, raising=False)
+    go_offline(monkeypatch, tmp_path)
     write_cases(tmp_path / "cases.yaml")
     write_cases(tmp_path / "ood.yaml", [OOD])
     (tmp_path / "gates.yaml").write_text(GATES)
