@@ -2,8 +2,9 @@
 
 The case format and its loader live in `evals.cases`, the matching rules in
 `evals.matching`, scoring of one trial in `evals.scoring`, the runner in `evals.runner`,
-statistics in `evals.stats`, `evals.metrics` and `evals.comparison`, quality gates in
-`evals.gates`, and the package's errors in `evals.errors`. Planner specs and their
+statistics in `evals.stats`, `evals.metrics` and `evals.comparison`, perturbed variants
+of cases in `evals.perturbations` and their figures in `evals.robustness`, quality gates
+in `evals.gates`, and the package's errors in `evals.errors`. Planner specs and their
 endpoints are the runtime's (`runtime.planners.specs`, `runtime.planners.endpoints`).
 """
 
@@ -43,6 +44,7 @@ from evals.metrics import (
     trials_frame,
 )
 from evals.results import OutcomeClass, TrialResult
+from evals.robustness import RobustnessMetrics, robustness_metrics
 from evals.run_config import EvalConfig
 from evals.run_dir import EvalSummary, RunDir
 from evals.runner import run_eval
@@ -89,6 +91,7 @@ __all__ += [
     "GatesConfig",
     "LatencyStats",
     "PlannerMetrics",
+    "RobustnessMetrics",
     "compare_all",
     "compare_planners",
     "compute_metrics",
@@ -101,6 +104,7 @@ __all__ += [
     "percentiles",
     "read_results",
     "read_summary_metrics",
+    "robustness_metrics",
     "trials_frame",
     "wilson_interval",
 ]

@@ -32,7 +32,9 @@ from yaml.nodes import MappingNode, SequenceNode
 from evals.errors import CaseFormatError
 from runtime.models import MAX_PLAN_STEPS
 
-KnownCategory = Literal["calculator", "todo", "multi_step", "abstain", "adversarial"]
+KnownCategory = Literal[
+    "calculator", "todo", "multi_step", "abstain", "adversarial", "out_of_domain"
+]
 KNOWN_CATEGORIES: Final[tuple[str, ...]] = get_args(KnownCategory)
 CASE_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]*$"
 CATEGORY_PATTERN: Final = r"^[a-z][a-z0-9_]*$"
@@ -139,7 +141,8 @@ class Case(BaseModel):
     """What the user types, as they would type it."""
 
     category: str = Field(pattern=CATEGORY_PATTERN, max_length=64, examples=list(KNOWN_CATEGORIES))
-    """One of calculator, todo, multi_step, abstain, adversarial; others are allowed."""
+    """One of calculator, todo, multi_step, abstain, adversarial, out_of_domain; others are
+    allowed."""
 
     tags: tuple[str, ...] = ()
     """Free labels for slicing results (`percent`, `typo`, `unknown-id`)."""

@@ -12,6 +12,7 @@ metric may move the wrong way before the gate fails.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Final, Literal, Self
 
@@ -31,6 +32,7 @@ from evals.comparison import DEFAULT_ALPHA, PairedMetric
 from evals.errors import GateConfigError
 from evals.metrics import CategoryMetrics, LatencyStats
 from evals.results import OutcomeClass
+from evals.robustness import RobustnessMetrics
 
 Op = Literal[">=", "<=", ">", "<"]
 Use = Literal["point", "lower_bound", "upper_bound"]
@@ -53,7 +55,30 @@ METRIC_PATHS: Final[frozenset[str]] = frozenset(
         *(f"outcomes.{cls.value}" for cls in OutcomeClass),
     }
 )
-"""Every metric a check can name."""
+"""Every metric a check can name, besides `robustness.<perturbation>.<field>`."""
+
+ROBUSTNESS_FIELDS: Final[frozenset[str]] = frozenset(
+    {"pairs", "accuracy", "original_accuracy", "accuracy_drop", "flip_rate", "flips", "gains"}
+)
+"""The figures of `RobustnessMetrics` a check can name (`robustness.typos.flip_rate`)."""
+ROBUSTNESS_RATES: Final[frozenset[str]] = frozenset(
+    name for name in ROBUSTNESS_FIELDS if f"{name}_ci" in RobustnessMetrics.model_fields
+)
+_ROBUSTNESS_PATH: Final = re.compile(r"^robustness\.([a-z][a-z0-9_]*)\.([a-z_]+)$")
+
+
+def robustness_path(metric: str) -> tuple[str, str] | None:
+    """`robustness.typos.flip_rate` -> ("typos", "flip_rate"); None for other paths."""
+    match = _ROBUSTNESS_PATH.match(metric)
+    if match is None or match.group(2) not in ROBUSTNESS_FIELDS:
+        return None
+    return match.group(1), match.group(2)
+
+
+def has_interval(metric: str) -> bool:
+    """True when a metric path has a 95% CI, so `use: lower_bound | upper_bound` applies."""
+    found = robustness_path(metric)
+    return metric in RATE_METRICS if found is None else found[1] in ROBUSTNESS_RATES
 
 
 def check_metric(metric: str) -> str:
@@ -62,9 +87,12 @@ def check_metric(metric: str) -> str:
     Raises:
         ValueError: The metric is unknown.
     """
-    if metric not in METRIC_PATHS:
+    if metric not in METRIC_PATHS and robustness_path(metric) is None:
         known = ", ".join(sorted(METRIC_PATHS - {f"outcomes.{c.value}" for c in OutcomeClass}))
-        raise ValueError(f"unknown metric {metric!r}; known: {known}, outcomes.<class>")
+        raise ValueError(
+            f"unknown metric {metric!r}; known: {known}, outcomes.<class>, "
+            f"robustness.<perturbation>.<{'|'.join(sorted(ROBUSTNESS_FIELDS))}>"
+        )
     return metric
 
 
@@ -74,7 +102,7 @@ def check_use(metric: str, use: Use) -> None:
     Raises:
         ValueError: `use` asks for a bound and the metric has no 95% CI.
     """
-    if use != "point" and metric not in RATE_METRICS:
+    if use != "point" and not has_interval(metric):
         raise ValueError(f"use: {use} needs a rate with a 95% CI; {metric!r} has none")
 
 

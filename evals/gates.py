@@ -17,17 +17,20 @@ from pathlib import Path
 from typing import Final
 
 import pandas as pd
+from pydantic import BaseModel
 
 from evals.comparison import case_verdicts, compare_verdicts
 from evals.gate_config import (
     ALL_PLANNERS,
     RATE_METRICS,
+    ROBUSTNESS_RATES,
     CheckSpec,
     GatesConfig,
     MetricRef,
     RegressionSpec,
     Use,
     load_gates,
+    robustness_path,
 )
 from evals.metrics import CategoryMetrics, PlannerMetrics, read_results, read_summary_metrics
 from plumbing.gates import GateCheck, GateReport, GateStatus
@@ -77,7 +80,8 @@ def load_baseline(run_dir: Path) -> Baseline:
 
 def format_value(value: float, metric: str) -> str:
     """Rates with three decimals; other metrics with enough digits to read."""
-    if metric in RATE_METRICS:
+    found = robustness_path(metric)
+    if metric in RATE_METRICS or (found and found[1] in {*ROBUSTNESS_RATES, "accuracy_drop"}):
         return f"{value:.3f}"
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
@@ -85,17 +89,34 @@ def format_value(value: float, metric: str) -> str:
 def lookup_metric(metrics: CategoryMetrics, metric: str, use: Use = "point") -> float | None:
     """The value of a metric path (validated by `evals.gate_config`); None if undefined."""
     head, _, tail = metric.partition(".")
+    if head == "robustness":
+        return _robustness_value(metrics, metric, use)
     if head == "latency_ms":
         return float(getattr(metrics.latency_ms, tail))
     if head == "outcomes":
         return float(metrics.outcomes.get(tail, 0))
+    return _field_value(metrics, head, use)
+
+
+def _field_value(figures: BaseModel, field: str, use: Use) -> float | None:
+    """A rate's point estimate or a bound of its `<field>_ci`; None when undefined."""
     if use == "point":
-        value = getattr(metrics, head)
+        value = getattr(figures, field)
         return None if value is None else float(value)
-    interval: tuple[float, float] | None = getattr(metrics, f"{head}_ci")
+    interval: tuple[float, float] | None = getattr(figures, f"{field}_ci")
     if interval is None:
         return None
     return interval[0] if use == "lower_bound" else interval[1]
+
+
+def _robustness_value(metrics: CategoryMetrics, metric: str, use: Use) -> float | None:
+    """A `robustness.<perturbation>.<field>` value; None when the run has no such figure."""
+    found = robustness_path(metric)
+    if found is None or not isinstance(metrics, PlannerMetrics):
+        return None
+    name, field = found
+    figures = metrics.robustness.get(name)
+    return None if figures is None else _field_value(figures, field, use)
 
 
 def _scope(

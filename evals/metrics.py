@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from evals.errors import RunLogError
 from evals.results import OutcomeClass, TrialResult
+from evals.robustness import RobustnessMetrics, originals, robustness_metrics
 from evals.stats import clustered_interval, pass_at_k, pass_hat_k, percentiles
 from plumbing.errors import RunFileError
 from plumbing.run_files import JsonlReader
@@ -48,6 +49,8 @@ SCALAR_COLUMNS: Final[dict[str, str]] = {
     "fallback_reason": "object",
     "model_calls": "int64",
     "cached": "bool",
+    "perturbation": "object",
+    "source_case": "object",
 }
 """The columns of a trials frame and their dtypes: every scalar `TrialResult` field needed."""
 
@@ -115,6 +118,10 @@ class CategoryMetrics(BaseModel):
     abstention_recall: float | None
     """Of the trials that should abstain, the share that did; None if none should."""
     abstention_recall_ci: Interval | None
+    false_action_rate: float | None = None
+    """Of the trials that should call no tool, the share that planned a step (outcome
+    `false_action`); None if none should. The headline figure of `out_of_domain` cases."""
+    false_action_rate_ci: Interval | None = None
     latency_ms: LatencyStats
     model_latency_ms: LatencyStats | None = None
     """Latency of the trials that asked the model (None when none did)."""
@@ -139,6 +146,9 @@ class PlannerMetrics(CategoryMetrics):
     """k -> mean over cases of pass^k, like `pass_at_k`."""
     flaky_cases: list[str] | None = None
     """Cases with both right and wrong plans across repeats; None without repeats."""
+    robustness: dict[str, RobustnessMetrics] = Field(default_factory=dict)
+    """Perturbation name -> the planner on its variants against the originals (runs with
+    `--perturb`); every other metric counts the original cases only."""
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -213,6 +223,10 @@ def _group_metrics(trials: pd.DataFrame) -> dict[str, Any]:
     recall = _rate(both[expected], cases[expected])
     values["abstention_precision"], values["abstention_precision_ci"] = precision
     values["abstention_recall"], values["abstention_recall_ci"] = recall
+    acted = trials["outcome"] == OutcomeClass.FALSE_ACTION.value
+    values["false_action_rate"], values["false_action_rate_ci"] = _rate(
+        acted[expected], cases[expected]
+    )
     values["latency_ms"] = _latency(trials)
     values["model_latency_ms"] = _latency(trials[trials["model_calls"] > 0])
     values["tokens_per_plan"] = float((trials["tokens_in"] + trials["tokens_out"]).mean())
@@ -262,11 +276,16 @@ def planner_metrics(trials: pd.DataFrame) -> PlannerMetrics:
 
 
 def compute_metrics(frame: pd.DataFrame) -> dict[str, PlannerMetrics]:
-    """Metrics of every planner in a trials frame, by planner name in sorted order."""
-    return {
-        str(planner): planner_metrics(trials)
-        for planner, trials in sorted(frame.groupby("planner"), key=lambda item: str(item[0]))
-    }
+    """Metrics of every planner in a trials frame, by planner name in sorted order.
+
+    Perturbed variants count only in `robustness`; the other metrics are the originals'.
+    """
+    result: dict[str, PlannerMetrics] = {}
+    for planner, trials in sorted(frame.groupby("planner"), key=lambda item: str(item[0])):
+        metrics = planner_metrics(originals(trials))
+        metrics.robustness = robustness_metrics(trials)
+        result[str(planner)] = metrics
+    return result
 
 
 def _rows(path: Path, skipped: list[int]) -> Iterator[dict[str, Any]]:

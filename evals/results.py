@@ -53,6 +53,10 @@ class TrialResult(BaseModel):
     """The case's prompt, so a row reads on its own after the case files change."""
     expected: ExpectedPlan | None = None
     """The case's expected plan, for the same reason."""
+    source_case: str | None = None
+    """For a perturbed variant (`--perturb`): the id of the case it was derived from."""
+    perturbation: str | None = None
+    """For a perturbed variant: the perturbation that rewrote the prompt; None otherwise."""
 
     outcome: OutcomeClass
     tool_correct: bool

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, field_validator
 
 from evals.cases import case_files
+from evals.perturbations import DEFAULT_SEED
 from runtime.errors import ConfigError
 from runtime.local_llm import DEFAULT_BASE_URL, resolve_model
 from runtime.planners.llm import LLMPlannerConfig
@@ -55,6 +56,10 @@ class EvalConfig(BaseModel):
     gates_path: Path = DEFAULT_GATES
     baseline_path: Path | None = None
     """A baseline run's summary.json (or its run directory)."""
+    perturbations: tuple[str, ...] = ()
+    """Perturbations (`--perturb`) whose variants run beside the cases; none by default."""
+    perturb_seed: int = DEFAULT_SEED
+    """Seed of the perturbations' random choices."""
 
     @field_validator("planners", mode="before")
     @classmethod
@@ -122,6 +127,9 @@ class EvalArgs(BaseModel):
     baseline: str | None = None
     settings: dict[str, JsonValue]
     """Runtime settings, secrets left out."""
+    perturbations: list[str] = Field(default_factory=list)
+    """Perturbations whose variants ran beside the cases (absent in older specs: none)."""
+    perturb_seed: int = DEFAULT_SEED
 
 
 class EvalSpec(BaseModel):
@@ -227,6 +235,8 @@ def build_spec(config: EvalConfig, settings: Settings) -> EvalSpec:
             gates=str(config.gates_path),
             baseline=str(config.baseline_path) if config.baseline_path else None,
             settings=settings_snapshot(settings),
+            perturbations=list(config.perturbations),
+            perturb_seed=config.perturb_seed,
         )
     )
 
@@ -260,6 +270,8 @@ def config_for_resume(spec: EvalSpec, **overrides: object) -> EvalConfig:
         "case_timeout_s": args.case_timeout_s,
         "gates_path": Path(args.gates),
         "baseline_path": Path(args.baseline) if args.baseline else None,
+        "perturbations": tuple(args.perturbations),
+        "perturb_seed": args.perturb_seed,
         **overrides,
     }
     return EvalConfig.model_validate(values)

@@ -27,6 +27,7 @@ import httpx
 from evals.cases import Case, load_cases
 from evals.gates import Baseline, GatesConfig, load_gates
 from evals.llm_cache import CachingTransport
+from evals.perturbations import with_variants
 from evals.results import TrialResult
 from evals.run_config import EvalConfig, EvalSpec, check_unchanged
 from evals.run_dir import EvalSummary, Recovered, ResultsWriter, RunDir, recover_results
@@ -75,6 +76,7 @@ def load_inputs(config: EvalConfig, run: RunDir, spec: EvalSpec, *, resume: bool
         RunLogError: A resumed run's results file is malformed.
     """
     cases = load_cases(list(config.case_paths))
+    cases = with_variants(cases, config.perturbations, config.perturb_seed)
     if not cases:
         shown = ", ".join(str(path) for path in config.case_paths)
         raise UserError(f"no cases in {shown}")

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from evals.cases import Case
 from evals.matching import PlanComparison, compare_plan, match_outcome
+from evals.perturbations.variants import VariantCase
 from evals.results import OutcomeClass, TrialResult
 from runtime.errors import InvalidPlanError
 from runtime.models import Plan, PlanMeta, PlanResult, RunRecord, RunStatus
@@ -160,6 +161,8 @@ def score_trial(case: Case, obs: Observation) -> TrialResult:
         tags=list(case.tags),
         prompt=case.prompt,
         expected=case.expected,
+        source_case=case.source_case if isinstance(case, VariantCase) else None,
+        perturbation=case.perturbation if isinstance(case, VariantCase) else None,
         outcome=outcome,
         tool_correct=comparison is not None and comparison.tools_match,
         step_count_correct=comparison is not None and comparison.step_count_match,

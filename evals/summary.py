@@ -19,6 +19,7 @@ from typing import Final
 from evals.comparison import compare_all
 from evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
 from evals.metrics import compute_metrics, read_results, read_summary_metrics
+from evals.robustness import originals
 from evals.run_config import EvalConfig, EvalSpec, redact_url
 from evals.run_dir import EndpointInfo, Environment, EvalSummary, LatencyMeasurement, RunDir
 from plumbing.run_files import RESULTS_FILE
@@ -221,6 +222,7 @@ def build_summary(
     frame = read_results(run.results_file)
     cached = int(frame["cached"].sum())
     metrics = compute_metrics(frame)
+    gold = originals(frame)  # the paired tests compare planners on the unperturbed cases
     return EvalSummary(
         run_id=run.path.name,
         started_at=started_at,
@@ -232,7 +234,7 @@ def build_summary(
         expected_trials=expected_trials,
         cached_trials=cached,
         planners=metrics,
-        comparisons=compare_all(frame) if len(metrics) > 1 else [],
-        gates=evaluate_gates(metrics, gates, baseline, frame=frame),
+        comparisons=compare_all(gold) if len(metrics) > 1 else [],
+        gates=evaluate_gates(metrics, gates, baseline, frame=gold),
         latency_measurement=measurement,
     )

@@ -24,6 +24,7 @@ SECTIONS: Final = (
     ("summary", "Planners"),
     ("comparisons", "Comparisons"),
     ("gates", "Gates"),
+    ("robustness", "Robustness"),
     ("charts", "Charts"),
     ("failures-section", "Failing cases"),
     ("metadata", "Metadata"),
@@ -63,6 +64,16 @@ def eval_markdown(run: EvalRun, page: EvalPage, html: Path) -> str:
     if page.comparisons:
         parts.append("**Paired comparisons** (by case, exact McNemar)")
         parts += [f"- {md(c.headline)}: {md(c.detail)}" for c in page.comparisons]
+        parts.append("")
+    robustness = page.robustness
+    if robustness is not None and (robustness.lines or robustness.false_actions):
+        parts.append("**Robustness** (variants paired with their originals, exact McNemar)")
+        parts += [f"- out of domain: {md(text)}" for text in robustness.false_actions]
+        parts += [
+            f"- {md(line.planner)} · {md(line.perturbation)}: flip rate {md(line.flip_rate)}; "
+            f"{md(line.verdict)}"
+            for line in robustness.lines
+        ]
         parts.append("")
     parts.append(md_gates(eval_gate_results(run.summary)))
     outcomes = run.failures.groupby(["planner", "outcome"]).size().reset_index(name="n")

@@ -30,6 +30,7 @@ from reports.formatting import (
 )
 from reports.frames import EvalRun
 from reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
+from reports.robustness_view import RobustnessSection, robustness_section
 
 METRIC_WORDS: Final = {
     "plan_correct": "plan accuracy",
@@ -66,6 +67,7 @@ class EvalPage:
     chart_notes: list[str]
     failures: FailureTable
     metadata: list[Section] = field(default_factory=list)
+    robustness: RobustnessSection | None = None
 
 
 Metric = Callable[[PlannerMetrics], Cell]
@@ -260,4 +262,5 @@ def eval_page(run: EvalRun) -> EvalPage:
         chart_notes=chart_notes,
         failures=failure_table(run.failures, run.trials),
         metadata=_metadata(run),
+        robustness=robustness_section(summary),
     )

@@ -70,6 +70,16 @@ TimeoutOpt = Annotated[
         show_default="60",
     ),
 ]
+PerturbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--perturb",
+        help="Comma-separated perturbations, or all: run a variant of each case per "
+        "perturbation beside it (casing, punctuation, whitespace, polite, filler, typos, "
+        "synonyms, number_format, clause_order).",
+        show_default="none",
+    ),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
 
 
@@ -88,6 +98,7 @@ class EvalOptions:
     gates: Path | None
     case_timeout: float | None
     verbose: bool
+    perturb: str | None = None
 
 
 def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
@@ -102,6 +113,7 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     gates: GatesOpt = None,
     case_timeout: TimeoutOpt = None,
     verbose: VerboseOpt = False,
+    perturb: PerturbOpt = None,
 ) -> None:
     """Evaluate planners on the gold cases; write a run directory and apply the gates.
 
@@ -114,6 +126,6 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     run_command(
         EvalOptions(
             planners, cases, repeats, concurrency, out, resume, no_cache, baseline, gates,
-            case_timeout, verbose,
+            case_timeout, verbose, perturb,
         )
     )  # fmt: skip

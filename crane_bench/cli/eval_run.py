@@ -25,6 +25,7 @@ from crane_bench.cli.eval import EvalOptions
 from crane_bench.cli.eval_view import EvalProgress, print_summary
 from crane_bench.cli.report import report_after_run
 from evals.errors import EvalError
+from evals.perturbations import parse_perturb_option
 from evals.run_config import (
     DEFAULT_CACHE_DIR,
     DEFAULT_CASES,
@@ -61,8 +62,11 @@ def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, Eval
     if resume is not None:
         if out is not None:
             raise UserError("--out and --resume cannot be used together")
-        if planners is not None or cases or repeats is not None:
-            raise UserError("--resume takes the planners, cases and repeats of the run it resumes")
+        if planners is not None or cases or repeats is not None or options.perturb:
+            raise UserError(
+                "--resume takes the planners, cases, repeats and perturbations of the run "
+                "it resumes"
+            )
         run = RunDir.existing(resume)
         spec = run.read_spec()
         return config_for_resume(spec, **common), spec, run
@@ -74,6 +78,7 @@ def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, Eval
             "repeats": repeats or 1,
             "cache_dir": DEFAULT_CACHE_DIR,
             "gates_path": DEFAULT_GATES,
+            "perturbations": parse_perturb_option(options.perturb),
             **common,
         }
     )

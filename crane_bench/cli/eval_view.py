@@ -145,6 +145,22 @@ def print_summary(console: Console, summary: EvalSummary) -> None:
             ),
             highlight=False,
         )
+    for planner, metrics in summary.planners.items():
+        ood = metrics.by_category.get("out_of_domain")
+        if ood is not None and ood.false_action_rate is not None:
+            console.print(
+                f"{planner} out_of_domain: false-action rate {ood.false_action_rate:.3f} "
+                f"on {ood.cases} cases",
+                highlight=False,
+            )
+        for name, figures in metrics.robustness.items():
+            flips = "n/a" if figures.flip_rate is None else f"{figures.flip_rate:.3f}"
+            console.print(
+                f"{planner} robustness {name}: accuracy {figures.accuracy:.3f} vs "
+                f"{figures.original_accuracy:.3f}, flip rate {flips}; {figures.verdict}",
+                highlight=False,
+                soft_wrap=True,
+            )
     if summary.trials < summary.expected_trials:
         missing = summary.expected_trials - summary.trials
         console.print(f"[yellow]{missing} trials did not finish[/]")

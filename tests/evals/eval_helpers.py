@@ -75,9 +75,7 @@ def write_cases(path: Path, cases: list[dict[str, Any]] | None = None) -> Path:
 
 def isolated_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Work in `tmp_path` with no endpoint configured and the gold-like cases written."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"):
-        monkeypatch.delenv(name, raising=False)
+    go_offline(monkeypatch, tmp_path)
     write_cases(tmp_path / "cases.yaml")
     return tmp_path
 
@@ -85,6 +83,13 @@ def isolated_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def case(data: dict[str, Any]) -> Case:
     """A validated case."""
     return Case.model_validate(data)
+
+
+def go_offline(monkeypatch: pytest.MonkeyPatch, workdir: Path) -> None:
+    """Run in `workdir` with no model endpoint or model name from the environment."""
+    monkeypatch.chdir(workdir)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def offline_settings(**values: Any) -> Settings:

@@ -52,7 +52,15 @@ def _check_id(spec: CheckSpec) -> str:
     return spec.name or f"{spec.planner} {spec.metric} {spec.op} {shown}"
 
 
-CHECKS = [spec for spec in load_gates(GATES_FILE).checks if _judged_here(spec)]
+def _robustness(spec: CheckSpec) -> str | None:
+    """The perturbation a check is about (`robustness.<name>.<field>`), else None."""
+    parts = spec.metric.split(".")
+    return parts[1] if parts[0] == "robustness" and len(parts) > 2 else None
+
+
+ALL_CHECKS = [spec for spec in load_gates(GATES_FILE).checks if _judged_here(spec)]
+CHECKS = [spec for spec in ALL_CHECKS if _robustness(spec) is None]
+ROBUSTNESS_CHECKS = [spec for spec in ALL_CHECKS if _robustness(spec) is not None]
 
 
 def _settings(endpoint: LLMEndpoint) -> Settings:
@@ -128,6 +136,10 @@ def test_gate(gold_summary: EvalSummary, spec: CheckSpec) -> None:
         assert check.passed, check.message
 
 
+def test_every_gate_is_judged_by_one_of_the_tests() -> None:
+    assert len(CHECKS) + len(ROBUSTNESS_CHECKS) == len(ALL_CHECKS)
+
+
 def test_every_planner_has_gates_beyond_latency() -> None:
     gated = {spec.planner for spec in CHECKS}
     assert set(PLANNERS) <= gated or "*" in gated
@@ -140,6 +152,33 @@ def _run_this_module(gold_run: Path, gates: Path) -> subprocess.CompletedProcess
     return subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
+
+
+@pytest.fixture(scope="module")
+def perturbed_summary(tmp_path_factory: pytest.TempPathFactory) -> EvalSummary:
+    """The rules over the gold suite and its variants, for the robustness gates."""
+    planners = tuple(sorted({spec.planner for spec in ROBUSTNESS_CHECKS}))
+    assert set(planners) <= {"pattern"}, "robustness gates on model planners need a model run"
+    names = tuple(sorted({name for spec in ROBUSTNESS_CHECKS if (name := _robustness(spec))}))
+    settings = Settings(_env_file=None)
+    config = EvalConfig(
+        planners=planners,
+        case_paths=(DEFAULT_CASES,),
+        perturbations=names,
+        use_cache=False,
+        gates_path=GATES_FILE,
+    )
+    run = RunDir.create(tmp_path_factory.mktemp("perturbed") / "run")
+    return asyncio.run(run_eval(config, settings, run, build_spec(config, settings)))
+
+
+@pytest.mark.parametrize("spec", ROBUSTNESS_CHECKS, ids=_check_id)
+def test_robustness_gate(perturbed_summary: EvalSummary, spec: CheckSpec) -> None:
+    report = evaluate_gates(perturbed_summary.planners, GatesConfig(checks=[spec]))
+    assert report.checks
+    for check in report.checks:
+        assert not check.skipped, check.message
+        assert check.passed, check.message
 
 
 @pytest.mark.llm
