@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
+
+from tests.threaded_server import serving
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -56,12 +57,5 @@ class _QuietServer(ThreadingHTTPServer):
 def fake_service(*, broken: bool = False) -> Iterator[str]:
     """Serve the runs API (every run completes at once), or 500 for everything; yield its URL."""
     handler = type("Handler", (_Handler,), {"broken": broken, "ids": count()})
-    server = _QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(_QuietServer(("127.0.0.1", 0), handler)) as url:
+        yield url

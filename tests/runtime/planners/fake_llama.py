@@ -13,7 +13,6 @@ planners: each shape is a function of the endpoint asked, so one script serves b
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ import httpx
 import openai
 
 from tests.runtime.planners.fake_openai import FAKE_KEY, FakeOpenAI
+from tests.threaded_server import serving
 
 Answer = Callable[[httpx.Request], httpx.Response]
 Scripted = str | httpx.Response | Answer | type[httpx.TransportError]
@@ -191,12 +191,5 @@ class FakeLlama(FakeOpenAI):
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
+        with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler), "/v1") as url:
+            yield url
