@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from evals.errors import RunLogError
 from evals.results import OutcomeClass, TrialResult
 from evals.robustness import RobustnessMetrics, originals, robustness_metrics
-from evals.stats import clustered_interval, pass_at_k, pass_hat_k, percentiles
+from evals.stats import Interval, clustered_interval, pass_at_k, pass_hat_k, percentiles
 from plumbing.errors import RunFileError
 from plumbing.run_files import JsonlReader
 
@@ -63,8 +63,6 @@ RATE_COLUMNS: Final[dict[str, str]] = {
     "valid_plan_rate": "valid_plan",
 }
 """Rates over all trials, and the boolean column each one is the mean of."""
-
-Interval = tuple[float, float]
 
 
 class LatencyStats(BaseModel):

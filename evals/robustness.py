@@ -22,10 +22,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from evals.comparison import Comparison, case_verdicts, compare_verdicts
-from evals.stats import wilson_interval
+from evals.stats import Interval, wilson_interval
 
 ORIGINAL: Final = "original"
-Interval = tuple[float, float]
 
 
 class RobustnessMetrics(BaseModel):

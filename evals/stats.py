@@ -25,6 +25,9 @@ import numpy as np
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
+Interval = tuple[float, float]
+"""A confidence interval: (lower, upper)."""
+
 NO_DATA_INTERVAL = (0.0, 1.0)
 """The interval of a rate measured on no trials: it could be anything."""
 
