@@ -146,7 +146,7 @@ def build_transcript(row: TrialResult, recorder: Recorder) -> Transcript:
             "repeat": row.repeat,
             "prompt": row.prompt or "",
             "outcome": row.outcome.value,
-            "events": [event.model_dump() for event in recorder.events],
+            "events": recorder.events,  # instances: pydantic keeps them, no re-validation
             "dropped_events": recorder.dropped,
         }
     )

@@ -197,7 +197,7 @@ def mask(text: str, secrets: Sequence[str]) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
-    return _KEY_PATTERN.sub(f"sk-{_MASK}", text)
+    return _KEY_PATTERN.sub(f"sk-{_MASK}", text) if "sk-" in text else text
 
 
 class Recorder:
