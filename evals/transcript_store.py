@@ -128,3 +128,22 @@ def iter_transcripts(path: Path, wanted: set[TrialKey] | None = None) -> Iterato
                 ) from None
     except RunFileError as exc:
         raise RunLogError(str(exc)) from None
+
+
+def find_transcripts(path: Path, case_id: str, planner: str | None = None) -> list[Transcript]:
+    """The transcripts of `case_id` in `path` (of one planner label, if given).
+
+    Only the lines of that case are validated, so a look-up in a big run stays quick.
+
+    Raises:
+        RunLogError: The file is not readable, or a matching line is not a transcript.
+    """
+    wanted: set[TrialKey] = set()
+    try:
+        for line in JsonlReader(path):
+            key = _key(line.data)
+            if key is not None and key[1] == case_id and planner in (None, key[0]):
+                wanted.add(key)
+    except RunFileError as exc:
+        raise RunLogError(str(exc)) from None
+    return list(iter_transcripts(path, wanted)) if wanted else []
