@@ -44,7 +44,7 @@ class TranscriptWriter:
 
     def append(self, transcript: Transcript) -> None:
         """Write one transcript and flush it."""
-        line = transcript.model_dump_json(exclude_none=True)
+        line = transcript.model_dump_json()
         self._file.write(mask(line, self.secrets) + "\n")
         self._file.flush()
 

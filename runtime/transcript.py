@@ -81,7 +81,7 @@ class RuleReading(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     text: str
-    steps: list[PlanStep] | None
+    steps: list[PlanStep] | None = None
     """The rules' steps, or None when no rule served the clause."""
 
 
