@@ -13,6 +13,7 @@ BENCHMARKS = [
     "runtime",
     "service",
     "evals",
+    "transcripts",
     "load",
     "reports",
     "llm",

@@ -60,6 +60,8 @@ class EvalConfig(BaseModel):
     """Perturbations (`--perturb`) whose variants run beside the cases; none by default."""
     perturb_seed: int = DEFAULT_SEED
     """Seed of the perturbations' random choices."""
+    transcripts: bool = True
+    """Write each trial's transcript to `transcripts.jsonl` (off for huge runs)."""
 
     @field_validator("planners", mode="before")
     @classmethod
@@ -130,6 +132,9 @@ class EvalArgs(BaseModel):
     perturbations: list[str] = Field(default_factory=list)
     """Perturbations whose variants ran beside the cases (absent in older specs: none)."""
     perturb_seed: int = DEFAULT_SEED
+    transcripts: bool = False
+    """Whether trials' transcripts are written; older specs lack it (and were not), so a
+    resumed old run writes none rather than a file that covers only part of it."""
 
 
 class EvalSpec(BaseModel):
@@ -237,6 +242,7 @@ def build_spec(config: EvalConfig, settings: Settings) -> EvalSpec:
             settings=settings_snapshot(settings),
             perturbations=list(config.perturbations),
             perturb_seed=config.perturb_seed,
+            transcripts=config.transcripts,
         )
     )
 
@@ -272,6 +278,7 @@ def config_for_resume(spec: EvalSpec, **overrides: object) -> EvalConfig:
         "baseline_path": Path(args.baseline) if args.baseline else None,
         "perturbations": tuple(args.perturbations),
         "perturb_seed": args.perturb_seed,
+        "transcripts": args.transcripts,
         **overrides,
     }
     return EvalConfig.model_validate(values)

@@ -9,6 +9,9 @@ Layout of `runs/<UTC timestamp>-<6 hex>/`:
   so a killed run loses nothing. `--resume` reads the keys (planner, case_id, repeat)
   already there and runs only the others; a torn last line (the process died while
   writing it) is cut off and its trial runs again.
+- `transcripts.jsonl`: one `Transcript` per trial, same keys, written just before the
+  trial's row (`evals.transcript_store`); absent when the run was made with
+  `--no-transcripts`.
 - `summary.json`: `EvalSummary`, written (atomically) once every trial has run.
 """
 
@@ -36,6 +39,7 @@ from plumbing.run_files import (
     RESULTS_FILE,
     SPEC_FILE,
     SUMMARY_FILE,
+    TRANSCRIPTS_FILE,
     JsonlReader,
     cut_torn_line,
     run_stamp,
@@ -169,6 +173,11 @@ class RunDir:
     def results_file(self) -> Path:
         """`results.jsonl`."""
         return self.path / RESULTS_FILE
+
+    @property
+    def transcripts_file(self) -> Path:
+        """`transcripts.jsonl`."""
+        return self.path / TRANSCRIPTS_FILE
 
     @property
     def summary_file(self) -> Path:

@@ -5,7 +5,8 @@ each distinct model endpoint once (a local server per local model, stopped on th
 out, Ctrl-C included: `runtime.planners.endpoints`), builds every planner spec's
 planner, runs the trials with at most `concurrency` in flight, appends each row (keyed
 by the spec's label) as it finishes, and then summarises the run from the rows on disk
-(`evals.summary`).
+(`evals.summary`). Unless transcripts are off, each trial gets its own `Recorder`, and
+its transcript is appended to `transcripts.jsonl` just before its row.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import (
     AbstractAsyncContextManager,
+    AbstractContextManager,
     AsyncExitStack,
     nullcontext,
 )
@@ -32,6 +34,8 @@ from evals.results import TrialResult
 from evals.run_config import EvalConfig, EvalSpec, check_unchanged
 from evals.run_dir import EvalSummary, Recovered, ResultsWriter, RunDir, recover_results
 from evals.summary import build_summary, latency_measurement, llm_modes, load_baseline_file
+from evals.transcript_store import TranscriptWriter, reconcile_transcripts
+from evals.transcripts import build_transcript
 from evals.trial import run_trial
 from runtime.errors import UserError
 from runtime.local_llm import LLMEndpoint
@@ -41,6 +45,7 @@ from runtime.planners.endpoints import EndpointPool
 from runtime.planners.factory import open_spec_planner
 from runtime.planners.specs import PlannerSpec
 from runtime.settings import Settings
+from runtime.transcript import Recorder
 
 PlannerOpener = Callable[[str], AbstractAsyncContextManager[Planner]]
 """Builds a planner by label for the length of the run (tests pass their own)."""
@@ -85,6 +90,8 @@ def load_inputs(config: EvalConfig, run: RunDir, spec: EvalSpec, *, resume: bool
     if resume:
         check_unchanged(spec)
         recovered = recover_results(run.results_file)
+        if config.transcripts:
+            reconcile_transcripts(run.transcripts_file, recovered.done)
     else:
         run.write_spec(spec)
         recovered = Recovered()
@@ -117,6 +124,7 @@ async def _run_trials(
     planners: Mapping[str, Planner],
     orchestrator: Orchestrator,
     writer: ResultsWriter,
+    transcripts: TranscriptWriter | None,
     progress: ProgressSink | None,
     model_slots: Mapping[str, asyncio.Semaphore],
 ) -> None:
@@ -124,6 +132,7 @@ async def _run_trials(
         try:
             model_slot = model_slots.get(name)
             async with model_slot if model_slot is not None else nullcontext():
+                recorder = Recorder(secrets=transcripts.secrets) if transcripts else None
                 row = await run_trial(
                     case,
                     planners[name],
@@ -131,7 +140,12 @@ async def _run_trials(
                     repeat=repeat,
                     orchestrator=orchestrator,
                     timeout_s=config.case_timeout_s,
+                    recorder=recorder,
                 )
+            # The transcript goes first: `evals.transcript_store` says why a kill between
+            # the two writes is then repaired on resume.
+            if transcripts is not None and recorder is not None:
+                transcripts.append(build_transcript(row, recorder))
             writer.append(row)
             if progress is not None:
                 progress.advance(row)
@@ -199,13 +213,17 @@ async def run_eval(
         model_slots = _model_slots(pool)
         if progress is not None:
             progress.start(totals, inputs.recovered)
-        with ResultsWriter(run.results_file) as writer:
+        with (
+            ResultsWriter(run.results_file) as writer,
+            _transcript_writer(config, run, settings) as transcripts,
+        ):
             await _run_trials(
                 config,
                 inputs,
                 planners=planners,
                 orchestrator=orchestrator,
                 writer=writer,
+                transcripts=transcripts,
                 progress=progress,
                 model_slots=model_slots,
             )
@@ -224,6 +242,17 @@ async def run_eval(
     )
     run.write_summary(summary)
     return summary
+
+
+def _transcript_writer(
+    config: EvalConfig, run: RunDir, settings: Settings
+) -> AbstractContextManager[TranscriptWriter | None]:
+    if not config.transcripts:
+        return nullcontext()
+    key = settings.openai_api_key
+    return TranscriptWriter(
+        run.transcripts_file, secrets=[key.get_secret_value()] if key is not None else []
+    )
 
 
 def _model_slots(pool: EndpointPool) -> dict[str, asyncio.Semaphore]:

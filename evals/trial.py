@@ -3,6 +3,10 @@
 Every trial ends as a row, whatever goes wrong: a planner error, a bug in a planner, a
 timeout. Only cancellation (Ctrl-C, a killed run) escapes, and then no row is written,
 so that `--resume` runs the trial again.
+
+Given a `Recorder`, the trial is also recorded: the planner adds its own steps and
+model calls (`plan_with`), and the trial adds the plan, validation, tool steps and score
+(`evals.transcripts.TrialRecording`).
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ from evals.cases import Case
 from evals.llm_cache import CacheStats, cache_stats
 from evals.results import TrialResult
 from evals.scoring import Observation, accepted_despite_validation, score_trial
+from evals.transcripts import TrialRecording
 from runtime.errors import InvalidPlanError, PlannerError
 from runtime.models import PlanResult, RunRecord
 from runtime.orchestrator import Orchestrator
-from runtime.planners.base import Planner
+from runtime.planners.base import Planner, plan_with
 from runtime.planners.validation import validate_plan
 from runtime.tools import TodoStore, ToolRegistry, default_tools
+from runtime.transcript import Recorder
 
 
 def case_tools(case: Case) -> ToolRegistry:
@@ -33,7 +39,8 @@ def case_tools(case: Case) -> ToolRegistry:
 class _Attempt:
     """What one trial has gathered so far; kept when the case timeout cuts it short."""
 
-    def __init__(self) -> None:
+    def __init__(self, recording: TrialRecording) -> None:
+        self.recording = recording
         self.result: PlanResult | None = None
         self.error: BaseException | None = None
         self.validation_error: InvalidPlanError | None = None
@@ -43,7 +50,7 @@ class _Attempt:
     async def go(self, case: Case, planner: Planner, orchestrator: Orchestrator) -> None:
         began = time.perf_counter()
         try:
-            self.result = await planner.plan(case.prompt)
+            self.result = await plan_with(planner, case.prompt, self.recording.recorder)
         except PlannerError as exc:
             self.error = exc
         except Exception as exc:  # noqa: BLE001 - a planner's bug is a recorded row, not a crash
@@ -51,21 +58,30 @@ class _Attempt:
         finally:
             self.plan_ms = (time.perf_counter() - began) * 1000
         if self.result is None:
+            if self.error is not None:
+                self.recording.error(self.error)
             return
+        self.recording.plan(self.result)
         plan = self.result.plan
         tools = case_tools(case)
         try:
             validate_plan(plan, tools)
         except InvalidPlanError as exc:
             self.validation_error = exc
-            if not accepted_despite_validation(case, plan, exc):
+            accepted = accepted_despite_validation(case, plan, exc)
+            self.recording.validation(exc, accepted=accepted)
+            if not accepted:
                 return
         except Exception as exc:  # noqa: BLE001 - a plan that crashes the checks is not valid
             self.validation_error = InvalidPlanError(
                 f"validation failed: {type(exc).__name__}: {exc}", reason="invalid_input"
             )
+            self.recording.validation(self.validation_error)
             return
+        else:
+            self.recording.validation(None)
         self.run = await orchestrator.execute(plan, tools, prompt=case.prompt)
+        self.recording.run(self.run)
 
 
 async def run_trial(
@@ -76,6 +92,7 @@ async def run_trial(
     repeat: int,
     orchestrator: Orchestrator,
     timeout_s: float,
+    recorder: Recorder | None = None,
 ) -> TrialResult:
     """Run `case` once with `planner` and score it.
 
@@ -86,19 +103,22 @@ async def run_trial(
         repeat: 0-based repeat index.
         orchestrator: Executes the plan; it holds no state between runs.
         timeout_s: Timeout of the whole trial: planning, validation and execution.
+        recorder: Where the trial's transcript is recorded (None: it is not).
 
     Raises:
         asyncio.CancelledError: The run is being stopped; no row for this trial.
     """
     stats = CacheStats()
     cache_stats.set(stats)  # this task's own context: other trials never see it
-    attempt = _Attempt()
+    recording = TrialRecording(recorder)
+    attempt = _Attempt(recording)
     timed_out = False
     try:
         async with asyncio.timeout(timeout_s):
             await attempt.go(case, planner, orchestrator)
-    except TimeoutError:
+    except TimeoutError as exc:
         timed_out = True
+        recording.error(exc)
     observation = Observation(
         planner=planner_name,
         repeat=repeat,
@@ -110,4 +130,6 @@ async def run_trial(
         latency_ms=attempt.plan_ms,
         cached=stats.fully_cached,
     )
-    return score_trial(case, observation)
+    row = score_trial(case, observation)
+    recording.score(row)
+    return row

@@ -24,6 +24,7 @@ from plumbing.errors import RunFileError
 
 SPEC_FILE: Final = "spec.json"
 RESULTS_FILE: Final = "results.jsonl"
+TRANSCRIPTS_FILE: Final = "transcripts.jsonl"
 SUMMARY_FILE: Final = "summary.json"
 LOAD_SUMMARY_FILE: Final = "load_summary.json"
 DEFAULT_RUNS_DIR: Final = Path("runs")

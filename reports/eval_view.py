@@ -31,6 +31,7 @@ from reports.formatting import (
 from reports.frames import EvalRun
 from reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
 from reports.robustness_view import RobustnessSection, robustness_section
+from reports.transcripts_view import TranscriptSet, transcript_set
 
 METRIC_WORDS: Final = {
     "plan_correct": "plan accuracy",
@@ -68,6 +69,9 @@ class EvalPage:
     failures: FailureTable
     metadata: list[Section] = field(default_factory=list)
     robustness: RobustnessSection | None = None
+    transcripts: TranscriptSet = field(default_factory=lambda: TranscriptSet(available=False))
+    run_dir: str = ""
+    """The run directory, for the `crane-bench show` hint of a transcript not embedded."""
 
 
 Metric = Callable[[PlannerMetrics], Cell]
@@ -249,6 +253,7 @@ def eval_page(run: EvalRun) -> EvalPage:
     """Prepare everything the eval report shows."""
     summary = run.summary
     charts, chart_notes = eval_charts(summary, run.trials)
+    failures = failure_table(run.failures, run.trials)
     return EvalPage(
         title=f"Eval run {summary.run_id}",
         verdict=eval_verdict(run),
@@ -260,7 +265,23 @@ def eval_page(run: EvalRun) -> EvalPage:
         gates=gate_lines(summary.gates.checks),
         charts=charts,
         chart_notes=chart_notes,
-        failures=failure_table(run.failures, run.trials),
+        failures=failures,
         metadata=_metadata(run),
         robustness=robustness_section(summary),
+        transcripts=transcript_set(
+            run.path,
+            [(row.planner, row.case_id, row.repeat) for row in failures.rows],
+            _trial_keys(run),
+        ),
+        run_dir=str(run.path),
     )
+
+
+def _trial_keys(run: EvalRun) -> list[tuple[str, str, int]]:
+    frame = run.trials
+    if frame.empty:
+        return []
+    return [
+        (str(p), str(c), int(r))
+        for p, c, r in zip(frame["planner"], frame["case_id"], frame["repeat"], strict=True)
+    ]

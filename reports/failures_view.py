@@ -41,6 +41,8 @@ class FailureRow:
     """The 0-based repeats, when the case ran more than once."""
     details: list[tuple[str, str]]
     """(label, text) shown under the row: error, raw output, run status and output."""
+    repeat: int = 0
+    """The repeat of the trial shown (whose transcript the row opens)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def _row(group: pd.DataFrame, total: int) -> FailureRow:
         repeats=shown if total > 1 else "",
         details=_details(first)
         + ([("other plans", _other_plans(group, plans))] if len(plans) > 1 else []),
+        repeat=int(first["repeat"]),
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic_settings import BaseSettings
 
+from evals.settings import EvalSettings
 from runtime.service.settings import ServiceSettings
 from runtime.settings import Settings
 
@@ -32,7 +33,7 @@ def listed() -> dict[str, str]:
     return pairs
 
 
-@pytest.mark.parametrize("model", [Settings, ServiceSettings])
+@pytest.mark.parametrize("model", [Settings, ServiceSettings, EvalSettings])
 def test_every_setting_is_listed_with_its_default(model: type[BaseSettings]) -> None:
     example = listed()
     for name, default in env_names(model).items():
@@ -43,5 +44,5 @@ def test_every_setting_is_listed_with_its_default(model: type[BaseSettings]) -> 
 
 
 def test_nothing_stale_is_listed() -> None:
-    known = env_names(Settings) | env_names(ServiceSettings)
+    known = env_names(Settings) | env_names(ServiceSettings) | env_names(EvalSettings)
     assert set(listed()) <= set(known)

@@ -52,6 +52,14 @@ ResumeOpt = Annotated[
 NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", help="Do not read or write the LLM response cache.")
 ]
+NoTranscriptsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-transcripts",
+        help="Do not write transcripts.jsonl (every model call of every trial); for huge "
+        "runs. EVAL_TRANSCRIPTS=false does the same.",
+    ),
+]
 BaselineOpt = Annotated[
     Path | None,
     typer.Option("--baseline", help="A baseline run's summary.json: adds the regression gate."),
@@ -99,6 +107,7 @@ class EvalOptions:
     case_timeout: float | None
     verbose: bool
     perturb: str | None = None
+    no_transcripts: bool = False
 
 
 def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
@@ -114,6 +123,7 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     case_timeout: TimeoutOpt = None,
     verbose: VerboseOpt = False,
     perturb: PerturbOpt = None,
+    no_transcripts: NoTranscriptsOpt = False,
 ) -> None:
     """Evaluate planners on the gold cases; write a run directory and apply the gates.
 
@@ -126,6 +136,6 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     run_command(
         EvalOptions(
             planners, cases, repeats, concurrency, out, resume, no_cache, baseline, gates,
-            case_timeout, verbose, perturb,
+            case_timeout, verbose, perturb, no_transcripts,
         )
     )  # fmt: skip

@@ -38,6 +38,7 @@ from evals.run_config import (
 )
 from evals.run_dir import EvalSummary, RunDir
 from evals.runner import run_eval
+from evals.settings import EvalSettings
 from runtime.errors import CraneRuntimeError, UserError
 from runtime.planners.specs import PlannerSpec, parse_specs
 from runtime.settings import Settings
@@ -67,6 +68,11 @@ def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, Eval
                 "--resume takes the planners, cases, repeats and perturbations of the run "
                 "it resumes"
             )
+        if options.no_transcripts:
+            raise UserError(
+                "--resume writes transcripts if the run it resumes did: --no-transcripts "
+                "cannot change that"
+            )
         run = RunDir.existing(resume)
         spec = run.read_spec()
         return config_for_resume(spec, **common), spec, run
@@ -79,6 +85,7 @@ def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, Eval
             "cache_dir": DEFAULT_CACHE_DIR,
             "gates_path": DEFAULT_GATES,
             "perturbations": parse_perturb_option(options.perturb),
+            "transcripts": not options.no_transcripts and EvalSettings().transcripts,
             **common,
         }
     )

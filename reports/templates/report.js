@@ -68,6 +68,11 @@
           keep = row.textContent.toLowerCase().indexOf(text) !== -1;
         }
         row.hidden = !keep;
+        // A row's transcript panel follows it and goes with it.
+        var next = row.nextElementSibling;
+        if (next && next.classList.contains("transcript-row")) {
+          next.hidden = !keep;
+        }
         visible += keep ? 1 : 0;
       });
       if (shown) {
@@ -97,6 +102,36 @@
     });
   });
 
+  // Side by side: copies of two transcripts already in the page (rendered and escaped
+  // there), cloned as nodes; no text is ever parsed as HTML here.
+  function copyOf(id) {
+    var source = document.getElementById(id);
+    if (!source) {
+      return document.createTextNode("transcript not found");
+    }
+    var copy = source.cloneNode(true);
+    copy.removeAttribute("id");
+    return copy;
+  }
+
+  function setupCompare() {
+    document.querySelectorAll("details.compare").forEach(function (details) {
+      var select = details.querySelector("select.compare-with");
+      var left = details.querySelector(".pane.left");
+      var right = details.querySelector(".pane.right");
+      function fill() {
+        if (!details.open) {
+          return;
+        }
+        left.replaceChildren(copyOf(details.getAttribute("data-left")));
+        right.replaceChildren(copyOf(select.value));
+      }
+      details.addEventListener("toggle", fill);
+      select.addEventListener("change", fill);
+    });
+  }
+
   setupFilters("failures", "failure-filters");
+  setupCompare();
   drawCharts();
 })();

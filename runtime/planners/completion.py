@@ -30,6 +30,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from runtime.local_llm.catalog import ModelKind
+from runtime.planners.call_recording import CallRecording, attempt_of
 from runtime.planners.llm import LLMPlannerConfig
 from runtime.planners.model_answers import ModelAnswer, read_chat_answer, read_text_answer
 from runtime.planners.model_errors import Sleep, model_call_retrying
@@ -111,18 +112,37 @@ class ModelCaller:
         self.config = config
         self._sleep = sleep
 
-    async def call(self, prompt: FewShotPrompt, *, grammar: str, max_tokens: int) -> CallResult:
+    async def call(
+        self,
+        prompt: FewShotPrompt,
+        *,
+        grammar: str,
+        max_tokens: int,
+        recording: CallRecording | None = None,
+    ) -> CallResult:
         """Send `prompt` and return the constrained answer.
+
+        Args:
+            prompt: The few-shot prompt.
+            grammar: The GBNF grammar the answer must follow.
+            max_tokens: Longest answer.
+            recording: Where each attempt is recorded (None: nowhere).
 
         Raises:
             openai.OpenAIError: The call failed on every attempt (or for good).
             MalformedResponseError: The endpoint answered 200 with something else.
         """
         retrying = model_call_retrying(self.config, self._sleep)
-        result: CallResult = await retrying(self._request, prompt, grammar, max_tokens)
+        result: CallResult = await retrying(self._request, prompt, grammar, max_tokens, recording)
         return result
 
-    async def _request(self, prompt: FewShotPrompt, grammar: str, max_tokens: int) -> CallResult:
+    async def _request(
+        self,
+        prompt: FewShotPrompt,
+        grammar: str,
+        max_tokens: int,
+        recording: CallRecording | None = None,
+    ) -> CallResult:
         # llama.cpp's own parameters travel in the body; openai's types do not know them.
         extra: dict[str, Any] = {"grammar": grammar, "repeat_penalty": 1.0}
         common: dict[str, Any] = {
@@ -135,16 +155,19 @@ class ModelCaller:
         }
         # Raw bodies, read by `model_answers`: the client's own objects are not validated.
         answer: ModelAnswer
-        if self.kind == "completion":
-            response = await self.client.completions.with_raw_response.create(
-                prompt=prompt.as_text(), **common
-            )
-            answer = read_text_answer(response.content)
-        else:
-            chat = await self.client.chat.completions.with_raw_response.create(
-                messages=prompt.as_messages(), **common
-            )
-            answer = read_chat_answer(chat.content)
+        with attempt_of(recording) as attempt:
+            if self.kind == "completion":
+                response = await self.client.completions.with_raw_response.create(
+                    prompt=prompt.as_text(), **common
+                )
+                attempt.response = response.http_response
+                answer = attempt.answer = read_text_answer(response.content)
+            else:
+                chat = await self.client.chat.completions.with_raw_response.create(
+                    messages=prompt.as_messages(), **common
+                )
+                attempt.response = chat.http_response
+                answer = attempt.answer = read_chat_answer(chat.content)
         return CallResult(
             answer.text or "", answer.tokens_in, answer.tokens_out, answer.finish_reason
         )

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from runtime.errors import InvalidPlanError, LLMResponseError, LLMTimeoutError
 from runtime.local_llm.catalog import ModelKind
 from runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
+from runtime.planners.call_recording import CallRecording
 from runtime.planners.clauses import segment
 from runtime.planners.completion import FewShotPrompt, ModelCaller, Sleep
 from runtime.planners.examples import (
@@ -55,6 +56,7 @@ from runtime.planners.grammars import (
 from runtime.planners.llm import LLMPlannerConfig
 from runtime.planners.model_errors import map_model_error
 from runtime.planners.pricing import estimate_cost
+from runtime.transcript import ClausesEvent, ExamplesEvent, Recorder, ShownExample
 
 INSTRUCTIONS: Final = (
     "You route one request to one tool call.\n"
@@ -178,7 +180,11 @@ class DecomposedLLMPlanner:
         )
 
     async def plan(self, prompt: str) -> PlanResult:
-        """Plan `prompt`, one model call per clause.
+        """Plan `prompt`, one model call per clause (see `plan_recorded`)."""
+        return await self.plan_recorded(prompt, None)
+
+    async def plan_recorded(self, prompt: str, recorder: Recorder | None) -> PlanResult:
+        """Plan `prompt`, one model call per clause; record them into `recorder`, if any.
 
         Raises:
             LLMTimeoutError: A call timed out on every attempt, or the calls together
@@ -187,7 +193,9 @@ class DecomposedLLMPlanner:
             LLMResponseError: An error status, or a response that is not a completion.
             InvalidPlanError: An answer was cut off at the token limit or is malformed.
         """
-        run = _PlanRun(PlanMeta(planner=self.name, model=self.model), time.perf_counter())
+        run = _PlanRun(
+            PlanMeta(planner=self.name, model=self.model), time.perf_counter(), recorder=recorder
+        )
         deadline_s = self.config.plan_deadline_s
         try:
             async with asyncio.timeout(deadline_s):
@@ -203,7 +211,10 @@ class DecomposedLLMPlanner:
     async def _steps(self, prompt: str, run: _PlanRun) -> list[PlanStep]:
         steps: list[PlanStep] = []
         earlier_ids: list[int] = []
-        for clause in split_clauses(prompt, self.openers):
+        clauses = split_clauses(prompt, self.openers)
+        if run.recorder is not None:
+            run.recorder.add(self._clauses_event(clauses, run.recorder))
+        for clause in clauses:
             if len(steps) == MAX_PLAN_STEPS:
                 break
             ids = clause_ids(clause) or (earlier_ids if _PRONOUN.search(clause) else [])
@@ -225,9 +236,13 @@ class DecomposedLLMPlanner:
         )
         prompt = self.prompt_for(clause)
         run.meta.model_calls += 1
+        recording = self._recording(clause, prompt, run.recorder)
         try:
             result = await self.caller.call(
-                prompt, grammar=grammar, max_tokens=self.options.max_answer_tokens
+                prompt,
+                grammar=grammar,
+                max_tokens=self.options.max_answer_tokens,
+                recording=recording,
             )
         except openai.OpenAIError as exc:
             raise map_model_error(
@@ -259,6 +274,23 @@ class DecomposedLLMPlanner:
             answer.label, expression=answer.expression, id=answer.id, title=answer.title
         )
 
+    # --- recording (only with a recorder) ----------------------------------------------
+
+    def _clauses_event(self, clauses: list[str], recorder: Recorder) -> ClausesEvent:
+        return ClausesEvent(at_ms=recorder.now_ms(), planner=self.name, clauses=clauses)
+
+    def _recording(
+        self, clause: str, prompt: FewShotPrompt, recorder: Recorder | None
+    ) -> CallRecording | None:
+        """Record the examples chosen for `clause`; the recording of its model call."""
+        if recorder is None:
+            return None
+        shown = [ShownExample(request=req, answer=ans) for req, ans in prompt.examples]
+        recorder.add(
+            ExamplesEvent(at_ms=recorder.now_ms(), planner=self.name, clause=clause, examples=shown)
+        )
+        return CallRecording(recorder, planner=self.name, purpose=clause, api_key=self._api_key)
+
     def _finish(self, run: _PlanRun) -> PlanMeta:
         """The plan's metadata as of now: latency so far, joined outputs, cost."""
         meta = run.meta
@@ -277,3 +309,5 @@ class _PlanRun:
     meta: PlanMeta
     began: float
     outputs: list[str] = field(default_factory=list)
+    recorder: Recorder | None = None
+    """The trial's recorder, when the plan is recorded."""

@@ -38,11 +38,18 @@ from runtime.models import (
     PlanResult,
     PlanStep,
 )
-from runtime.planners.base import Planner
+from runtime.planners.base import Planner, plan_with
 from runtime.planners.signals import signals, supports
 from runtime.planners.validation import validate_plan
 from runtime.settings import HybridStrategy
 from runtime.tools.base import ToolRegistry
+from runtime.transcript import (
+    DecisionEvent,
+    ModelVerdictEvent,
+    Recorder,
+    RuleReading,
+    RulesEvent,
+)
 
 DEFAULT_STRATEGY: HybridStrategy = "clause-merge"
 _MAX_DETAIL = 200
@@ -115,6 +122,8 @@ class _Tally:
     outputs: list[str] = field(default_factory=list)
     asking: bool = False
     """A model call is under way (if the deadline cuts it, it still counts as a call)."""
+    recorder: Recorder | None = None
+    """The trial's recorder, when the plan is recorded."""
 
     def add(self, meta: PlanMeta | None) -> None:
         self.asking = False
@@ -174,8 +183,14 @@ class HybridPlanner:
 
     async def plan(self, prompt: str) -> PlanResult:
         """Plan `prompt` by the strategy; never raises for a model failure."""
+        return await self.plan_recorded(prompt, None)
+
+    async def plan_recorded(self, prompt: str, recorder: Recorder | None) -> PlanResult:
+        """Plan `prompt` by the strategy, recording into `recorder` (if any) how."""
         began = time.perf_counter()
-        tally = _Tally()
+        tally = _Tally(recorder=recorder)
+        if recorder is not None:
+            self._record_rules(prompt, recorder)
         try:
             async with asyncio.timeout(self.deadline_s):
                 choice = await self._route(prompt, tally)
@@ -189,6 +204,8 @@ class HybridPlanner:
             choice = _Choice(
                 self.pattern.match(prompt).plan, "model too slow: rules' plan", fallback
             )
+        if recorder is not None:
+            self._record_decision(choice, recorder)
         return self._result(choice, tally, began)
 
     async def _llm_first(self, prompt: str, tally: _Tally) -> _Choice:
@@ -245,10 +262,17 @@ class HybridPlanner:
         return _Choice(Plan(steps=steps[:MAX_PLAN_STEPS]), decision, first)
 
     async def _ask_llm(self, prompt: str, tally: _Tally) -> Plan | Fallback:
+        """The LLM's validated plan, or why there is none; recorded when `tally` records."""
+        answer = await self._llm_answer(prompt, tally)
+        if tally.recorder is not None:
+            self._record_verdict(prompt, answer, tally.recorder)
+        return answer
+
+    async def _llm_answer(self, prompt: str, tally: _Tally) -> Plan | Fallback:
         """The LLM's validated plan, or why there is none; its cost goes to `tally`."""
         tally.asking = True
         try:
-            result = await self.llm.plan(prompt)
+            result = await plan_with(self.llm, prompt, tally.recorder)
         except LLMTimeoutError as exc:
             tally.add(exc.meta)
             return Fallback(reason=FallbackReason.TIMEOUT, detail=_one_line(exc))
@@ -266,6 +290,47 @@ class HybridPlanner:
             reason = _INVALID_PLAN_FALLBACKS[exc.reason]
             return Fallback(reason=reason, detail=_one_line(exc))
         return result.plan
+
+    # --- recording (only with a recorder) ----------------------------------------------
+
+    def _record_rules(self, prompt: str, recorder: Recorder) -> None:
+        match = self.pattern.match(prompt)  # pure and cheap: read again only to record it
+        readings = [
+            RuleReading(text=c.text, steps=list(c.steps) if c.steps is not None else None)
+            for c in match.clauses
+        ]
+        recorder.add(
+            RulesEvent(
+                at_ms=recorder.now_ms(),
+                planner=self.pattern.name,
+                clauses=readings,
+                confident=match.confident,
+            )
+        )
+
+    def _record_verdict(self, asked: str, answer: Plan | Fallback, recorder: Recorder) -> None:
+        used = isinstance(answer, Plan)
+        recorder.add(
+            ModelVerdictEvent(
+                at_ms=recorder.now_ms(),
+                planner=self.name,
+                asked=asked,
+                used=used,
+                fallback=None if isinstance(answer, Plan) else answer,
+                steps=list(answer.steps) if isinstance(answer, Plan) else [],
+            )
+        )
+
+    def _record_decision(self, choice: _Choice, recorder: Recorder) -> None:
+        recorder.add(
+            DecisionEvent(
+                at_ms=recorder.now_ms(),
+                planner=self.name,
+                strategy=self.strategy,
+                decision=choice.decision,
+                fallback=choice.fallback,
+            )
+        )
 
     def _result(self, choice: _Choice, tally: _Tally, began: float) -> PlanResult:
         meta = PlanMeta(

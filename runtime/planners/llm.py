@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from runtime.errors import InvalidPlanError, LLMError, MalformedResponseError
 from runtime.local_llm.server_kind import traits
 from runtime.models import Plan, PlanMeta, PlanResult
+from runtime.planners.call_recording import CallRecording, attempt_of
 from runtime.planners.model_answers import ModelAnswer, read_chat_answer
 from runtime.planners.model_errors import (
     Sleep,
@@ -45,6 +46,7 @@ from runtime.planners.prompting import (
 )
 from runtime.settings import ResponseFormatMode, ServerKind, Settings
 from runtime.tools.base import format_validation_error
+from runtime.transcript import Recorder
 
 __all__ = [
     "LLMPlanner",
@@ -185,7 +187,11 @@ class LLMPlanner:
         ]
 
     async def plan(self, prompt: str) -> PlanResult:
-        """Ask the model for a plan of `prompt`.
+        """Ask the model for a plan of `prompt` (see `plan_recorded`)."""
+        return await self.plan_recorded(prompt, None)
+
+    async def plan_recorded(self, prompt: str, recorder: Recorder | None) -> PlanResult:
+        """Ask the model for a plan of `prompt`, recording each attempt into `recorder`.
 
         Raises:
             LLMTimeoutError: Every attempt timed out.
@@ -195,8 +201,13 @@ class LLMPlanner:
             InvalidPlanError: The output is not JSON, was truncated, or is not a plan.
         """
         began = time.perf_counter()
+        recording = (
+            CallRecording(recorder, planner=self.name, api_key=self.client.api_key)
+            if recorder is not None
+            else None
+        )
         try:
-            answer = await self._complete(prompt)
+            answer = await self._complete(prompt, recording)
         except openai.OpenAIError as exc:
             meta = PlanMeta(
                 planner=self.name, model=self.model, model_calls=1, latency_ms=_ms_since(began)
@@ -240,24 +251,27 @@ class LLMPlanner:
             raise
         return PlanResult(plan=plan, meta=meta)
 
-    async def _complete(self, prompt: str) -> ModelAnswer:
+    async def _complete(self, prompt: str, recording: CallRecording | None) -> ModelAnswer:
         retrying = model_call_retrying(self.config, self._sleep)
-        answer: ModelAnswer = await retrying(self._request, prompt)
+        answer: ModelAnswer = await retrying(self._request, prompt, recording)
         return answer
 
-    async def _request(self, prompt: str) -> ModelAnswer:
+    async def _request(self, prompt: str, recording: CallRecording | None = None) -> ModelAnswer:
         extra: dict[str, Any] = response_format_kwargs(self.response_format, self.schema)
-        # The raw body, read by `model_answers`: the client's own objects are not validated.
-        response = await self.client.chat.completions.with_raw_response.create(
-            model=self.model,
-            messages=self.messages(prompt),
-            temperature=self.config.temperature,
-            seed=self.config.seed,
-            max_tokens=self.config.max_tokens,
-            timeout=self.config.timeout_s,
-            **extra,
-        )
-        return read_chat_answer(response.content)
+        with attempt_of(recording) as attempt:
+            # The raw body, read by `model_answers`: the client's own objects are not validated.
+            response = await self.client.chat.completions.with_raw_response.create(
+                model=self.model,
+                messages=self.messages(prompt),
+                temperature=self.config.temperature,
+                seed=self.config.seed,
+                max_tokens=self.config.max_tokens,
+                timeout=self.config.timeout_s,
+                **extra,
+            )
+            attempt.response = response.http_response
+            attempt.answer = read_chat_answer(response.content)
+        return attempt.answer
 
     def _map_error(self, exc: openai.OpenAIError, meta: PlanMeta) -> LLMError:
         return map_model_error(

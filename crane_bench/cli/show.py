@@ -1,0 +1,69 @@
+"""`crane-bench show RUN_DIR CASE_ID`: one trial's transcript, readable in the terminal.
+
+Exit codes: 0 printed; 2 the directory is not an eval run, holds no transcripts, no
+trial of the case is in it, or several planners ran it and `--planner` did not pick one
+(one line each, no traceback).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from crane_bench.cli.common import fail
+
+RunDirArg = Annotated[Path, typer.Argument(help="An eval run directory.", show_default=False)]
+CaseArg = Annotated[str, typer.Argument(help="The case id.", show_default=False)]
+PlannerOpt = Annotated[
+    str | None,
+    typer.Option("--planner", "-p", help="The planner's label (needed when several ran the case)."),
+]
+RepeatOpt = Annotated[
+    int | None,
+    typer.Option("--repeat", min=0, help="Which repeat (0-based).", show_default="the first"),
+]
+FullOpt = Annotated[
+    bool, typer.Option("--full", help="Print prompts, grammars and bodies unfolded.")
+]
+
+
+def show_command(
+    run_dir: RunDirArg,
+    case_id: CaseArg,
+    planner: PlannerOpt = None,
+    repeat: RepeatOpt = None,
+    full: FullOpt = False,
+) -> None:
+    """Print the transcript of CASE_ID's trial in RUN_DIR.
+
+    Every model call (prompt, grammar, raw answer), the planner's decision, the plan, its
+    steps and the score's explanation. Exit 2 with one line when there is none to show.
+    """
+    from crane_bench.cli.show_view import print_transcript  # noqa: PLC0415 - rich tables
+    from evals.errors import RunLogError  # noqa: PLC0415
+    from evals.run_dir import RunDir  # noqa: PLC0415
+    from evals.transcript_store import find_transcripts  # noqa: PLC0415
+
+    run = RunDir(run_dir)
+    if not run_dir.is_dir() or not (run.spec_file.is_file() or run.results_file.is_file()):
+        fail(f"{run_dir}: not an eval run directory (no spec.json or results.jsonl)")
+    if not run.transcripts_file.is_file():
+        fail(f"{run_dir}: no transcripts.jsonl (the run was made with --no-transcripts)")
+    try:
+        found = find_transcripts(run.transcripts_file, case_id, planner)
+    except RunLogError as exc:
+        fail(str(exc))
+    if repeat is not None:
+        found = [t for t in found if t.repeat == repeat]
+    if not found:
+        who = f" by planner {planner!r}" if planner else ""
+        again = f" in repeat {repeat}" if repeat is not None else ""
+        fail(f"no transcript of case {case_id!r}{who}{again} in {run_dir}")
+    labels = sorted({t.planner for t in found})
+    if len(labels) > 1:
+        fail(f"case {case_id!r} ran with planners {', '.join(labels)}: pick one with --planner")
+    chosen = min(found, key=lambda t: t.repeat)
+    print_transcript(Console(), chosen, full=full)
