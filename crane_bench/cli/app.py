@@ -22,6 +22,7 @@ from crane_bench.cli.eval import eval_command
 from crane_bench.cli.llm import llm_app
 from crane_bench.cli.load import load_command
 from crane_bench.cli.report import report_command
+from crane_bench.cli.rescore import rescore_command
 from crane_bench.cli.serve import serve
 from runtime.agent import Agent
 from runtime.errors import UserError
@@ -44,6 +45,7 @@ app.command()(serve)
 app.command(name="eval")(eval_command)
 app.command(name="load")(load_command)
 app.command(name="report")(report_command)
+app.command(name="rescore")(rescore_command)
 
 
 PromptArg = Annotated[str, typer.Argument(help="What the user asks, in plain words.")]
