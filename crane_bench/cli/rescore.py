@@ -54,11 +54,10 @@ def rescore_command(
 ) -> None:
     """Re-score RUN_DIR's stored plans against its case files as they are now.
 
-    Recomputes every trial's outcome, the summary, the gates and the report without
-    asking any planner again, after the scoring rules or a case's expectations changed.
-    A case whose prompt changed is refused (exit 2): its trials must run again. The rows
-    as the run wrote them are kept in results.pre-rescore.jsonl. Exit 0 when every gate
-    passes, 1 when one fails, 2 on a usage error or a run that cannot be re-scored.
+    Outcomes, summary, gates and report are recomputed; no planner is asked again.
+    A case whose prompt changed is refused (exit 2): its trials must run again.
+    The rows as the run wrote them are kept in results.pre-rescore.jsonl.
+    Exit 0 when every gate passes, 1 when one fails, 2 on a usage error.
     """
     require_extra("eval")
     setup_logging(verbose)
