@@ -63,9 +63,12 @@ def main(console: Console) -> None:
         console.print(f"[bold]latency isolation[/]: {n} gold cases, llm alone then llm,hybrid")
         alone = _eval(cases, ("llm",), root / "alone")
         shared = _eval(cases, ("llm", "hybrid"), root / "shared")
-    llm_alone = alone.planners["llm"].latency_ms
-    llm_shared = shared.planners["llm"].latency_ms
-    hybrid = shared.planners["hybrid"].model_latency_ms
+    llm_alone = alone.planners["llm"].latency()
+    llm_shared = shared.planners["llm"].latency()
+    hybrid = shared.planners["hybrid"].latency("model_latency_ms")
+    if llm_alone.p50 is None or llm_shared.p50 is None:
+        console.print("[red]no llm latency measured[/]")
+        return
     ratio = llm_shared.p50 / llm_alone.p50
     figures = [
         Figure("llm p50, alone", llm_alone.p50, "ms", note=f"n={llm_alone.n}"),
@@ -78,7 +81,7 @@ def main(console: Console) -> None:
             note="met" if 1 / GOAL_RATIO <= ratio <= GOAL_RATIO else "NOT met",
         ),
     ]
-    if hybrid is not None:
+    if hybrid.p50 is not None:
         figures.append(
             Figure(
                 "hybrid p50 when it asked the model",

@@ -2,7 +2,8 @@
 
 The case format and its loader live in `evals.cases`, the matching rules in
 `evals.matching`, scoring of one trial in `evals.scoring`, the runner in `evals.runner`,
-statistics in `evals.stats`, `evals.metrics` and `evals.comparison`, perturbed variants
+statistics in `evals.stats`, `evals.metrics` and `evals.comparison` (the metrics
+themselves declared once in `evals.metric_registry`), perturbed variants
 of cases in `evals.perturbations` and their figures in `evals.robustness`, quality gates
 in `evals.gates`, and the package's errors in `evals.errors`. Planner specs and their
 endpoints are the runtime's (`runtime.planners.specs`, `runtime.planners.endpoints`).
@@ -22,6 +23,7 @@ from evals.cases import (
 )
 from evals.comparison import Comparison, compare_all, compare_planners
 from evals.errors import CaseFormatError, EvalError, GateConfigError, RunLogError
+from evals.figures import Figure, LatencyFigure, RateFigure, ScalarFigure
 from evals.gate_config import GatesConfig, load_gates
 from evals.gates import Baseline, GateCheck, GateReport, evaluate_gates, load_baseline
 from evals.llm_cache import CachingTransport
@@ -34,9 +36,9 @@ from evals.matching import (
     match_step_input,
     match_value,
 )
+from evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry, metric
 from evals.metrics import (
     CategoryMetrics,
-    LatencyStats,
     PlannerMetrics,
     compute_metrics,
     read_results,
@@ -83,15 +85,21 @@ __all__ = [
     "score_trial",
 ]
 __all__ += [
+    "DEFAULT_METRICS",
     "Baseline",
     "CategoryMetrics",
     "Comparison",
+    "Figure",
     "GateCheck",
     "GateReport",
     "GatesConfig",
-    "LatencyStats",
+    "LatencyFigure",
+    "Metric",
+    "MetricRegistry",
     "PlannerMetrics",
+    "RateFigure",
     "RobustnessMetrics",
+    "ScalarFigure",
     "compare_all",
     "compare_planners",
     "compute_metrics",
@@ -99,6 +107,7 @@ __all__ += [
     "load_baseline",
     "load_gates",
     "mcnemar_exact",
+    "metric",
     "pass_at_k",
     "pass_hat_k",
     "percentiles",

@@ -7,6 +7,8 @@ Hierarchy::
         ├── CaseFormatError           a case file is missing, not YAML, or not the case format
         │                             (also a UserError: one line, exit 2)
         ├── GateConfigError           a quality gate is misconfigured (also a UserError)
+        ├── RescoreRefusedError       a run cannot be re-scored: a prompt changed, a case is
+        │                             gone, the run did not finish (also a UserError)
         └── RunLogError               a run log cannot be read: malformed or a wrong version
                                       (also plumbing's RunFileError, as every run-file error)
 
@@ -32,6 +34,10 @@ class CaseFormatError(EvalError, UserError):
 
 class GateConfigError(EvalError, UserError):
     """A quality gate is misconfigured (unknown metric, threshold out of range)."""
+
+
+class RescoreRefusedError(EvalError, UserError):
+    """A run cannot be re-scored as it is: its trials would be judged on prompts they never saw."""
 
 
 class RunLogError(EvalError, RunFileError):

@@ -1,8 +1,9 @@
 """The quality-gate file format (`evals/gates.yaml`): pydantic models and the loader.
 
 A check names a planner by its label in the run (`hybrid`, `hybrid[strategy=llm-first]`,
-or the `LABEL=` of a planner spec; `"*"` for every planner in the run), a metric as a dotted
-path into `PlannerMetrics` (`plan_accuracy`, `latency_ms.p95`, `outcomes.timeout`), an
+or the `LABEL=` of a planner spec; `"*"` for every planner in the run), a metric by its name
+in the metric registry (`plan_accuracy`, `latency_ms.p95`; `evals.metric_registry`), or
+`n`, `cases`, `outcomes.<class>`, `robustness.<perturbation>.<figure>`, an
 operator and a threshold: a number, or another planner's metric. `use: lower_bound`
 compares the lower end of the rate's Wilson 95% interval instead of the point estimate,
 so the evidence, not just the estimate, has to clear the bar. The `regression` section
@@ -24,13 +25,14 @@ from pydantic import (
     Field,
     Tag,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from evals.comparison import DEFAULT_ALPHA, PairedMetric
 from evals.errors import GateConfigError
-from evals.metrics import CategoryMetrics, LatencyStats
+from evals.metric_registry import DEFAULT_METRICS, Better, MetricRegistry
 from evals.results import OutcomeClass
 from evals.robustness import RobustnessMetrics
 
@@ -39,24 +41,8 @@ Use = Literal["point", "lower_bound", "upper_bound"]
 ALL_PLANNERS: Final = "*"
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
-RATE_METRICS: Final[frozenset[str]] = frozenset(
-    name for name in CategoryMetrics.model_fields if f"{name}_ci" in CategoryMetrics.model_fields
-)
-"""Metrics with a Wilson interval, so `use: lower_bound | upper_bound` applies."""
-
-METRIC_PATHS: Final[frozenset[str]] = frozenset(
-    {
-        *RATE_METRICS,
-        "n",
-        "cases",
-        "tokens_per_plan",
-        "cost_per_plan_usd",
-        *(f"latency_ms.{name}" for name in LatencyStats.model_fields),
-        *(f"outcomes.{cls.value}" for cls in OutcomeClass),
-    }
-)
-"""Every metric a check can name, besides `robustness.<perturbation>.<field>`."""
-
+STRUCTURAL_PATHS: Final = ("n", "cases")
+"""Paths a check can name besides the registry's metrics: trials and distinct cases."""
 ROBUSTNESS_FIELDS: Final[frozenset[str]] = frozenset(
     {"pairs", "accuracy", "original_accuracy", "accuracy_drop", "flip_rate", "flips", "gains"}
 )
@@ -65,6 +51,16 @@ ROBUSTNESS_RATES: Final[frozenset[str]] = frozenset(
     name for name in ROBUSTNESS_FIELDS if f"{name}_ci" in RobustnessMetrics.model_fields
 )
 _ROBUSTNESS_PATH: Final = re.compile(r"^robustness\.([a-z][a-z0-9_]*)\.([a-z_]+)$")
+_OUTCOME_PATHS: Final = frozenset(f"outcomes.{cls.value}" for cls in OutcomeClass)
+METRICS_CONTEXT: Final = "metrics"
+"""The validation context key that carries the metric registry (`load_gates` sets it)."""
+
+
+def registry_of(info: ValidationInfo) -> MetricRegistry:
+    """The registry a gates file is validated against: the context's, or the default."""
+    context = info.context if isinstance(info.context, dict) else {}
+    found = context.get(METRICS_CONTEXT, DEFAULT_METRICS)
+    return found if isinstance(found, MetricRegistry) else DEFAULT_METRICS
 
 
 def robustness_path(metric: str) -> tuple[str, str] | None:
@@ -75,35 +71,56 @@ def robustness_path(metric: str) -> tuple[str, str] | None:
     return match.group(1), match.group(2)
 
 
-def has_interval(metric: str) -> bool:
+def has_interval(metric: str, metrics: MetricRegistry = DEFAULT_METRICS) -> bool:
     """True when a metric path has a 95% CI, so `use: lower_bound | upper_bound` applies."""
     found = robustness_path(metric)
-    return metric in RATE_METRICS if found is None else found[1] in ROBUSTNESS_RATES
+    if found is not None:
+        return found[1] in ROBUSTNESS_RATES
+    resolved = metrics.resolve(metric)
+    return resolved is not None and resolved[0].kind == "rate"
 
 
-def check_metric(metric: str) -> str:
-    """Validate a metric path; return it unchanged.
+def is_rate(metric: str, metrics: MetricRegistry = DEFAULT_METRICS) -> bool:
+    """True when a metric path is a share (a rate, or a robustness share): shown as such."""
+    found = robustness_path(metric)
+    if found is not None:
+        return found[1] in {*ROBUSTNESS_RATES, "accuracy_drop"}
+    return has_interval(metric, metrics)
+
+
+def check_metric(metric: str, metrics: MetricRegistry = DEFAULT_METRICS) -> str:
+    """Validate a metric path against a registry; return it unchanged.
 
     Raises:
-        ValueError: The metric is unknown.
+        ValueError: The metric is unknown; the message lists the known ones.
     """
-    if metric not in METRIC_PATHS and robustness_path(metric) is None:
-        known = ", ".join(sorted(METRIC_PATHS - {f"outcomes.{c.value}" for c in OutcomeClass}))
-        raise ValueError(
-            f"unknown metric {metric!r}; known: {known}, outcomes.<class>, "
-            f"robustness.<perturbation>.<{'|'.join(sorted(ROBUSTNESS_FIELDS))}>"
-        )
-    return metric
+    known = metric in STRUCTURAL_PATHS or metric in _OUTCOME_PATHS
+    if known or metrics.resolve(metric) is not None or robustness_path(metric) is not None:
+        return metric
+    names = ", ".join([*metrics.paths(), *STRUCTURAL_PATHS])
+    raise ValueError(
+        f"unknown metric {metric!r}; known: {names}, outcomes.<class>, "
+        f"robustness.<perturbation>.<{'|'.join(sorted(ROBUSTNESS_FIELDS))}>"
+    )
 
 
-def check_use(metric: str, use: Use) -> None:
+def check_use(metric: str, use: Use, metrics: MetricRegistry = DEFAULT_METRICS) -> None:
     """Make sure a metric has the interval that `use` asks for.
 
     Raises:
         ValueError: `use` asks for a bound and the metric has no 95% CI.
     """
-    if use != "point" and not has_interval(metric):
+    if use != "point" and not has_interval(metric, metrics):
         raise ValueError(f"use: {use} needs a rate with a 95% CI; {metric!r} has none")
+
+
+def direction(metric: str, metrics: MetricRegistry = DEFAULT_METRICS) -> Better | None:
+    """Which way a metric path improves, by the registry; None when it has no direction."""
+    resolved = metrics.resolve(metric)
+    if resolved is None:
+        return None
+    part = resolved[1]
+    return None if part in ("n", "cached_excluded") else resolved[0].better
 
 
 class MetricRef(BaseModel):
@@ -118,15 +135,15 @@ class MetricRef(BaseModel):
 
     @field_validator("metric")
     @classmethod
-    def _check_metric(cls, value: str | None) -> str | None:
-        return None if value is None else check_metric(value)
+    def _check_metric(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else check_metric(value, registry_of(info))
 
     @model_validator(mode="after")
-    def _check_use(self) -> Self:
+    def _check_use(self, info: ValidationInfo) -> Self:
         if self.planner == ALL_PLANNERS:
             raise ValueError(f"a reference names one planner, not {ALL_PLANNERS!r}")
         if self.metric is not None:
-            check_use(self.metric, self.use)
+            check_use(self.metric, self.use, registry_of(info))
         return self
 
 
@@ -161,14 +178,15 @@ class CheckSpec(BaseModel):
 
     @field_validator("metric")
     @classmethod
-    def _check_metric(cls, value: str) -> str:
-        return check_metric(value)
+    def _check_metric(cls, value: str, info: ValidationInfo) -> str:
+        return check_metric(value, registry_of(info))
 
     @model_validator(mode="after")
-    def _check_use(self) -> Self:
-        check_use(self.metric, self.use)
+    def _check_use(self, info: ValidationInfo) -> Self:
+        metrics = registry_of(info)
+        check_use(self.metric, self.use, metrics)
         if isinstance(self.threshold, MetricRef) and self.threshold.metric is None:
-            check_use(self.metric, self.threshold.use)
+            check_use(self.metric, self.threshold.use, metrics)
         return self
 
 
@@ -181,8 +199,8 @@ class Tolerance(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    better: Literal["higher", "lower"]
-    """Which direction is an improvement."""
+    better: Better | None = None
+    """Which direction is an improvement; default: the metric's own (`evals.metric_registry`)."""
     absolute: Number | None = Field(None, ge=0)
     relative: Number | None = Field(None, ge=0)
     """A fraction of the baseline value: 0.5 is 50%."""
@@ -211,10 +229,18 @@ class RegressionSpec(BaseModel):
 
     @field_validator("tolerances")
     @classmethod
-    def _check_paths(cls, value: dict[str, Tolerance]) -> dict[str, Tolerance]:
-        for metric in value:
-            check_metric(metric)
-        return value
+    def _check_paths(
+        cls, value: dict[str, Tolerance], info: ValidationInfo
+    ) -> dict[str, Tolerance]:
+        metrics = registry_of(info)
+        resolved: dict[str, Tolerance] = {}
+        for metric, tolerance in value.items():
+            check_metric(metric, metrics)
+            better = tolerance.better or direction(metric, metrics)
+            if better is None:
+                raise ValueError(f"{metric}: give better: higher or lower (it has no direction)")
+            resolved[metric] = tolerance.model_copy(update={"better": better})
+        return resolved
 
 
 class GatesConfig(BaseModel):
@@ -236,8 +262,8 @@ def _first_problem(exc: ValidationError) -> str:
     return f"{loc}: {message}{more}"
 
 
-def load_gates(path: Path) -> GatesConfig:
-    """Load and validate a gates file.
+def load_gates(path: Path, metrics: MetricRegistry = DEFAULT_METRICS) -> GatesConfig:
+    """Load and validate a gates file; its metrics must be registered in `metrics`.
 
     Raises:
         GateConfigError: The file cannot be read, is not YAML, or does not fit the format;
@@ -254,6 +280,6 @@ def load_gates(path: Path) -> GatesConfig:
         got = "an empty file" if data is None else type(data).__name__
         raise GateConfigError(f"{path}: expected a mapping with 'checks', got {got}")
     try:
-        return GatesConfig.model_validate(data)
+        return GatesConfig.model_validate(data, context={METRICS_CONTEXT: metrics})
     except ValidationError as exc:
         raise GateConfigError(f"{path}: {_first_problem(exc)}") from None

@@ -20,18 +20,19 @@ import pandas as pd
 from pydantic import BaseModel
 
 from evals.comparison import case_verdicts, compare_verdicts
+from evals.figures import figure_value
 from evals.gate_config import (
     ALL_PLANNERS,
-    RATE_METRICS,
-    ROBUSTNESS_RATES,
     CheckSpec,
     GatesConfig,
     MetricRef,
     RegressionSpec,
     Use,
+    is_rate,
     load_gates,
     robustness_path,
 )
+from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from evals.metrics import CategoryMetrics, PlannerMetrics, read_results, read_summary_metrics
 from plumbing.gates import GateCheck, GateReport, GateStatus
 from plumbing.run_files import RESULTS_FILE, SUMMARY_FILE
@@ -78,24 +79,31 @@ def load_baseline(run_dir: Path) -> Baseline:
     return Baseline(metrics=read_summary_metrics(run_dir / SUMMARY_FILE), frame=frame)
 
 
-def format_value(value: float, metric: str) -> str:
+def format_value(value: float, metric: str, metrics: MetricRegistry = DEFAULT_METRICS) -> str:
     """Rates with three decimals; other metrics with enough digits to read."""
-    found = robustness_path(metric)
-    if metric in RATE_METRICS or (found and found[1] in {*ROBUSTNESS_RATES, "accuracy_drop"}):
+    if is_rate(metric, metrics):
         return f"{value:.3f}"
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
 def lookup_metric(metrics: CategoryMetrics, metric: str, use: Use = "point") -> float | None:
-    """The value of a metric path (validated by `evals.gate_config`); None if undefined."""
+    """The value of a metric path (validated by `evals.gate_config`); None if undefined.
+
+    A registered metric's figure is read from the summary by name, so a metric the run
+    did not record (a summary from before it was registered) is undefined, never zero.
+    """
     head, _, tail = metric.partition(".")
     if head == "robustness":
         return _robustness_value(metrics, metric, use)
-    if head == "latency_ms":
-        return float(getattr(metrics.latency_ms, tail))
     if head == "outcomes":
         return float(metrics.outcomes.get(tail, 0))
-    return _field_value(metrics, head, use)
+    if head in ("n", "cases"):
+        return float(getattr(metrics, head))
+    figure = metrics.figure(head)
+    if figure is not None and use != "point" and figure.kind == "rate":
+        bounds = figure.ci
+        return None if bounds is None else bounds[0 if use == "lower_bound" else 1]
+    return None if figure is None else figure_value(figure, tail or None)
 
 
 def _field_value(figures: BaseModel, field: str, use: Use) -> float | None:
@@ -141,7 +149,10 @@ def _ref_label(ref: MetricRef, metric: str) -> str:
 
 
 def _threshold_check(
-    spec: CheckSpec, planner: str, metrics: dict[str, PlannerMetrics]
+    spec: CheckSpec,
+    planner: str,
+    metrics: dict[str, PlannerMetrics],
+    registry: MetricRegistry = DEFAULT_METRICS,
 ) -> GateCheck:
     what = f"{planner} {spec.metric}" + (f"[{spec.category}]" if spec.category else "")
     ref = spec.threshold if isinstance(spec.threshold, MetricRef) else None
@@ -170,15 +181,19 @@ def _threshold_check(
     shown_op = spec.op if passed else NEGATED[spec.op]
     note = f" ({'; '.join(notes)})" if notes else ""
     message = (
-        f"{'PASS' if passed else 'FAIL'} {what} {format_value(value, spec.metric)} {shown_op} "
-        f"{format_value(threshold, spec.metric)}{note}"
+        f"{'PASS' if passed else 'FAIL'} {what} {format_value(value, spec.metric, registry)} "
+        f"{shown_op} {format_value(threshold, spec.metric, registry)}{note}"
     )
     status = "pass" if passed else "fail"
     return GateCheck(name=name, status=status, message=message, value=value, limit=threshold)
 
 
 def _tolerance_checks(
-    planner: str, current: PlannerMetrics, base: PlannerMetrics, spec: RegressionSpec
+    planner: str,
+    current: PlannerMetrics,
+    base: PlannerMetrics,
+    spec: RegressionSpec,
+    registry: MetricRegistry,
 ) -> list[GateCheck]:
     checks: list[GateCheck] = []
     for metric, tolerance in spec.tolerances.items():
@@ -188,10 +203,11 @@ def _tolerance_checks(
             checks.append(_skip(name, what, "undefined in this run or the baseline"))
             continue
         allowed = tolerance.allowance(before)
-        sign = 1.0 if tolerance.better == "higher" else -1.0
+        sign = -1.0 if tolerance.better == "lower" else 1.0
         gain = sign * (now - before)
-        change = f"{format_value(now, metric)} vs baseline {format_value(before, metric)}"
-        delta = format_value(abs(now - before), metric)
+        shown = f"{format_value(now, metric, registry)} vs baseline "
+        change = shown + format_value(before, metric, registry)
+        delta = format_value(abs(now - before), metric, registry)
         status: GateStatus = "pass"
         verdict = f"PASS {what} {change}"
         if gain < -allowed:
@@ -202,7 +218,7 @@ def _tolerance_checks(
             GateCheck(
                 name=name,
                 status=status,
-                message=f"{verdict} (tolerance {format_value(allowed, metric)})",
+                message=f"{verdict} (tolerance {format_value(allowed, metric, registry)})",
                 value=now,
                 limit=before - sign * allowed,
             )
@@ -246,6 +262,7 @@ def regression_checks(
     spec: RegressionSpec,
     baseline: Baseline,
     frame: pd.DataFrame | None = None,
+    registry: MetricRegistry = DEFAULT_METRICS,
 ) -> list[GateCheck]:
     """Compare every planner of the run or the baseline with its baseline self."""
     checks: list[GateCheck] = []
@@ -256,7 +273,8 @@ def regression_checks(
         elif planner not in baseline.metrics:
             checks.append(_skip(name, planner, "not in the baseline"))
         else:
-            checks += _tolerance_checks(planner, metrics[planner], baseline.metrics[planner], spec)
+            current, base = metrics[planner], baseline.metrics[planner]
+            checks += _tolerance_checks(planner, current, base, spec, registry)
             checks.append(_paired_check(planner, frame, baseline.frame, spec))
     return checks
 
@@ -267,6 +285,7 @@ def evaluate_gates(
     baseline: Baseline | None = None,
     *,
     frame: pd.DataFrame | None = None,
+    registry: MetricRegistry = DEFAULT_METRICS,
 ) -> GateReport:
     """Run every check of `config` on a run's metrics, and the regression gate if a baseline.
 
@@ -275,15 +294,18 @@ def evaluate_gates(
         config: The gates (`load_gates`).
         baseline: A baseline run to compare with; None skips the regression gate.
         frame: The run's trials frame, for the paired regression test.
+        registry: The metrics `config` was validated against (`load_gates`).
     """
     checks: list[GateCheck] = []
     for spec in config.checks:
         if spec.planner != ALL_PLANNERS:
-            checks.append(_threshold_check(spec, spec.planner, metrics))
+            checks.append(_threshold_check(spec, spec.planner, metrics, registry))
         elif not metrics:
             checks.append(_skip(spec.name or spec.metric, f"* {spec.metric}", "no planners"))
         else:
-            checks += [_threshold_check(spec, planner, metrics) for planner in sorted(metrics)]
+            checks += [
+                _threshold_check(spec, planner, metrics, registry) for planner in sorted(metrics)
+            ]
     if baseline is not None:
-        checks += regression_checks(metrics, config.regression, baseline, frame)
+        checks += regression_checks(metrics, config.regression, baseline, frame, registry)
     return GateReport.of(checks)

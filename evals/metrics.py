@@ -1,30 +1,34 @@
 """Metrics per planner and per category, computed from trial rows after the run.
 
-The rows become a pandas DataFrame of their scalar columns only (`trials_frame`,
+Which metrics, how each reads a trial and how it aggregates, is the registry's
+(`evals.metric_registry`); this module applies one. The rows become a pandas DataFrame
+of their scalar columns and one column of per-trial values per metric (`trials_frame`,
 `read_results`); the plan and the raw model output stay on disk, so memory grows with
-the number of rows, not with what the model wrote. Every rate comes with a Wilson 95%
-interval under `<name>_ci`. Repeats of a case are not new cases: with repeats, the
-intervals cluster the trials by case (`stats.clustered_interval`), so 20 repeats of a
-deterministic planner give the interval of one run, not one 20 times narrower.
-pass@k, pass^k and the flaky cases, which exist only with repeats, count a trial as a
-success when its plan is right (`plan_correct`): the planner's own work, independent of
-the tools it calls.
+the number of rows, not with what the model wrote. Every rate comes with a 95% interval.
+Repeats of a case are not new cases: with repeats, the intervals cluster the trials by
+case (`stats.clustered_interval`), so 20 repeats of a deterministic planner give the
+interval of one run, not one 20 times narrower. pass@k, pass^k and the flaky cases,
+which exist only with repeats, count a trial as a success when its plan is right
+(`plan_correct`): the planner's own work, independent of the tools it calls.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from evals.errors import RunLogError
+from evals.figures import Figure, LatencyFigure, RateFigure, aggregate
+from evals.metric_registry import DEFAULT_METRICS, NOT_FALLBACKS, MetricRegistry
 from evals.results import OutcomeClass, TrialResult
 from evals.robustness import RobustnessMetrics, originals, robustness_metrics
-from evals.stats import Interval, clustered_interval, pass_at_k, pass_hat_k, percentiles
+from evals.stats import pass_at_k, pass_hat_k
 from plumbing.errors import RunFileError
 from plumbing.run_files import JsonlReader
 
@@ -52,37 +56,44 @@ SCALAR_COLUMNS: Final[dict[str, str]] = {
     "perturbation": "object",
     "source_case": "object",
 }
-"""The columns of a trials frame and their dtypes: every scalar `TrialResult` field needed."""
+"""The row fields of a trials frame and their dtypes (the paired tests, charts and filters
+read them); each registered metric adds its own column of per-trial values."""
 
-RATE_COLUMNS: Final[dict[str, str]] = {
-    "tool_accuracy": "tool_correct",
-    "step_accuracy": "step_count_correct",
-    "args_accuracy": "args_correct",
-    "plan_accuracy": "plan_correct",
-    "outcome_accuracy": "end_to_end_correct",
-    "valid_plan_rate": "valid_plan",
-}
-"""Rates over all trials, and the boolean column each one is the mean of."""
+METRIC_COLUMN: Final = "metric:{}"
+"""The trials frame's column of a metric's per-trial values (NaN: the trial does not count)."""
 
 
-class LatencyStats(BaseModel):
-    """Planning latency in milliseconds; percentiles interpolate linearly (numpy default)."""
+def metric_column(name: str) -> str:
+    """The trials frame's column holding metric `name`'s per-trial values."""
+    return METRIC_COLUMN.format(name)
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    p50: float
-    p95: float
-    p99: float
-    mean: float
-    n: int = 0
-    """Trials measured."""
-    cached_excluded: int = 0
-    """Trials left out because the response cache answered them (their time is the
-    cache's, not the model's); when every trial was, all are measured and this is 0."""
+def _from_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A summary's metrics as version 1 wrote them (flat fields) in today's shape.
+
+    Version 1 wrote each rate as `<name>` and `<name>_ci`, latencies as objects and the
+    means as numbers; they move into `metrics`, keyed by the same names.
+    """
+    flat = dict(data)
+    figures: dict[str, Any] = {}
+    for key in [k for k in flat if f"{k}_ci" in flat]:
+        figures[key] = {"kind": "rate", "value": flat.pop(key), "ci": flat.pop(f"{key}_ci")}
+    for key in ("latency_ms", "model_latency_ms"):
+        if key in flat:
+            stats = flat.pop(key)
+            figures[key] = {"kind": "latency", **stats} if stats is not None else None
+    for key in ("tokens_per_plan", "cost_per_plan_usd"):
+        if key in flat:
+            figures[key] = {"kind": "mean", "value": flat.pop(key)}
+    flat["metrics"] = {k: v for k, v in figures.items() if v is not None}
+    return flat
 
 
 class CategoryMetrics(BaseModel):
-    """What one planner scored on a set of trials (all of them, or one category's)."""
+    """What one planner scored on a set of trials (all of them, or one category's).
+
+    `metrics` holds one figure per registered metric (`evals.metric_registry`), by name.
+    """
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
@@ -90,45 +101,37 @@ class CategoryMetrics(BaseModel):
     """Trials."""
     cases: int
     """Distinct cases among the trials."""
-    tool_accuracy: float
-    tool_accuracy_ci: Interval
-    step_accuracy: float
-    step_accuracy_ci: Interval
-    args_accuracy: float
-    args_accuracy_ci: Interval
-    plan_accuracy: float
-    plan_accuracy_ci: Interval
-    outcome_accuracy: float
-    """End-to-end: the plan is right and running it gave the expected outcome."""
-    outcome_accuracy_ci: Interval
-    valid_plan_rate: float
-    valid_plan_rate_ci: Interval
-    fallback_rate: float
-    """Trials where the model was asked and its answer was not (all) used; a plan the rules
-    made without asking the model is no fallback (see `fallback_reasons` for why)."""
-    fallback_rate_ci: Interval
-    model_call_rate: float = 0.0
-    """Trials where the model was asked at least once."""
-    model_call_rate_ci: Interval = (0.0, 1.0)
-    abstention_precision: float | None
-    """Of the trials that abstained, the share that should have; None if none abstained."""
-    abstention_precision_ci: Interval | None
-    abstention_recall: float | None
-    """Of the trials that should abstain, the share that did; None if none should."""
-    abstention_recall_ci: Interval | None
-    false_action_rate: float | None = None
-    """Of the trials that should call no tool, the share that planned a step (outcome
-    `false_action`); None if none should. The headline figure of `out_of_domain` cases."""
-    false_action_rate_ci: Interval | None = None
-    latency_ms: LatencyStats
-    model_latency_ms: LatencyStats | None = None
-    """Latency of the trials that asked the model (None when none did)."""
-    tokens_per_plan: float
-    """Mean of tokens in plus tokens out per trial."""
-    cost_per_plan_usd: float
+    metrics: dict[str, Figure]
+    """Metric name -> its figure (`evals.figures`)."""
     outcomes: dict[str, int]
     """Trials per outcome class; every class is listed, zeros included."""
     fallback_reasons: dict[str, int] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_shape(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "metrics" not in data and "n" in data:
+            return _from_v1(data)
+        return data
+
+    def figure(self, name: str) -> Figure | None:
+        """The figure of metric `name`; None when this summary does not hold it."""
+        return self.metrics.get(name)
+
+    def rate(self, name: str) -> RateFigure:
+        """The rate called `name` (an empty one when absent or not a rate)."""
+        found = self.metrics.get(name)
+        return found if isinstance(found, RateFigure) else RateFigure()
+
+    def latency(self, name: str = "latency_ms") -> LatencyFigure:
+        """The latency called `name` (an empty one when absent or not a latency)."""
+        found = self.metrics.get(name)
+        return found if isinstance(found, LatencyFigure) else LatencyFigure()
+
+    def value(self, name: str) -> float | None:
+        """A rate's or a mean's or sum's value; None when absent, undefined or a latency."""
+        found = self.metrics.get(name)
+        return None if found is None or isinstance(found, LatencyFigure) else found.value
 
 
 class PlannerMetrics(CategoryMetrics):
@@ -149,89 +152,55 @@ class PlannerMetrics(CategoryMetrics):
     `--perturb`); every other metric counts the original cases only."""
 
 
-def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in SCALAR_COLUMNS.items()})
+def _columns(metrics: MetricRegistry) -> dict[str, str]:
+    return {**SCALAR_COLUMNS, **{metric_column(m.name): "float64" for m in metrics}}
 
 
-def scalar_row(row: TrialResult) -> dict[str, Any]:
-    """The scalar columns of one trial row, as a frame expects them."""
-    return row.model_dump(mode="json", include=set(SCALAR_COLUMNS))
+def _empty_frame(metrics: MetricRegistry) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in _columns(metrics).items()})
 
 
-def frame_from_records(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """Build a trials frame from dicts holding (at least) the scalar columns."""
-    frame = pd.DataFrame.from_records(list(records), columns=list(SCALAR_COLUMNS))
+def _as_float(value: float | bool | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def scalar_row(row: TrialResult, metrics: MetricRegistry | None = None) -> dict[str, Any]:
+    """The scalar columns of one trial row, and each metric's value if `metrics` is given."""
+    record = row.model_dump(mode="json", include=set(SCALAR_COLUMNS))
+    for item in metrics or ():
+        record[metric_column(item.name)] = _as_float(item.value(row))
+    return record
+
+
+def frame_from_records(
+    records: Iterable[dict[str, Any]], metrics: MetricRegistry = DEFAULT_METRICS
+) -> pd.DataFrame:
+    """Build a trials frame from dicts holding the scalar and the metrics' columns."""
+    columns = _columns(metrics)
+    frame = pd.DataFrame.from_records(list(records), columns=list(columns))
     if frame.empty:
-        return _empty_frame()
-    return frame.astype(SCALAR_COLUMNS)
+        return _empty_frame(metrics)
+    return frame.astype(columns)
 
 
-def trials_frame(rows: Iterable[TrialResult]) -> pd.DataFrame:
-    """One row per trial, with the scalar columns of `SCALAR_COLUMNS` only."""
-    return frame_from_records(scalar_row(row) for row in rows)
+def trials_frame(
+    rows: Iterable[TrialResult], metrics: MetricRegistry = DEFAULT_METRICS
+) -> pd.DataFrame:
+    """One row per trial: the scalar columns of `SCALAR_COLUMNS` and one per metric."""
+    return frame_from_records((scalar_row(row, metrics) for row in rows), metrics)
 
 
-def _rate(flags: pd.Series, cases: pd.Series) -> tuple[float | None, Interval | None]:
-    """The share of true `flags`, with its interval; trials clustered by case."""
-    n = len(flags)
-    if n == 0:
-        return None, None
-    per_case = flags.astype(int).groupby(cases.to_numpy()).agg(["sum", "size"])
-    interval = clustered_interval(per_case["sum"].tolist(), per_case["size"].tolist())
-    return float(flags.sum()) / n, interval
-
-
-_NOT_FALLBACKS: Final = frozenset({"pattern_confident"})
-"""Reasons older runs recorded although nothing fell back (the rules answered alone)."""
-
-
-def _latency(trials: pd.DataFrame) -> LatencyStats | None:
-    """Latency of the trials the model answered live (all of them if the cache answered all)."""
-    if trials.empty:
-        return None
-    live = trials[~trials["cached"]]
-    measured = live if not live.empty else trials
-    latency = measured["latency_ms"].tolist()
-    p50, p95, p99 = percentiles(latency)
-    return LatencyStats(
-        p50=p50,
-        p95=p95,
-        p99=p99,
-        mean=float(sum(latency) / len(latency)),
-        n=len(latency),
-        cached_excluded=len(trials) - len(measured),
-    )
-
-
-def _group_metrics(trials: pd.DataFrame) -> dict[str, Any]:
-    n = len(trials)
-    cases = trials["case_id"]
-    values: dict[str, Any] = {"n": n, "cases": int(cases.nunique())}
-    reasons = trials["fallback_reason"].where(~trials["fallback_reason"].isin(_NOT_FALLBACKS))
-    flag_columns = {
-        **{name: trials[column] for name, column in RATE_COLUMNS.items()},
-        "fallback_rate": reasons.notna(),
-        "model_call_rate": trials["model_calls"] > 0,
+def _group_metrics(trials: pd.DataFrame, metrics: MetricRegistry) -> dict[str, Any]:
+    values: dict[str, Any] = {"n": len(trials), "cases": int(trials["case_id"].nunique())}
+    values["metrics"] = {
+        item.name: aggregate(item.kind, trials[metric_column(item.name)], trials)
+        for item in metrics
     }
-    for name, flags in flag_columns.items():
-        values[name], values[f"{name}_ci"] = _rate(flags, cases)
-    abstained, expected = trials["abstained"], trials["expected_abstain"]
-    both = abstained & expected
-    precision = _rate(both[abstained], cases[abstained])
-    recall = _rate(both[expected], cases[expected])
-    values["abstention_precision"], values["abstention_precision_ci"] = precision
-    values["abstention_recall"], values["abstention_recall_ci"] = recall
-    acted = trials["outcome"] == OutcomeClass.FALSE_ACTION.value
-    values["false_action_rate"], values["false_action_rate_ci"] = _rate(
-        acted[expected], cases[expected]
-    )
-    values["latency_ms"] = _latency(trials)
-    values["model_latency_ms"] = _latency(trials[trials["model_calls"] > 0])
-    values["tokens_per_plan"] = float((trials["tokens_in"] + trials["tokens_out"]).mean())
-    values["cost_per_plan_usd"] = float(trials["cost_usd"].mean())
     counts = trials["outcome"].value_counts()
     values["outcomes"] = {cls.value: int(counts.get(cls.value, 0)) for cls in OutcomeClass}
-    reason_counts = reasons.dropna().value_counts().sort_index()
+    reasons = trials["fallback_reason"]
+    reasons = reasons.where(~reasons.isin(NOT_FALLBACKS)).dropna()
+    reason_counts = reasons.value_counts().sort_index()
     values["fallback_reasons"] = {str(r): int(count) for r, count in reason_counts.items()}
     return values
 
@@ -257,41 +226,62 @@ def _repeat_metrics(trials: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def planner_metrics(trials: pd.DataFrame) -> PlannerMetrics:
+def planner_metrics(
+    trials: pd.DataFrame, metrics: MetricRegistry = DEFAULT_METRICS
+) -> PlannerMetrics:
     """Metrics of one planner's trials (a non-empty frame of one planner's rows).
 
     Raises:
-        ValueError: The frame is empty.
+        ValueError: The frame is empty, or lacks a column of `metrics`.
     """
     if trials.empty:
         raise ValueError("no trials: metrics of an empty frame are undefined")
+    missing = [m.name for m in metrics if metric_column(m.name) not in trials.columns]
+    if missing:
+        raise ValueError(
+            f"the trials frame has no values of {', '.join(missing)}: build it with the "
+            "same metric registry (trials_frame or read_results with metrics=...)"
+        )
     by_category = {
-        str(category): CategoryMetrics.model_validate(_group_metrics(group))
+        str(category): CategoryMetrics.model_validate(_group_metrics(group, metrics))
         for category, group in sorted(trials.groupby("category"), key=lambda item: str(item[0]))
     }
-    values = {**_group_metrics(trials), **_repeat_metrics(trials), "by_category": by_category}
+    values = {
+        **_group_metrics(trials, metrics),
+        **_repeat_metrics(trials),
+        "by_category": by_category,
+    }
     return PlannerMetrics.model_validate(values)
 
 
-def compute_metrics(frame: pd.DataFrame) -> dict[str, PlannerMetrics]:
+def compute_metrics(
+    frame: pd.DataFrame, metrics: MetricRegistry = DEFAULT_METRICS
+) -> dict[str, PlannerMetrics]:
     """Metrics of every planner in a trials frame, by planner name in sorted order.
 
     Perturbed variants count only in `robustness`; the other metrics are the originals'.
+
+    Args:
+        frame: The trials, built with `metrics` (`trials_frame`, `read_results`).
+        metrics: The metrics to compute.
+
+    Raises:
+        ValueError: The frame lacks a metric's column.
     """
     result: dict[str, PlannerMetrics] = {}
     for planner, trials in sorted(frame.groupby("planner"), key=lambda item: str(item[0])):
-        metrics = planner_metrics(originals(trials))
-        metrics.robustness = robustness_metrics(trials)
-        result[str(planner)] = metrics
+        figures = planner_metrics(originals(trials), metrics)
+        figures.robustness = robustness_metrics(trials)
+        result[str(planner)] = figures
     return result
 
 
-def _rows(path: Path, skipped: list[int]) -> Iterator[dict[str, Any]]:
-    """Yield the scalar columns of each row; note a torn last line in `skipped`."""
+def _rows(path: Path, skipped: list[int], metrics: MetricRegistry) -> Iterator[dict[str, Any]]:
+    """Yield the columns of each row; note a torn last line in `skipped`."""
     reader = JsonlReader(path)
     for line in reader:
         try:
-            yield scalar_row(TrialResult.model_validate(line.data))
+            yield scalar_row(TrialResult.model_validate(line.data), metrics)
         except ValidationError as exc:
             err = exc.errors(include_url=False)[0]
             loc = ".".join(str(part) for part in err["loc"]) or "row"
@@ -300,10 +290,11 @@ def _rows(path: Path, skipped: list[int]) -> Iterator[dict[str, Any]]:
         skipped.append(reader.torn[0])
 
 
-def read_results(path: Path) -> pd.DataFrame:
+def read_results(path: Path, metrics: MetricRegistry = DEFAULT_METRICS) -> pd.DataFrame:
     """Read a run's `results.jsonl` into a trials frame, one row at a time.
 
-    Each line is validated as a `TrialResult` and only its scalar columns are kept. A last
+    Each line is validated as a `TrialResult`; its scalar columns and the value of each of
+    `metrics` are kept. A last
     line that is not JSON (a run killed while writing it) is skipped, and its line number
     is left in `frame.attrs["skipped_lines"]`.
 
@@ -312,7 +303,7 @@ def read_results(path: Path) -> pd.DataFrame:
     """
     skipped: list[int] = []
     try:
-        frame = frame_from_records(_rows(path, skipped))
+        frame = frame_from_records(_rows(path, skipped, metrics), metrics)
     except RunFileError as exc:
         raise RunLogError(str(exc)) from None
     frame.attrs["skipped_lines"] = skipped

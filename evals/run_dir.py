@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Literal, Self
+from typing import Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from evals.comparison import Comparison
 from evals.errors import RunLogError
@@ -47,7 +47,10 @@ from plumbing.run_files import (
 )
 from runtime.errors import ConfigError
 
-SUMMARY_VERSION: Final = 1
+SUMMARY_VERSION: Final = 2
+"""2: each planner's metrics are figures keyed by name under `metrics` (the metric
+registry's). Version 1 wrote them as flat fields; such summaries are read and translated."""
+READABLE_SUMMARY_VERSIONS: Final = (1, 2)
 TrialKey = tuple[str, str, int]
 """(planner, case_id, repeat): one trial, written at most once."""
 
@@ -109,7 +112,8 @@ class EvalSummary(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    version: int = SUMMARY_VERSION
+    version: Literal[2] = SUMMARY_VERSION
+    """The summary format's version; a version 1 file is translated as it is read."""
     run_id: str
     started_at: datetime
     finished_at: datetime
@@ -127,6 +131,22 @@ class EvalSummary(BaseModel):
     gates: GateReport
     latency_measurement: LatencyMeasurement | None = None
     """How latency was measured (None in summaries written before it was recorded)."""
+    rescored_at: datetime | None = None
+    """When `crane-bench rescore` last recomputed the outcomes; None if it never did."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_versions(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        version = data.get("version", 1)
+        if version not in READABLE_SUMMARY_VERSIONS:
+            raise ValueError(
+                f"summary version {version!r}: this crane-bench reads versions "
+                f"{', '.join(map(str, READABLE_SUMMARY_VERSIONS))} (a newer one wrote it?)"
+            )
+        # Version 1's planner metrics are translated by `CategoryMetrics` itself.
+        return {**data, "version": SUMMARY_VERSION}
 
 
 def _relative(path: str, run_dir: Path) -> str:

@@ -29,6 +29,7 @@ import httpx
 from evals.cases import Case, load_cases
 from evals.gates import Baseline, GatesConfig, load_gates
 from evals.llm_cache import CachingTransport
+from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from evals.perturbations import with_variants
 from evals.results import TrialResult
 from evals.run_config import EvalConfig, EvalSpec, check_unchanged
@@ -72,7 +73,14 @@ class EvalInputs:
     recovered: Recovered = field(default_factory=Recovered)
 
 
-def load_inputs(config: EvalConfig, run: RunDir, spec: EvalSpec, *, resume: bool) -> EvalInputs:
+def load_inputs(
+    config: EvalConfig,
+    run: RunDir,
+    spec: EvalSpec,
+    *,
+    resume: bool,
+    metrics: MetricRegistry = DEFAULT_METRICS,
+) -> EvalInputs:
     """Load cases, gates and baseline; record the spec, or check it before resuming.
 
     Raises:
@@ -85,7 +93,7 @@ def load_inputs(config: EvalConfig, run: RunDir, spec: EvalSpec, *, resume: bool
     if not cases:
         shown = ", ".join(str(path) for path in config.case_paths)
         raise UserError(f"no cases in {shown}")
-    gates = load_gates(config.gates_path)
+    gates = load_gates(config.gates_path, metrics)
     baseline = load_baseline_file(config.baseline_path) if config.baseline_path else None
     if resume:
         check_unchanged(spec)
@@ -172,6 +180,7 @@ async def run_eval(
     progress: ProgressSink | None = None,
     open_planner_for: PlannerOpener | None = None,
     http_transport: TransportFactory | None = None,
+    metrics: MetricRegistry = DEFAULT_METRICS,
 ) -> EvalSummary:
     """Run (or finish) an evaluation and write its summary.
 
@@ -185,12 +194,13 @@ async def run_eval(
         open_planner_for: Builds planners by label; default: each spec's planner, the
             specs that name the same model sharing its endpoint.
         http_transport: Makes the transport under the response cache; default: real HTTP.
+        metrics: The metrics to summarise and gate on (`evals.metric_registry`).
 
     Raises:
         UserError: Bad input files (see `load_inputs`), or the endpoint cannot be opened.
     """
     started = datetime.now(UTC)
-    inputs = load_inputs(config, run, spec, resume=resume)
+    inputs = load_inputs(config, run, spec, resume=resume, metrics=metrics)
     totals: dict[str, int] = {name: len(inputs.cases) * config.repeats for name in config.labels}
     orchestrator = Orchestrator(OrchestratorConfig.from_settings(settings))
     done: set[object] = set(inputs.recovered.done)
@@ -239,6 +249,7 @@ async def run_eval(
         endpoints=endpoints,
         measurement=latency_measurement(config, settings, endpoints, modes),
         modes=modes,
+        metrics=metrics,
     )
     run.write_summary(summary)
     return summary

@@ -27,6 +27,9 @@ valid plan. Any other plan that fails validation is `invalid_plan` and is not ex
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import JsonValue
 
 from evals.cases import Case
 from evals.matching import PlanComparison, compare_plan, match_outcome
@@ -73,7 +76,34 @@ def accepted_despite_validation(case: Case, plan: Plan, error: InvalidPlanError)
     )
 
 
-def _outcome_matches(case: Case, run: RunRecord | None) -> bool:
+Failure = Literal["planner_error", "timeout"]
+"""A trial that ended before its plan could be judged: the planner raised, or time ran out."""
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What running a plan gave: all that scoring reads of a run."""
+
+    status: RunStatus
+    output: JsonValue = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What scoring decides about a trial, apart from what it cost: its class and flags."""
+
+    outcome: OutcomeClass
+    tool_correct: bool
+    step_count_correct: bool
+    args_correct: bool
+    plan_correct: bool
+    end_to_end_correct: bool
+    valid_plan: bool
+    expected_abstain: bool
+    abstained: bool
+
+
+def _outcome_matches(case: Case, run: Execution | None) -> bool:
     if run is None:
         return False
     expected = case.expected
@@ -84,16 +114,28 @@ def _outcome_matches(case: Case, run: RunRecord | None) -> bool:
     return expected.outcome is None or match_outcome(expected.outcome, run.output)
 
 
+def is_valid(case: Case, plan: Plan | None, refusal: InvalidPlanError | None) -> bool:
+    """A plan came back and passed validation, or is the case's own despite a refusal."""
+    if plan is None:
+        return False
+    return refusal is None or accepted_despite_validation(case, plan, refusal)
+
+
 def classify(  # noqa: PLR0911 - one return per rule reads as the ordered rule list
-    case: Case, obs: Observation, comparison: PlanComparison | None
+    case: Case,
+    plan: Plan | None,
+    *,
+    failure: Failure | None,
+    valid: bool,
+    comparison: PlanComparison | None,
+    run: Execution | None,
 ) -> OutcomeClass:
     """The outcome class of a trial, by the rules of this module's docstring."""
-    if obs.error is not None and not isinstance(obs.error, InvalidPlanError):
+    if failure == "planner_error":
         return OutcomeClass.PLANNER_ERROR
-    if obs.timed_out:
+    if failure == "timeout":
         return OutcomeClass.TIMEOUT
-    plan = obs.result.plan if obs.result is not None else None
-    if plan is None or comparison is None or not _is_valid(case, obs):
+    if plan is None or comparison is None or not valid:
         return OutcomeClass.INVALID_PLAN
     expected = case.expected.steps
     if not expected and plan.steps:
@@ -106,32 +148,69 @@ def classify(  # noqa: PLR0911 - one return per rule reads as the ordered rule l
         return OutcomeClass.WRONG_TOOL
     if not comparison.args_match:
         return OutcomeClass.WRONG_ARGS
-    if not _outcome_matches(case, obs.run):
+    if not _outcome_matches(case, run):
         return OutcomeClass.OUTCOME_MISMATCH
     return OutcomeClass.CORRECT
 
 
-def _is_valid(case: Case, obs: Observation) -> bool:
-    if obs.result is None or obs.error is not None:
-        return False
-    refusal = obs.validation_error
-    return refusal is None or accepted_despite_validation(case, obs.result.plan, refusal)
+def judge(
+    case: Case,
+    plan: Plan | None,
+    *,
+    failure: Failure | None = None,
+    refusal: InvalidPlanError | None = None,
+    run: Execution | None = None,
+) -> Judgement:
+    """Judge a trial of `case` from what it produced: a pure function of its inputs.
+
+    Flags compare the plan whenever one came back, whatever the outcome class, so a plan
+    that was right but whose run timed out still counts for plan accuracy.
+
+    Args:
+        case: The case, with the expectations to judge against.
+        plan: The plan the planner returned; None when it returned none.
+        failure: The trial ended early (planner error or timeout).
+        refusal: `validate_plan`'s verdict on the plan, if it refused it.
+        run: What executing the plan gave; None when it was not executed.
+    """
+    comparison = compare_plan(case.expected.steps, plan.steps) if plan is not None else None
+    valid = failure != "planner_error" and is_valid(case, plan, refusal)
+    outcome = classify(case, plan, failure=failure, valid=valid, comparison=comparison, run=run)
+    return Judgement(
+        outcome=outcome,
+        tool_correct=comparison is not None and comparison.tools_match,
+        step_count_correct=comparison is not None and comparison.step_count_match,
+        args_correct=comparison is not None and comparison.args_match,
+        plan_correct=comparison is not None and comparison.exact_match,
+        end_to_end_correct=outcome is OutcomeClass.CORRECT,
+        valid_plan=valid,
+        expected_abstain=not case.expected.steps,
+        abstained=plan is not None and plan.abstains,
+    )
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line_error(exc: BaseException) -> str:
+    """`Type: message` on one line, cut to the length a row keeps."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:_MAX_ERROR]
 
 
+def run_error(run: RunRecord) -> str | None:
+    """A run's error as a row keeps it: one line, cut; None when the run had none."""
+    if run.error is None:
+        return None
+    return f"{run.error.type}: {' '.join(run.error.message.split())}"[:_MAX_ERROR]
+
+
 def _error_message(obs: Observation) -> str | None:
     if obs.error is not None:
-        return _one_line(obs.error)
+        return one_line_error(obs.error)
     if obs.timed_out:
         return "TimeoutError: the per-case timeout fired"
     if obs.validation_error is not None:
-        return _one_line(obs.validation_error)
-    if obs.run is not None and obs.run.error is not None:
-        return f"{obs.run.error.type}: {' '.join(obs.run.error.message.split())}"[:_MAX_ERROR]
+        return one_line_error(obs.validation_error)
+    if obs.run is not None:
+        return run_error(obs.run)
     return None
 
 
@@ -142,17 +221,24 @@ def _meta(obs: Observation) -> PlanMeta | None:
     return meta if isinstance(meta, PlanMeta) else None
 
 
-def score_trial(case: Case, obs: Observation) -> TrialResult:
-    """Score one trial of `case`: its outcome class, correctness flags, costs and record.
+def _failure(obs: Observation) -> Failure | None:
+    if obs.error is not None and not isinstance(obs.error, InvalidPlanError):
+        return "planner_error"
+    return "timeout" if obs.timed_out else None
 
-    Flags compare the plan whenever one came back, whatever the outcome class, so a plan
-    that was right but whose run timed out still counts for plan accuracy.
-    """
+
+def score_trial(case: Case, obs: Observation) -> TrialResult:
+    """Score one trial of `case`: its outcome class, correctness flags, costs and record."""
     plan = obs.result.plan if obs.result is not None else None
-    comparison = compare_plan(case.expected.steps, plan.steps) if plan is not None else None
-    outcome = classify(case, obs, comparison)
-    meta = _meta(obs)
     run = obs.run
+    judgement = judge(
+        case,
+        plan,
+        failure=_failure(obs),
+        refusal=obs.validation_error,
+        run=Execution(run.status, run.output) if run is not None else None,
+    )
+    meta = _meta(obs)
     return TrialResult(
         case_id=case.id,
         planner=obs.planner,
@@ -163,15 +249,15 @@ def score_trial(case: Case, obs: Observation) -> TrialResult:
         expected=case.expected,
         source_case=case.source_case if isinstance(case, VariantCase) else None,
         perturbation=case.perturbation if isinstance(case, VariantCase) else None,
-        outcome=outcome,
-        tool_correct=comparison is not None and comparison.tools_match,
-        step_count_correct=comparison is not None and comparison.step_count_match,
-        args_correct=comparison is not None and comparison.args_match,
-        plan_correct=comparison is not None and comparison.exact_match,
-        end_to_end_correct=outcome is OutcomeClass.CORRECT,
-        valid_plan=_is_valid(case, obs),
-        expected_abstain=not case.expected.steps,
-        abstained=plan is not None and plan.abstains,
+        outcome=judgement.outcome,
+        tool_correct=judgement.tool_correct,
+        step_count_correct=judgement.step_count_correct,
+        args_correct=judgement.args_correct,
+        plan_correct=judgement.plan_correct,
+        end_to_end_correct=judgement.end_to_end_correct,
+        valid_plan=judgement.valid_plan,
+        expected_abstain=judgement.expected_abstain,
+        abstained=judgement.abstained,
         latency_ms=meta.latency_ms if meta is not None and meta.latency_ms else obs.latency_ms,
         execute_ms=run.execute_ms if run is not None else 0.0,
         tokens_in=meta.tokens_in if meta is not None else 0,

@@ -18,6 +18,7 @@ from typing import Final
 
 from evals.comparison import compare_all
 from evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
+from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from evals.metrics import compute_metrics, read_results, read_summary_metrics
 from evals.robustness import originals
 from evals.run_config import EvalConfig, EvalSpec, redact_url
@@ -204,6 +205,7 @@ def build_summary(
     endpoints: Mapping[str, LLMEndpoint] | None = None,
     measurement: LatencyMeasurement | None = None,
     modes: Mapping[str, LLMPlannerMode] | None = None,
+    metrics: MetricRegistry = DEFAULT_METRICS,
 ) -> EvalSummary:
     """Read the run's results back and summarise them.
 
@@ -218,10 +220,11 @@ def build_summary(
         endpoints: The model endpoint of each label that called one.
         measurement: How latency was measured.
         modes: Each label's llm planner mode.
+        metrics: The metrics to compute (the gates were validated against them).
     """
-    frame = read_results(run.results_file)
+    frame = read_results(run.results_file, metrics)
     cached = int(frame["cached"].sum())
-    metrics = compute_metrics(frame)
+    figures = compute_metrics(frame, metrics)
     gold = originals(frame)  # the paired tests compare planners on the unperturbed cases
     return EvalSummary(
         run_id=run.path.name,
@@ -233,8 +236,8 @@ def build_summary(
         trials=len(frame),
         expected_trials=expected_trials,
         cached_trials=cached,
-        planners=metrics,
-        comparisons=compare_all(gold) if len(metrics) > 1 else [],
-        gates=evaluate_gates(metrics, gates, baseline, frame=gold),
+        planners=figures,
+        comparisons=compare_all(gold) if len(figures) > 1 else [],
+        gates=evaluate_gates(figures, gates, baseline, frame=gold, registry=metrics),
         latency_measurement=measurement,
     )

@@ -20,7 +20,7 @@ from evals.results import TrialResult
 from evals.scoring import Observation, accepted_despite_validation, score_trial
 from evals.transcripts import TrialRecording
 from runtime.errors import InvalidPlanError, PlannerError
-from runtime.models import PlanResult, RunRecord
+from runtime.models import Plan, PlanResult, RunRecord
 from runtime.orchestrator import Orchestrator
 from runtime.planners.base import Planner, plan_with
 from runtime.planners.validation import validate_plan
@@ -34,6 +34,22 @@ def case_tools(case: Case) -> ToolRegistry:
     for title in case.setup.todos:
         store.add(title)
     return default_tools(store)
+
+
+def refusal_of(plan: Plan, tools: ToolRegistry) -> InvalidPlanError | None:
+    """`validate_plan`'s verdict on `plan`: None when it passes, else why it refused it.
+
+    A plan that crashes the checks is refused too (as invalid input), never a crash.
+    """
+    try:
+        validate_plan(plan, tools)
+    except InvalidPlanError as exc:
+        return exc
+    except Exception as exc:  # noqa: BLE001 - a plan that crashes the checks is not valid
+        return InvalidPlanError(
+            f"validation failed: {type(exc).__name__}: {exc}", reason="invalid_input"
+        )
+    return None
 
 
 class _Attempt:
@@ -64,20 +80,12 @@ class _Attempt:
         self.recording.plan(self.result)
         plan = self.result.plan
         tools = case_tools(case)
-        try:
-            validate_plan(plan, tools)
-        except InvalidPlanError as exc:
-            self.validation_error = exc
-            accepted = accepted_despite_validation(case, plan, exc)
-            self.recording.validation(exc, accepted=accepted)
+        self.validation_error = refusal_of(plan, tools)
+        if self.validation_error is not None:
+            accepted = accepted_despite_validation(case, plan, self.validation_error)
+            self.recording.validation(self.validation_error, accepted=accepted)
             if not accepted:
                 return
-        except Exception as exc:  # noqa: BLE001 - a plan that crashes the checks is not valid
-            self.validation_error = InvalidPlanError(
-                f"validation failed: {type(exc).__name__}: {exc}", reason="invalid_input"
-            )
-            self.recording.validation(self.validation_error)
-            return
         else:
             self.recording.validation(None)
         self.run = await orchestrator.execute(plan, tools, prompt=case.prompt)

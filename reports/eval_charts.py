@@ -23,6 +23,7 @@ from reports.charts import (
     plot_text,
     series_colors,
 )
+from reports.formatting import pct
 
 ALL: Final = "all"
 MAX_TOOL_LABELS: Final = 8
@@ -40,8 +41,8 @@ def accuracy_chart(summary: EvalSummary) -> Chart:
     fig = go.Figure()
     for name, metrics in planners.items():
         scopes: list[CategoryMetrics | None] = [metrics, *map(metrics.by_category.get, categories)]
-        values = [s.plan_accuracy if s else None for s in scopes]
-        bounds = [s.plan_accuracy_ci if s else None for s in scopes]
+        values = [s.rate("plan_accuracy").value if s else None for s in scopes]
+        bounds = [s.rate("plan_accuracy").ci if s else None for s in scopes]
         counts = [s.n if s else 0 for s in scopes]
         fig.add_bar(
             name=name,
@@ -203,7 +204,7 @@ def fallback_chart(summary: EvalSummary) -> Chart | None:
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="trials")
     fig.update_yaxes(autorange="reversed")
-    rates = ", ".join(f"{p} {m.fallback_rate:.1%}" for p, m in planners.items())
+    rates = ", ".join(f"{p} {pct(m.rate('fallback_rate').value)}" for p, m in planners.items())
     return make_chart(
         "chart-fallbacks",
         "Fallback reasons",

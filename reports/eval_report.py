@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from evals.run_dir import EvalSummary
 from plumbing.gates import GateCheck
 from reports.ci_outputs import (
@@ -29,8 +30,6 @@ SECTIONS: Final = (
     ("failures-section", "Failing cases"),
     ("metadata", "Metadata"),
 )
-MD_COLUMNS: Final = (0, 1, 2, 4, 5, 10)
-"""Headline columns repeated in summary.md: trials, plan, tool, end-to-end, valid, p95."""
 COMPLETE_CHECK: Final = "all trials ran"
 
 
@@ -48,19 +47,16 @@ def eval_markdown(run: EvalRun, page: EvalPage, html: Path) -> str:
     icon = "✅" if page.verdict.passed else "❌"
     facts = " · ".join(f"{f.label.lower()} {md(f.value)}" for f in page.facts)
     parts = [f"### {icon} Eval {md_code(run.summary.run_id)}: {md(page.verdict.text)}", facts, ""]
-    header = ["Planner", *(page.columns[i].label for i in MD_COLUMNS)]
+    header = ["Planner", *(column.label for column in page.brief_columns)]
     rows = [
         [
             md(row.head),
-            *(
-                md(row.cells[i].text + (f" ({row.cells[i].sub})" if row.cells[i].sub else ""))
-                for i in MD_COLUMNS
-            ),
+            *(md(cell.text + (f" ({cell.sub})" if cell.sub else "")) for cell in row.cells),
         ]
-        for row in page.planners
+        for row in page.brief_planners
     ]
     parts.append(md_table(header, rows, numeric=set(range(1, len(header)))))
-    parts.append("\nRates with their Wilson 95% interval; p95 is planning latency in ms.\n")
+    parts.append("\nRates with their 95% interval (clustered by case); latency in ms.\n")
     if page.comparisons:
         parts.append("**Paired comparisons** (by case, exact McNemar)")
         parts += [f"- {md(c.headline)}: {md(c.detail)}" for c in page.comparisons]
@@ -86,14 +82,16 @@ def eval_markdown(run: EvalRun, page: EvalPage, html: Path) -> str:
     return "\n".join(parts) + "\n"
 
 
-def build_eval_report(run_dir: Path) -> ReportFiles:
+def build_eval_report(run_dir: Path, metrics: MetricRegistry = DEFAULT_METRICS) -> ReportFiles:
     """Read an eval run directory and write its report files into it.
+
+    The planners table has a column per metric `metrics` shows.
 
     Raises:
         ReportError: The run has no summary (it did not finish), or a file is malformed.
     """
     run = read_eval_run(run_dir)
-    page = eval_page(run)
+    page = eval_page(run, metrics)
     html = render(
         "eval.html.j2", page=page, kind="eval", sections=SECTIONS, version=crane_version()
     )

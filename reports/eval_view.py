@@ -6,30 +6,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Final
 
 from evals.comparison import Comparison
-from evals.metrics import PlannerMetrics
+from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from evals.run_config import SpecRecord
 from evals.run_dir import EndpointInfo
 from reports.charts import Chart
 from reports.eval_charts import eval_charts
 from reports.failures_view import FailureTable, failure_table
-from reports.formatting import (
-    Cell,
-    count,
-    duration,
-    p_value,
-    rate_cell,
-    sig,
-    timestamp,
-    usd,
-    verdict_text,
-)
+from reports.formatting import count, duration, p_value, timestamp, verdict_text
 from reports.frames import EvalRun
 from reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
+from reports.metric_table import metric_columns, metric_rows
 from reports.robustness_view import RobustnessSection, robustness_section
 from reports.transcripts_view import TranscriptSet, transcript_set
 
@@ -72,58 +62,9 @@ class EvalPage:
     transcripts: TranscriptSet = field(default_factory=lambda: TranscriptSet(available=False))
     run_dir: str = ""
     """The run directory, for the `crane-bench show` hint of a transcript not embedded."""
-
-
-Metric = Callable[[PlannerMetrics], Cell]
-
-
-def _rate(name: str) -> Metric:
-    def cell(m: PlannerMetrics) -> Cell:
-        value: float | None = getattr(m, name)
-        return rate_cell(value, getattr(m, f"{name}_ci"))
-
-    return cell
-
-
-HEADLINE: Final[list[tuple[Column, Metric]]] = [
-    (Column("Trials"), lambda m: Cell(count(m.n), sub=f"{count(m.cases)} cases")),
-    (Column("Plan acc.", "whole plan right: tools, count, inputs"), _rate("plan_accuracy")),
-    (Column("Tool acc.", "tool names right, in order"), _rate("tool_accuracy")),
-    (Column("Args acc.", "every step's input right"), _rate("args_accuracy")),
-    (Column("End-to-end", "plan right and running it gave the outcome"), _rate("outcome_accuracy")),
-    (Column("Valid plans", "schema, known tools, valid inputs"), _rate("valid_plan_rate")),
-    (Column("Model asked", "trials that called the model"), _rate("model_call_rate")),
-    (Column("Fallbacks", "model asked, its answer not used"), _rate("fallback_rate")),
-    (Column("Abstain prec.", "abstained and should have"), _rate("abstention_precision")),
-    (Column("Abstain recall", "should abstain and did"), _rate("abstention_recall")),
-    (Column("p50 ms", "planning latency"), lambda m: Cell(sig(m.latency_ms.p50))),
-    (Column("p95 ms", "planning latency"), lambda m: Cell(sig(m.latency_ms.p95))),
-    (Column("Tokens/plan", "prompt plus completion"), lambda m: Cell(sig(m.tokens_per_plan))),
-    (Column("$/plan"), lambda m: Cell(usd(m.cost_per_plan_usd))),
-]
-BEST_OF: Final = {
-    1: "plan_accuracy",
-    2: "tool_accuracy",
-    3: "args_accuracy",
-    4: "outcome_accuracy",
-    5: "valid_plan_rate",
-}
-"""Headline column index -> its rate; the highest is marked bold when planners differ."""
-
-
-def _headline(planners: dict[str, PlannerMetrics]) -> list[Row]:
-    rows = [Row(name, [cell(m) for _, cell in HEADLINE]) for name, m in planners.items()]
-    if len(rows) < 2:
-        return rows
-    for index, metric in BEST_OF.items():
-        values: dict[str, float] = {p: getattr(m, metric) for p, m in planners.items()}
-        if len(set(values.values())) < 2:
-            continue
-        best = max(values.values())
-        for row in rows:
-            if values[row.head] == best:
-                row.cells[index] = replace(row.cells[index], tone="best")
-    return rows
+    brief_columns: list[Column] = field(default_factory=list)
+    """The brief metrics' columns (`summary.md`)."""
+    brief_planners: list[Row] = field(default_factory=list)
 
 
 def comparison_line(c: Comparison) -> ComparisonLine:
@@ -249,18 +190,20 @@ def _spec_fact(record: SpecRecord, endpoint: EndpointInfo | None) -> Fact:
     return Fact(record.label, text)
 
 
-def eval_page(run: EvalRun) -> EvalPage:
-    """Prepare everything the eval report shows."""
+def eval_page(run: EvalRun, metrics: MetricRegistry = DEFAULT_METRICS) -> EvalPage:
+    """Prepare everything the eval report shows; its metric columns are `metrics`'."""
     summary = run.summary
     charts, chart_notes = eval_charts(summary, run.trials)
     failures = failure_table(run.failures, run.trials)
+    columns = metric_columns(metrics, "report")
+    brief = metric_columns(metrics, "brief")
     return EvalPage(
         title=f"Eval run {summary.run_id}",
         verdict=eval_verdict(run),
         facts=_facts(run),
         notes=_notes(run),
-        columns=[column for column, _ in HEADLINE],
-        planners=_headline(summary.planners),
+        columns=[c.column for c in columns],
+        planners=metric_rows(summary.planners, columns),
         comparisons=[comparison_line(c) for c in summary.comparisons],
         gates=gate_lines(summary.gates.checks),
         charts=charts,
@@ -274,6 +217,8 @@ def eval_page(run: EvalRun) -> EvalPage:
             _trial_keys(run),
         ),
         run_dir=str(run.path),
+        brief_columns=[c.column for c in brief],
+        brief_planners=metric_rows(summary.planners, brief),
     )
 
 

@@ -131,15 +131,16 @@ def _eval_points(runs: list[_EvalRun]) -> list[dict[str, Any]]:
             elif any(p == planner for p, _ in last):
                 note = "case files changed: not compared with earlier runs"
             last[key] = run
+            accuracy = m.rate("plan_accuracy")
             points.append(
                 {
                     "run_id": run.summary.run_id,
                     "started_at": run.summary.started_at,
                     "planner": planner,
-                    "plan_accuracy": m.plan_accuracy,
-                    "ci_low": m.plan_accuracy_ci[0],
-                    "ci_high": m.plan_accuracy_ci[1],
-                    "p95_ms": m.latency_ms.p95,
+                    "plan_accuracy": accuracy.value,
+                    "ci_low": accuracy.ci[0] if accuracy.ci else None,
+                    "ci_high": accuracy.ci[1] if accuracy.ci else None,
+                    "p95_ms": m.latency().p95,
                     "regression": regressed,
                     "improved": improved,
                     "note": note,

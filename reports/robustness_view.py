@@ -111,9 +111,10 @@ def robustness_section(summary: EvalSummary) -> RobustnessSection:
         if metrics.robustness:
             charts.append(robustness_chart(planner, metrics.robustness, colors[planner]))
         ood = metrics.by_category.get(OUT_OF_DOMAIN)
-        if ood is not None and ood.false_action_rate is not None:
+        acted = ood.rate("false_action_rate") if ood is not None else None
+        if ood is not None and acted is not None and acted.value is not None:
             false_actions.append(
-                f"{planner}: false-action rate {pct(ood.false_action_rate)} "
-                f"({interval(ood.false_action_rate_ci)}) on {ood.cases} out-of-domain cases"
+                f"{planner}: false-action rate {pct(acted.value)} "
+                f"({interval(acted.ci)}) on {ood.cases} out-of-domain cases"
             )
     return RobustnessSection(lines=lines, false_actions=false_actions, charts=charts)

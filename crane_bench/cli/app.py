@@ -13,7 +13,6 @@ from crane_bench.cli.cases import cases_app
 from crane_bench.cli.common import (
     EXIT_USAGE,
     fail,
-    load_settings,
     print_error,
     run_async,
     setup_logging,
@@ -21,15 +20,16 @@ from crane_bench.cli.common import (
 from crane_bench.cli.eval import eval_command
 from crane_bench.cli.llm import llm_app
 from crane_bench.cli.load import load_command
+from crane_bench.cli.planner_option import PlannerOpt, planner_settings
 from crane_bench.cli.report import report_command
+from crane_bench.cli.rescore import rescore_command
 from crane_bench.cli.serve import serve
 from crane_bench.cli.show import show_command
 from runtime.agent import Agent
 from runtime.errors import UserError
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
-from runtime.planners.factory import open_planner
+from runtime.planners.factory import open_spec_planner
 from runtime.planners.validation import validate_plan
-from runtime.settings import PlannerName
 from runtime.tools import default_tools
 
 app = typer.Typer(
@@ -46,15 +46,10 @@ app.command(name="eval")(eval_command)
 app.command(name="load")(load_command)
 app.command(name="report")(report_command)
 app.command(name="show")(show_command)
+app.command(name="rescore")(rescore_command)
 
 
 PromptArg = Annotated[str, typer.Argument(help="What the user asks, in plain words.")]
-PlannerOpt = Annotated[
-    PlannerName | None,
-    typer.Option(
-        "--planner", "-p", help="Which planner makes the plan.", show_default="PLANNER or pattern"
-    ),
-]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
 
 
@@ -74,10 +69,10 @@ def plan(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = Fa
     """
     setup_logging(verbose)
     prompt = _check_prompt(prompt)
-    settings = load_settings(planner)
+    settings, spec = planner_settings(planner)
 
     async def go() -> str:
-        async with open_planner(settings.planner, settings) as made:
+        async with open_spec_planner(spec, settings) as made:
             result = await made.plan(prompt)
         validate_plan(result.plan, default_tools())
         return result.model_dump_json(indent=2)
@@ -90,10 +85,10 @@ def run(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = Fal
     """Plan PROMPT, execute the plan, and print the run as JSON (exit 1 if it failed)."""
     setup_logging(verbose)
     prompt = _check_prompt(prompt)
-    settings = load_settings(planner)
+    settings, spec = planner_settings(planner)
 
     async def go() -> tuple[str, bool]:
-        async with open_planner(settings.planner, settings) as made:
+        async with open_spec_planner(spec, settings) as made:
             agent = Agent(
                 made, Orchestrator(OrchestratorConfig.from_settings(settings)), default_tools
             )

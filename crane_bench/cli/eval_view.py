@@ -18,6 +18,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from evals.figures import LatencyFigure, RateFigure
+from evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry
 from evals.metrics import PlannerMetrics
 from evals.results import TrialResult
 from evals.run_dir import EvalSummary, Recovered
@@ -86,45 +88,56 @@ def _short(bound: float) -> str:
     return f"{bound:.2f}".removeprefix("0")
 
 
-def _row(name: str, m: PlannerMetrics) -> list[str]:
-    return [
-        f"{escape(name)}\nn={m.n}",  # a label such as hybrid[strategy=llm-first] is no markup
-        _rate(m.plan_accuracy, m.plan_accuracy_ci),
-        _rate(m.tool_accuracy, m.tool_accuracy_ci),
-        _rate(m.outcome_accuracy, m.outcome_accuracy_ci),
-        _rate(m.valid_plan_rate, m.valid_plan_rate_ci),
-        f"{m.model_call_rate:.2f}\n{m.fallback_rate:.2f}",
-        f"{m.latency_ms.p50:.1f}\n{m.latency_ms.p95:.1f}",
-        f"{m.tokens_per_plan:.0f}",
-        f"{m.cost_per_plan_usd:.2g}",
-    ]
+def _number(value: float | None, metric: Metric) -> str:
+    if value is None:
+        return "-"
+    if metric.fmt == "usd":
+        return f"{value:.2g}"
+    return f"{value:.1f}" if metric.fmt == "ms" else f"{value:.3g}"
 
 
-COLUMNS = ("planner", "plan", "tool", "e2e", "valid", "asked/fb", "p50/p95", "tokens", "$/plan")
+def _cell(m: PlannerMetrics, metric: Metric) -> str:
+    figure = m.figure(metric.name)
+    if figure is None:
+        return "-"
+    if isinstance(figure, RateFigure):
+        return _rate(figure.value, figure.ci)
+    if isinstance(figure, LatencyFigure):
+        return f"{_number(figure.p50, metric)}\n{_number(figure.p95, metric)}"
+    return _number(figure.value, metric)
 
 
-def summary_table(summary: EvalSummary) -> Table:
-    """Planner x key metrics; rates over their Wilson 95% intervals, latency in ms."""
+def _header(metric: Metric) -> str:
+    return f"p50/p95 {metric.header}" if metric.kind == "latency" else metric.header
+
+
+def summary_table(summary: EvalSummary, metrics: MetricRegistry = DEFAULT_METRICS) -> Table:
+    """Planner x the registry's brief metrics; rates over their 95% intervals."""
+    shown = metrics.shown("brief")
     table = Table(
         title=f"crane-bench eval {summary.run_id}",
         title_justify="left",
-        caption="rates over their Wilson 95% CI; e2e: plan right and outcome as expected; "
-        "asked/fb: model asked, and asked but its answer not used (fallback)",
+        caption="rates over their 95% CI; "
+        + "; ".join(f"{m.header}: {m.description}" for m in shown if m.description),
         caption_justify="left",
         box=None,  # no rules: the table fits 80 columns, the width of a pipe or CI log
         padding=(0, 0, 0, 1),
         header_style="bold underline",
     )
-    for column in COLUMNS:
-        table.add_column(column, justify="left" if column == "planner" else "right")
-    for name, metrics in summary.planners.items():
-        table.add_row(*_row(name, metrics))
+    table.add_column("planner", justify="left")
+    for metric in shown:
+        table.add_column(escape(_header(metric)), justify="right")
+    for name, m in summary.planners.items():
+        # A label such as hybrid[strategy=llm-first] is no markup.
+        table.add_row(f"{escape(name)}\nn={m.n}", *(_cell(m, metric) for metric in shown))
     return table
 
 
-def print_summary(console: Console, summary: EvalSummary) -> None:
+def print_summary(
+    console: Console, summary: EvalSummary, metrics: MetricRegistry = DEFAULT_METRICS
+) -> None:
     """The table, the paired comparisons, and the gates (each failing check on its line)."""
-    console.print(summary_table(summary))
+    console.print(summary_table(summary, metrics))
     if summary.latency_measurement is not None:
         console.print(escape(summary.latency_measurement.description), highlight=False, style="dim")
     for name, m in summary.planners.items():
@@ -145,15 +158,15 @@ def print_summary(console: Console, summary: EvalSummary) -> None:
             ),
             highlight=False,
         )
-    for planner, metrics in summary.planners.items():
-        ood = metrics.by_category.get("out_of_domain")
-        if ood is not None and ood.false_action_rate is not None:
+    for planner, figures_of in summary.planners.items():
+        ood = figures_of.by_category.get("out_of_domain")
+        acted = ood.value("false_action_rate") if ood is not None else None
+        if ood is not None and acted is not None:
             console.print(
-                f"{planner} out_of_domain: false-action rate {ood.false_action_rate:.3f} "
-                f"on {ood.cases} cases",
+                f"{planner} out_of_domain: false-action rate {acted:.3f} on {ood.cases} cases",
                 highlight=False,
             )
-        for name, figures in metrics.robustness.items():
+        for name, figures in figures_of.robustness.items():
             flips = "n/a" if figures.flip_rate is None else f"{figures.flip_rate:.3f}"
             console.print(
                 f"{planner} robustness {name}: accuracy {figures.accuracy:.3f} vs "

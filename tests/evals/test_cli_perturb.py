@@ -49,7 +49,7 @@ def test_perturb_all_reports_robustness_everywhere(workdir: Path) -> None:
     summary = json.loads((workdir / "run" / "summary.json").read_text())
     pattern = summary["planners"]["pattern"]
     assert pattern["n"] == 5  # the originals only
-    assert pattern["by_category"]["out_of_domain"]["false_action_rate"] == 0.0
+    assert pattern["by_category"]["out_of_domain"]["metrics"]["false_action_rate"]["value"] == 0.0
     assert {"casing", "punctuation", "whitespace"} <= set(pattern["robustness"])
     assert summary["spec"]["args"]["perturbations"][0] in pattern["robustness"]
     assert "pattern robustness casing: accuracy" in err

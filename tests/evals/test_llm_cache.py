@@ -137,12 +137,12 @@ async def test_a_second_run_makes_no_model_call(tmp_path: Path) -> None:
     calls = len(endpoint.requests)
     assert calls == 2 * len(CASES)  # llm-first hybrid asks the model too
     assert first.cached_trials == 0
-    assert first.planners["llm"].plan_accuracy == 1.0
+    assert first.planners["llm"].value("plan_accuracy") == 1.0
     run2, second = await run_new(cfg, hosted(), tmp_path / "b", http_transport=endpoint.transport)
     assert len(endpoint.requests) == calls  # zero HTTP calls
     assert all(row["cached"] for row in read_rows(run2.results_file))
     assert second.cached_trials == 2 * len(CASES)
-    assert second.planners["llm"].plan_accuracy == 1.0
+    assert second.planners["llm"].value("plan_accuracy") == 1.0
 
 
 @pytest.mark.parametrize("bypass", [{"use_cache": False}, {"repeats": 2}])

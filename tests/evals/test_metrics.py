@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 
 from evals.errors import RunLogError
+from evals.metric_registry import DEFAULT_METRICS
 from evals.metrics import (
     SCALAR_COLUMNS,
     PlannerMetrics,
     compute_metrics,
+    metric_column,
     planner_metrics,
     read_results,
     read_summary_metrics,
@@ -63,12 +65,16 @@ def hybrid() -> PlannerMetrics:
     return compute_metrics(trials_frame(every_outcome()))["hybrid"]
 
 
-def test_frame_keeps_only_scalar_columns() -> None:
+def test_frame_keeps_scalar_columns_and_one_per_metric() -> None:
     frame = trials_frame(every_outcome())
-    assert list(frame.columns) == list(SCALAR_COLUMNS)
+    columns = [*SCALAR_COLUMNS, *(metric_column(name) for name in DEFAULT_METRICS.names)]
+    assert list(frame.columns) == columns
     assert len(frame) == 11
     assert frame["plan_correct"].dtype == bool
-    assert list(trials_frame([]).columns) == list(SCALAR_COLUMNS)
+    assert frame[metric_column("plan_accuracy")].tolist() == frame["plan_correct"].tolist()
+    # A trial that does not count for a metric holds NaN: only c05 and c11 abstained.
+    assert frame[metric_column("abstention_precision")].notna().sum() == 2
+    assert list(trials_frame([]).columns) == columns
 
 
 def test_rates_and_intervals(hybrid: PlannerMetrics) -> None:
@@ -83,41 +89,48 @@ def test_rates_and_intervals(hybrid: PlannerMetrics) -> None:
         "fallback_rate": 3,
     }
     for name, successes in expected.items():
-        assert getattr(hybrid, name) == pytest.approx(successes / 11), name
-        assert getattr(hybrid, f"{name}_ci") == wilson_interval(successes, 11), name
+        assert hybrid.rate(name).value == pytest.approx(successes / 11), name
+        assert hybrid.rate(name).ci == wilson_interval(successes, 11), name
+        assert hybrid.rate(name).n == 11
 
 
 def test_outcome_counts_latency_tokens_cost(hybrid: PlannerMetrics) -> None:
     assert hybrid.outcomes == {cls.value: 2 if cls is OC.CORRECT else 1 for cls in OutcomeClass}
     assert hybrid.fallback_reasons == {"invalid_json": 1, "model_error": 1, "timeout": 1}
-    assert hybrid.latency_ms.p50 == 6.0
-    assert hybrid.latency_ms.p95 == pytest.approx(10.5)
-    assert hybrid.latency_ms.p99 == pytest.approx(10.9)
-    assert hybrid.latency_ms.mean == 6.0
-    assert hybrid.tokens_per_plan == 66.0
-    assert hybrid.cost_per_plan_usd == pytest.approx(0.0006)
+    assert hybrid.latency().p50 == 6.0
+    assert hybrid.latency().p95 == pytest.approx(10.5)
+    assert hybrid.latency().p99 == pytest.approx(10.9)
+    assert hybrid.latency().mean == 6.0
+    assert hybrid.value("tokens_per_plan") == 66.0
+    assert hybrid.value("cost_per_plan_usd") == pytest.approx(0.0006)
+    assert hybrid.value("total_tokens") == 66.0 * 11
+    assert hybrid.value("total_cost_usd") == pytest.approx(0.0066)
 
 
 def test_abstention_precision_and_recall(hybrid: PlannerMetrics) -> None:
     # Abstained: c05 (should not) and c11 (should). Should abstain: c06 (acted) and c11.
-    assert hybrid.abstention_precision == 0.5
-    assert hybrid.abstention_recall == 0.5
-    assert hybrid.abstention_precision_ci == wilson_interval(1, 2)
+    assert hybrid.value("abstention_precision") == 0.5
+    assert hybrid.value("abstention_recall") == 0.5
+    assert hybrid.rate("abstention_precision").ci == wilson_interval(1, 2)
+    assert hybrid.rate("abstention_precision").n == 2
 
 
 def test_per_category_split(hybrid: PlannerMetrics) -> None:
     assert list(hybrid.by_category) == ["abstain", "calculator", "todo"]
     calculator = hybrid.by_category["calculator"]
-    assert (calculator.n, calculator.tool_accuracy, calculator.plan_accuracy) == (5, 0.6, 0.4)
-    assert calculator.valid_plan_rate == 0.8
-    assert calculator.latency_ms.p50 == 3.0
-    assert calculator.abstention_precision is None  # nothing abstained
-    assert calculator.abstention_recall is None  # nothing should have
-    assert calculator.abstention_recall_ci is None
+    tool, plan = calculator.value("tool_accuracy"), calculator.value("plan_accuracy")
+    assert (calculator.n, tool, plan) == (5, 0.6, 0.4)
+    assert calculator.value("valid_plan_rate") == 0.8
+    assert calculator.latency().p50 == 3.0
+    assert calculator.value("abstention_precision") is None  # nothing abstained
+    assert calculator.value("abstention_recall") is None  # nothing should have
+    assert calculator.rate("abstention_recall").ci is None
     todo = hybrid.by_category["todo"]
-    assert (todo.n, todo.abstention_precision, todo.abstention_recall) == (4, 0.0, None)
+    precision, recall = todo.value("abstention_precision"), todo.value("abstention_recall")
+    assert (todo.n, precision, recall) == (4, 0.0, None)
     abstain = hybrid.by_category["abstain"]
-    assert (abstain.abstention_precision, abstain.abstention_recall) == (1.0, 0.5)
+    precision, recall = abstain.value("abstention_precision"), abstain.value("abstention_recall")
+    assert (precision, recall) == (1.0, 0.5)
     assert abstain.outcomes["false_action"] == 1
 
 
@@ -152,7 +165,7 @@ def test_planners_are_separate_and_sorted() -> None:
     frame = trials_frame([*scored("pattern", [True, True]), *every_outcome()])
     metrics = compute_metrics(frame)
     assert list(metrics) == ["hybrid", "pattern"]
-    assert metrics["pattern"].plan_accuracy == 1.0
+    assert metrics["pattern"].value("plan_accuracy") == 1.0
     assert compute_metrics(trials_frame([])) == {}
     with pytest.raises(ValueError, match="empty"):
         planner_metrics(trials_frame([]))
@@ -160,14 +173,16 @@ def test_planners_are_separate_and_sorted() -> None:
 
 def test_summary_json_keys_and_round_trip(hybrid: PlannerMetrics, tmp_path: Path) -> None:
     dumped = hybrid.model_dump(mode="json")
-    for key in ("n", "tool_accuracy", "tool_accuracy_ci", "step_accuracy", "args_accuracy"):
-        assert key in dumped
+    assert {"n", "cases", "metrics", "by_category", "outcomes"} <= set(dumped)
+    figures = dumped["metrics"]
+    assert list(figures) == list(DEFAULT_METRICS.names)  # every metric, in registry order
     for key in ("plan_accuracy", "outcome_accuracy", "valid_plan_rate", "fallback_rate"):
-        assert f"{key}_ci" in dumped
-    assert set(dumped["latency_ms"]) == {"p50", "p95", "p99", "mean", "n", "cached_excluded"}
-    assert {"tokens_per_plan", "cost_per_plan_usd", "by_category", "outcomes"} <= set(dumped)
-    assert dumped["tool_accuracy_ci"] == list(wilson_interval(4, 11))
-    text = json.dumps({"version": 1, "planners": {"hybrid": dumped}}, allow_nan=False)
+        assert set(figures[key]) == {"kind", "value", "ci", "n"}
+    latency = {"kind", "p50", "p95", "p99", "mean", "n", "cached_excluded"}
+    assert set(figures["latency_ms"]) == latency
+    assert figures["tokens_per_plan"]["kind"] == "mean"
+    assert figures["tool_accuracy"]["ci"] == list(wilson_interval(4, 11))
+    text = json.dumps({"version": 2, "planners": {"hybrid": dumped}}, allow_nan=False)
     summary = tmp_path / "summary.json"
     summary.write_text(text)
     assert read_summary_metrics(summary) == {"hybrid": hybrid}
@@ -230,10 +245,12 @@ def test_rules_answering_alone_is_no_fallback_and_model_calls_are_counted() -> N
         trial("d", planner="hybrid", model_calls=1, fallback_reason="timeout"),  # asked, failed
     ]
     metrics = compute_metrics(trials_frame(rows))["hybrid"]
-    assert metrics.model_call_rate == 0.5
-    assert metrics.fallback_rate == 0.25
+    assert metrics.value("model_call_rate") == 0.5
+    assert metrics.value("fallback_rate") == 0.25
     assert metrics.fallback_reasons == {"timeout": 1}
-    lo, hi = metrics.model_call_rate_ci
+    ci = metrics.rate("model_call_rate").ci
+    assert ci is not None
+    lo, hi = ci
     assert lo < 0.5 < hi
 
 
@@ -245,17 +262,19 @@ def test_latency_leaves_out_cached_trials_and_splits_out_model_trials() -> None:
         trial("d", planner="llm", latency_ms=0.1, model_calls=0),
     ]
     metrics = compute_metrics(trials_frame(rows))["llm"]
-    assert (metrics.latency_ms.n, metrics.latency_ms.cached_excluded) == (3, 1)
-    assert metrics.latency_ms.p50 == 800
-    model = metrics.model_latency_ms
-    assert model is not None
+    assert (metrics.latency().n, metrics.latency().cached_excluded) == (3, 1)
+    assert metrics.latency().p50 == 800
+    model = metrics.latency("model_latency_ms")
     assert (model.n, model.p50, model.cached_excluded) == (2, 900, 1)
 
 
 def test_a_fully_cached_run_still_reports_latency_and_says_so() -> None:
     rows = [trial(c, planner="llm", latency_ms=0.4, cached=True) for c in "abc"]
-    latency = compute_metrics(trials_frame(rows))["llm"].latency_ms
+    metrics = compute_metrics(trials_frame(rows))["llm"]
+    latency = metrics.latency()
     assert (latency.n, latency.cached_excluded) == (3, 0)
+    # No trial asked the model: its latency is undefined, not zero.
+    assert metrics.latency("model_latency_ms").p50 is None
 
 
 def test_repeated_trials_are_clustered_by_case() -> None:
@@ -269,8 +288,9 @@ def test_repeated_trials_are_clustered_by_case() -> None:
     metrics = compute_metrics(trials_frame(rows))["pattern"]
     one_run = compute_metrics(trials_frame([row for row in rows if row.repeat == 0]))["pattern"]
     assert metrics.n == 260
-    assert metrics.plan_accuracy == one_run.plan_accuracy
-    assert metrics.plan_accuracy_ci == pytest.approx(one_run.plan_accuracy_ci, abs=0.01)
+    assert metrics.value("plan_accuracy") == one_run.value("plan_accuracy")
+    both = metrics.rate("plan_accuracy").ci, one_run.rate("plan_accuracy").ci
+    assert both[0] == pytest.approx(both[1], abs=0.01)
 
 
 def test_read_results_rejects_a_row_of_another_version(tmp_path: Path) -> None:

@@ -127,26 +127,25 @@ async def test_a_run_writes_every_row_and_the_summary(tmp_path: Path) -> None:
     rows = read_rows(run.results_file)
     assert sorted(r["case_id"] for r in rows) == sorted(c["id"] for c in CASES)
     data = json.loads(run.summary_file.read_text())
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert data["spec"]["name"] == "crane-bench eval"
     assert data["spec"]["args"]["case_files"][0]["sha256"]
     metrics = data["planners"]["pattern"]
+    assert {"n", "cases", "metrics", "outcomes", "by_category"} <= set(metrics)
     for key in (
-        "n",
         "tool_accuracy",
-        "tool_accuracy_ci",
         "step_accuracy",
         "args_accuracy",
         "plan_accuracy",
         "outcome_accuracy",
         "valid_plan_rate",
         "fallback_rate",
-        "tokens_per_plan",
-        "cost_per_plan_usd",
-        "by_category",
     ):
-        assert key in metrics, key
-    assert set(metrics["latency_ms"]) >= {"p50", "p95", "p99"}
+        assert metrics["metrics"][key]["kind"] == "rate", key
+        assert len(metrics["metrics"][key]["ci"]) == 2, key
+    for key in ("tokens_per_plan", "cost_per_plan_usd"):
+        assert metrics["metrics"][key]["kind"] == "mean", key
+    assert set(metrics["metrics"]["latency_ms"]) >= {"p50", "p95", "p99"}
     assert set(metrics["by_category"]) == {"abstain", "adversarial", "calculator", "todo"}
     assert {"passed", "checks"} <= set(data["gates"])
     assert "comparisons" in data

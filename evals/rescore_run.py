@@ -1,0 +1,175 @@
+"""Re-score a finished run directory in place: results, summary and gates from stored rows.
+
+`rescore_run` reloads the case files the run recorded (`spec.json`, with the run's
+perturbations), re-scores every row (`evals.rescore`), and rewrites `results.jsonl`
+atomically when a row changed, keeping the rows as the run wrote them in
+`results.pre-rescore.jsonl` (the first re-scoring makes it; later ones leave it, so it
+always holds the original rows). Then it recomputes the summary: metrics, paired
+comparisons and gates, with the run's own start, end, environment and commit, and the
+time of the re-scoring in `rescored_at`. The report is the caller's to rebuild.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from pydantic import ValidationError
+
+from evals.cases import load_cases
+from evals.errors import RescoreRefusedError, RunLogError
+from evals.gate_config import load_gates
+from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from evals.perturbations import with_variants
+from evals.rescore import CaseChange, OutcomeChange, check_cases, outcome_changes, rescore_rows
+from evals.results import TrialResult
+from evals.run_dir import EvalSummary, RunDir
+from evals.summary import build_summary, load_baseline_file
+from plumbing.errors import RunFileError
+from plumbing.run_files import JsonlReader, write_atomically
+from runtime.orchestrator import Orchestrator, OrchestratorConfig
+
+BACKUP_FILE: Final = "results.pre-rescore.jsonl"
+"""The rows as the run wrote them, kept beside the re-scored ones."""
+
+
+@dataclass(frozen=True)
+class RescoreResult:
+    """What a re-scoring changed."""
+
+    summary: EvalSummary
+    previous: EvalSummary
+    """The summary before re-scoring (its gates, to compare)."""
+    outcome_changes: list[OutcomeChange]
+    case_changes: list[CaseChange]
+    rows_changed: int
+    """Rows that differ in any field (outcome, flags, expectations, category)."""
+    backup: Path | None
+    """Where the original rows are kept; None when no row changed and none was kept."""
+    torn_line: int | None = None
+    """A torn last line of results.jsonl, left out as the summary had left it out."""
+
+
+def _open_run(path: Path) -> tuple[RunDir, EvalSummary]:
+    run = RunDir(path)
+    if not run.spec_file.is_file():
+        raise RescoreRefusedError(f"{path}: not a run directory (no spec.json)")
+    if not run.summary_file.is_file() or not run.results_file.is_file():
+        raise RescoreRefusedError(
+            f"{path}: the run did not finish: finish it with "
+            f"`crane-bench eval --resume {path}`, then re-score it"
+        )
+    try:
+        previous = EvalSummary.model_validate_json(run.summary_file.read_bytes())
+    except (OSError, ValidationError) as exc:
+        problem = " ".join(str(exc).split())[:200]
+        raise RescoreRefusedError(
+            f"{run.summary_file}: not a readable summary: {problem}"
+        ) from None
+    return run, previous
+
+
+def read_rows(path: Path) -> tuple[list[TrialResult], int | None, str]:
+    """Every row of a results file, the torn last line if any, and the file's text.
+
+    Raises:
+        RunLogError: The file is unreadable or a row other than the last is malformed.
+    """
+    reader = JsonlReader(path)
+    rows: list[TrialResult] = []
+    try:
+        for line in reader:
+            try:
+                rows.append(TrialResult.model_validate(line.data))
+            except ValidationError as exc:
+                err = exc.errors(include_url=False)[0]
+                loc = ".".join(str(part) for part in err["loc"]) or "row"
+                raise RunLogError(f"{path}: line {line.number}: {loc}: {err['msg']}") from None
+        text = path.read_text(encoding="utf-8")
+    except (RunFileError, OSError) as exc:
+        raise RunLogError(str(exc)) from None
+    return rows, reader.torn[0] if reader.torn else None, text
+
+
+async def rescore_run(
+    path: Path,
+    *,
+    gates_path: Path | None = None,
+    baseline_path: Path | None = None,
+    metrics: MetricRegistry = DEFAULT_METRICS,
+) -> RescoreResult:
+    """Re-score the run in `path` against its case files as they are now.
+
+    Args:
+        path: A finished run directory.
+        gates_path: The gates to apply; default: the file the run recorded.
+        baseline_path: A baseline for the regression gate; default: the run's, if any.
+        metrics: The metrics to summarise and gate on.
+
+    Raises:
+        RescoreRefusedError: Not a finished run, a case file is gone, a case is gone or
+            its prompt changed.
+        UserError: A case file, the gates or the baseline is malformed.
+        RunLogError: The results file is malformed.
+    """
+    run, previous = _open_run(path)
+    spec = run.read_spec()
+    args = spec.args
+    files = [Path(ref.path) for ref in args.case_files]
+    for file in files:
+        if not file.is_file():
+            raise RescoreRefusedError(f"case file {file} (recorded by the run) is gone")
+    cases = with_variants(load_cases(files), args.perturbations, args.perturb_seed)
+    by_id = {case.id: case for case in cases}
+    gates_file = gates_path or Path(args.gates)
+    gates = load_gates(gates_file, metrics)
+    baseline_file = baseline_path or (Path(args.baseline) if args.baseline else None)
+    baseline = load_baseline_file(baseline_file) if baseline_file else None
+    rows, torn, old_text = read_rows(run.results_file)
+    case_changes = check_cases(rows, by_id)
+    new_rows = await rescore_rows(rows, by_id, Orchestrator(OrchestratorConfig()))
+    changed = sum(a != b for a, b in zip(rows, new_rows, strict=True))
+    backup: Path | None = None
+    if changed:
+        backup = run.path / BACKUP_FILE
+        if not backup.exists():
+            write_atomically(backup, old_text)
+        write_atomically(run.results_file, "".join(r.model_dump_json() + "\n" for r in new_rows))
+    used = args.model_copy(
+        update={
+            "gates": str(gates_file),
+            "baseline": str(baseline_file) if baseline_file else None,
+        }
+    )
+    spec = spec.model_copy(update={"args": used})
+    summary = build_summary(
+        run,
+        spec,
+        started_at=previous.started_at,
+        finished_at=previous.finished_at,
+        expected_trials=previous.expected_trials,
+        gates=gates,
+        baseline=baseline,
+        measurement=previous.latency_measurement,
+        metrics=metrics,
+    ).model_copy(
+        update={
+            # Where and from what the trials ran is the run's, not the re-scoring's.
+            "run_id": previous.run_id,
+            "git_sha": previous.git_sha,
+            "environment": previous.environment,
+            "rescored_at": datetime.now(UTC),
+        }
+    )
+    run.write_summary(summary)
+    return RescoreResult(
+        summary=summary,
+        previous=previous,
+        outcome_changes=outcome_changes(rows, new_rows),
+        case_changes=case_changes,
+        rows_changed=changed,
+        backup=backup,
+        torn_line=torn,
+    )
