@@ -1,8 +1,10 @@
 """`run_load`: start the service (unless given a host), run locust, collect, write the summary.
 
 Order: check the SLO file and the baseline (a bad one stops the run before anything
-starts), check that a `--host` answers at all (rather than hammer a dead port for the
-whole run time), start the service and wait for readiness, scrape `/metrics`, run locust while
+starts), and for the `gold` scenario the cases and an eval run to compare with; check that
+a `--host` answers at all (rather than hammer a dead port for the whole run time), start
+the service and wait for readiness, make the `gold` scenario's unloaded pass (or write the
+eval's rows it compares with), scrape `/metrics`, run locust while
 sampling the CPU of both process trees, scrape again, stop the service, then read
 locust's result and write `load_summary.json`. Every process started here is stopped
 here, on success, on error and on Ctrl-C (locust is asked first, so it still writes
@@ -21,8 +23,11 @@ from typing import Final
 
 import httpx
 
+from evals.cases import Case
+from evals.results import TrialResult
 from load.config import LoadConfig
 from load.errors import LoadConfigError, LocustRunError, ResultError
+from load.gold import eval_reference, read_cases, write_rows
 from load.locust_command import locust_command
 from load.processes import CpuSampler, spawn, stop, tail
 from load.server_metrics import Samples, counts_between, scrape
@@ -31,16 +36,19 @@ from load.slo import load_slo
 from load.summary import (
     HISTORY_FILE,
     LOCUST_LOG,
+    QUALITY_FILE,
     REPORT_FILE,
     RESULT_FILE,
     SERVICE_LOG,
     STATS_PREFIX,
     SUMMARY_FILE,
+    UNLOADED_FILE,
     LoadResult,
     LoadSummary,
     read_result,
     read_summary,
 )
+from load.unloaded import unloaded_pass
 from plumbing.run_files import write_atomically as write_json_atomically
 
 SAMPLE_EVERY_S: Final = 0.25
@@ -71,9 +79,11 @@ def run_load(
         progress: Told about each phase in one line (the CLI prints them).
 
     Raises:
-        LoadConfigError: A bad SLO file, baseline or run directory, or a `config.host`
-            where nothing answers; nothing was started.
+        LoadConfigError: A bad SLO file, baseline, run directory, case file or eval run
+            to compare with, or a `config.host` where nothing answers; nothing was
+            started. Or the service refused a run of the unloaded pass (a label it lacks).
         ServiceStartError: The service did not become ready.
+        UnloadedPassError: The service failed a run of the unloaded pass.
         LocustRunError: locust ended without a result.
         KeyboardInterrupt: Interrupted before locust had measured anything.
     """
@@ -81,6 +91,10 @@ def run_load(
     load_slo(config.slo)
     if config.baseline is not None:
         read_summary(config.baseline)
+    cases = read_cases(config.cases) if config.scenario == "gold" else []
+    reference: list[TrialResult] = []
+    if cases and isinstance(config.unloaded, Path):
+        reference = eval_reference(config.unloaded, config.planners)
     if config.host is None and service is None:
         raise LoadConfigError("no --host and no service to start")
     if config.host is not None:
@@ -103,6 +117,10 @@ def run_load(
             service_cpu = CpuSampler(started.pid) if started.pid else None
             say(f"service ready at {host}")
         client = stack.enter_context(httpx.Client(timeout=10.0))
+        if cases and config.unloaded == "pass":
+            reference = _unloaded_pass(client, host, cases, config, say)
+        if reference:
+            write_rows(run_dir / UNLOADED_FILE, reference)
         before, before_error = _scrape(client, host)
         command = locust_command(config, host, run_dir)
         say(f"locust: {config.scenario}, {config.users} users, {config.run_time_s:g} s")
@@ -129,11 +147,31 @@ def run_load(
             counts_between(before, after) if before is not None and after is not None else None
         ),
         server_error=before_error or after_error,
+        quality=result.quality,
         gates=result.gates,
         files=_files(run_dir),
     )
     write_json_atomically(run_dir / SUMMARY_FILE, summary.model_dump_json(indent=2))
     return summary
+
+
+def _unloaded_pass(
+    client: httpx.Client, host: str, cases: list[Case], config: LoadConfig, say: Progress
+) -> list[TrialResult]:
+    runs = len(cases) * max(1, len(config.planners))
+    say(f"unloaded pass: {runs} runs, one at a time")
+    every = max(1, runs // 10)
+
+    def told(done: int, total: int) -> None:
+        if done % every == 0 or done == total:
+            say(f"unloaded pass: {done}/{total}")
+
+    began = time.perf_counter()
+    rows = unloaded_pass(
+        client, host, cases, config.planners, timeout_s=config.run_timeout_s, progress=told
+    )
+    say(f"unloaded pass done in {time.perf_counter() - began:.1f} s")
+    return rows
 
 
 @dataclass(frozen=True)
@@ -228,6 +266,8 @@ def _files(run_dir: Path) -> dict[str, str]:
         "summary": SUMMARY_FILE,
         "result": RESULT_FILE,
         "history": HISTORY_FILE,
+        "quality": QUALITY_FILE,
+        "unloaded": UNLOADED_FILE,
         "locust_stats": f"{STATS_PREFIX}.json",
         "locust_report": REPORT_FILE,
         "locust_log": LOCUST_LOG,
