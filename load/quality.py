@@ -4,7 +4,7 @@ The figures are per planner, overall and per load step, and are compared with th
 cases' accuracy without load.
 
 Every finished run of the `gold` scenario becomes a `QualityRow`: the eval's own trial row
-(`evals.results.TrialResult`, scored by `load.scoring`), plus when it was submitted, in
+(`evals.results.TrialResult`, scored by `load.scoring`) with when it was submitted, in
 which load step, and its end-to-end latency. `quality_report` turns the rows into the
 figures of the load summary. Repeats are not new cases: a case drawn many times under
 load is one cluster, so every interval clusters the runs by case
@@ -43,10 +43,12 @@ DIRECTIONS: Final[dict[str | None, Direction]] = {
 """The better side of a paired comparison (None: neither) -> how load moved the metric."""
 
 
-class QualityRow(BaseModel):
-    """One gold run under load: the eval's row for it, and when and how fast it ran."""
+class QualityRow(TrialResult):
+    """One gold run under load: the eval's row for it, plus when and how fast it ran.
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    It is an eval row with four fields more, so the eval's readers and the report's
+    failing-cases table read `quality.jsonl` as they read `results.jsonl`.
+    """
 
     t: float
     """Seconds from the start of the load to the submission."""
@@ -56,7 +58,6 @@ class QualityRow(BaseModel):
     """Users of that stage (the peak for a steady load)."""
     run_ms: float
     """End-to-end latency: submission to the terminal answer, as the client saw it."""
-    trial: TrialResult
 
 
 class QualityStats(BaseModel):
@@ -278,7 +279,7 @@ def _by_step(rows: Sequence[QualityRow]) -> list[StepQuality]:
         steps[row.step].append(row)
     found = []
     for step, mine in sorted(steps.items()):
-        stats = quality_stats([r.trial for r in mine], [r.run_ms for r in mine])
+        stats = quality_stats(mine, [r.run_ms for r in mine])
         found.append(
             StepQuality(
                 **stats.model_dump(),
@@ -308,13 +309,13 @@ def quality_report(
     """
     by_planner: defaultdict[str, list[QualityRow]] = defaultdict(list)
     for row in rows:
-        by_planner[row.trial.planner].append(row)
+        by_planner[row.planner].append(row)
     reference: defaultdict[str, list[TrialResult]] = defaultdict(list)
     for trial in unloaded:
         reference[trial.planner].append(trial)
     planners: dict[str, PlannerQuality] = {}
     for label, mine in sorted(by_planner.items()):
-        trials = [r.trial for r in mine]
+        trials: list[TrialResult] = list(mine)
         overall = quality_stats(trials, [r.run_ms for r in mine])
         base = reference.get(label, [])
         comparisons = [

@@ -64,4 +64,5 @@ class GoldUser(CraneUser):
             return
         label = planner or (record.planner.planner if record.planner else "default")
         trial = score_run(case, record, planner=label)
-        self.crane.scored(QualityRow(t=t, step=step, users=users, run_ms=run_ms, trial=trial))
+        row = QualityRow(**trial.model_dump(), t=t, step=step, users=users, run_ms=run_ms)
+        self.crane.scored(row)

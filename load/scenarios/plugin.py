@@ -84,7 +84,11 @@ def add_arguments(parser: Any) -> None:
 
 
 def on_init(environment: Environment, **_kwargs: Any) -> None:
-    """Give the run its context and listeners."""
+    """Give the run its context and listeners, and bring gevent's clock up to date."""
+    # The hub's clock is cached and advances only when the loop runs; importing the
+    # locust files (the gold scenario loads the eval's scorer) blocks it for seconds, and
+    # locust then sets its --run-time timer from the stale clock: the run would end early.
+    gevent.get_hub().loop.update_now()
     attach(environment)
 
 
