@@ -17,6 +17,7 @@ BENCHMARKS = [
     "reports",
     "llm",
     "latency_isolation",
+    "load_quality",
 ]
 
 
