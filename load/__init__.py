@@ -20,9 +20,13 @@ from load.errors import (
     LocustRunError,
     ResultError,
     ServiceStartError,
+    UnloadedPassError,
 )
+from load.gold import CaseDeck, read_quality_rows
 from load.history import HistoryRecorder, HistoryRow, read_history, write_history
 from load.prompts import Prompt, PromptPool
+from load.quality import PlannerQuality, QualityReport, QualityRow, QualityStats, quality_report
+from load.quality_gates import QualitySlo, evaluate_quality
 from load.runner import run_load
 from load.server_metrics import ServerCounts
 from load.service import ServiceCommand, ServiceProcess
@@ -44,6 +48,7 @@ __all__ = [
     "SCENARIOS",
     "SHAPES",
     "SUMMARY_FILE",
+    "CaseDeck",
     "CpuReport",
     "GateCheck",
     "GateReport",
@@ -56,8 +61,13 @@ __all__ = [
     "LoadResult",
     "LoadSummary",
     "LocustRunError",
+    "PlannerQuality",
     "Prompt",
     "PromptPool",
+    "QualityReport",
+    "QualityRow",
+    "QualitySlo",
+    "QualityStats",
     "RateReport",
     "RequestStats",
     "ResultError",
@@ -68,12 +78,16 @@ __all__ = [
     "ServiceStartError",
     "Shape",
     "SloConfig",
+    "UnloadedPassError",
     "evaluate",
+    "evaluate_quality",
     "format_duration",
     "load_slo",
     "new_run_dir",
     "parse_duration",
+    "quality_report",
     "read_history",
+    "read_quality_rows",
     "read_result",
     "read_summary",
     "run_load",

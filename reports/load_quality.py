@@ -92,7 +92,7 @@ def _planner(label: str, planner: PlannerQuality) -> PlannerQualityView:
         rows.append(Row("unloaded", _cells(planner.unloaded)))
     rows += [
         Row(
-            f"step {s.step + 1}: {s.users} users ({sig(s.from_s, 2)}-{sig(s.until_s, 2)} s)",
+            f"step {s.step + 1}: {s.users} users (submitted {s.from_s:.0f}-{s.until_s:.0f} s)",
             _cells(s),
         )
         for s in planner.by_step
