@@ -9,7 +9,7 @@ time), then a step load of 1, 2, 4 and 8 users. Printed per planner and step: ru
 accuracy with its Wilson 95% interval (runs clustered by case), fallbacks by timeout, and
 RUN p50/p95 (submit to done), beside the unloaded figures; then the paired comparison.
 
-Every fourth gold case by default (`BENCH_QUALITY_EVERY`), `BENCH_QUALITY_STEP_S` seconds
+Every eighth gold case by default (`BENCH_QUALITY_EVERY`), `BENCH_QUALITY_STEP_S` seconds
 per step (30). The settings are the defaults (`LLM_TIMEOUT_S` 20 s): fallbacks by timeout
 appear only when the model's queue outgrows them. Wall-clock figures on whatever else the
 machine is doing.
@@ -31,7 +31,7 @@ from load import LoadConfig, run_load
 from load.config import DEFAULT_CASES
 from load.quality import QualityStats
 
-EVERY = int(os.environ.get("BENCH_QUALITY_EVERY", "4"))
+EVERY = int(os.environ.get("BENCH_QUALITY_EVERY", "8"))
 STEP_S = float(os.environ.get("BENCH_QUALITY_STEP_S", "30"))
 STEPS = (1, 2, 4, 8)
 PLANNERS = "hybrid[strategy=llm-first],hybrid"

@@ -1,7 +1,9 @@
 """Load tests of the service over HTTP: locust scenarios, a runner, SLO gates, summaries.
 
 Importing this package does not import locust (nor gevent): the scenarios under
-`load/scenarios/` are locust files that run in a child process. See `load/README.md`.
+`load/scenarios/` are locust files that run in a child process. Nor does it import the
+eval package and its statistics: the `gold` scenario's scoring (`load.quality`,
+`load.reference`) brings them in when used. See `load/README.md`.
 """
 
 from load.config import (
@@ -22,11 +24,10 @@ from load.errors import (
     ServiceStartError,
     UnloadedPassError,
 )
-from load.gold import CaseDeck, read_quality_rows
 from load.history import HistoryRecorder, HistoryRow, read_history, write_history
 from load.prompts import Prompt, PromptPool
-from load.quality import PlannerQuality, QualityReport, QualityRow, QualityStats, quality_report
 from load.quality_gates import QualitySlo, evaluate_quality
+from load.quality_models import PlannerQuality, QualityReport, QualityStats
 from load.runner import run_load
 from load.server_metrics import ServerCounts
 from load.service import ServiceCommand, ServiceProcess
@@ -48,7 +49,6 @@ __all__ = [
     "SCENARIOS",
     "SHAPES",
     "SUMMARY_FILE",
-    "CaseDeck",
     "CpuReport",
     "GateCheck",
     "GateReport",
@@ -65,7 +65,6 @@ __all__ = [
     "Prompt",
     "PromptPool",
     "QualityReport",
-    "QualityRow",
     "QualitySlo",
     "QualityStats",
     "RateReport",
@@ -85,9 +84,7 @@ __all__ = [
     "load_slo",
     "new_run_dir",
     "parse_duration",
-    "quality_report",
     "read_history",
-    "read_quality_rows",
     "read_result",
     "read_summary",
     "run_load",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
@@ -126,3 +128,18 @@ class LoadConfig(BaseModel):
     def per_user_rate(self) -> float | None:
         """Arrivals per second each user paces itself to, in an open workload."""
         return None if self.rate is None else self.rate / self.users
+
+
+def dump_labels(labels: Sequence[str]) -> str:
+    """Planner labels as one locust option value (labels may hold commas)."""
+    return json.dumps(list(labels))
+
+
+def parse_labels(text: str) -> list[str]:
+    """The labels `dump_labels` wrote; any other text is one label (`--crane-planner hybrid`)."""
+    if not text:
+        return []
+    if text.startswith("["):
+        labels = json.loads(text)
+        return [str(label) for label in labels]
+    return [text]

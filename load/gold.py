@@ -10,7 +10,6 @@ tools the eval would give it.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -133,18 +132,3 @@ def eval_reference(run_dir: Path, labels: Sequence[str]) -> list[TrialResult]:
             f"(it has {', '.join(found) or 'none'}); load the same labels the eval ran"
         )
     return [r for r in rows if not labels or r.planner in labels]
-
-
-def dump_labels(labels: Sequence[str]) -> str:
-    """Planner labels as one locust option value (labels may hold commas)."""
-    return json.dumps(list(labels))
-
-
-def parse_labels(text: str) -> list[str]:
-    """The labels `dump_labels` wrote; any other text is one label (`--crane-planner hybrid`)."""
-    if not text:
-        return []
-    if text.startswith("["):
-        labels = json.loads(text)
-        return [str(label) for label in labels]
-    return [text]

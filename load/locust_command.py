@@ -18,8 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from load.config import LoadConfig, format_duration
-from load.gold import dump_labels
+from load.config import LoadConfig, dump_labels, format_duration
 from load.scenarios import SHAPE_FILE, scenario_file
 from load.summary import (
     HISTORY_FILE,

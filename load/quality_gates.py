@@ -22,11 +22,10 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from load.checks import ceiling, floor, gate_check
-from load.quality import ACCURACY_COLUMNS, AccuracyMetric, PlannerQuality, QualityReport
+from load.quality_models import ACCURACY_METRICS, AccuracyMetric, PlannerQuality, QualityReport
 from plumbing.gates import GateCheck, GateStatus
 from runtime.models import FallbackReason
 
-ACCURACY: Final[tuple[AccuracyMetric, ...]] = tuple(ACCURACY_COLUMNS)
 RATES: Final = (
     "plan_accuracy",
     "end_to_end_accuracy",
@@ -61,7 +60,7 @@ class QualitySlo(QualityLimits):
 
     alpha: float = Field(0.05, gt=0, lt=1)
     """Significance level of the comparison with the unloaded accuracy."""
-    not_below_unloaded: list[AccuracyMetric] = Field(default_factory=lambda: list(ACCURACY))
+    not_below_unloaded: list[AccuracyMetric] = Field(default_factory=lambda: list(ACCURACY_METRICS))
     """Metrics that must not be significantly lower under load than without."""
     planners: dict[str, QualityLimits] = Field(default_factory=dict)
     """Label -> limits of its own, added to (and overriding) the common ones."""

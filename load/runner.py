@@ -19,15 +19,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import httpx
 
-from evals.cases import Case
-from evals.results import TrialResult
 from load.config import LoadConfig
 from load.errors import LoadConfigError, LocustRunError, ResultError
-from load.gold import eval_reference, read_cases, write_rows
 from load.locust_command import locust_command
 from load.processes import CpuSampler, spawn, stop, tail
 from load.server_metrics import Samples, counts_between, scrape
@@ -48,8 +45,10 @@ from load.summary import (
     read_result,
     read_summary,
 )
-from load.unloaded import unloaded_pass
 from plumbing.run_files import write_atomically as write_json_atomically
+
+if TYPE_CHECKING:
+    from load.reference import GoldReference
 
 SAMPLE_EVERY_S: Final = 0.25
 REACH_TIMEOUT_S: Final = 5.0
@@ -91,10 +90,7 @@ def run_load(
     load_slo(config.slo)
     if config.baseline is not None:
         read_summary(config.baseline)
-    cases = read_cases(config.cases) if config.scenario == "gold" else []
-    reference: list[TrialResult] = []
-    if cases and isinstance(config.unloaded, Path):
-        reference = eval_reference(config.unloaded, config.planners)
+    gold = _gold(config) if config.scenario == "gold" else None
     if config.host is None and service is None:
         raise LoadConfigError("no --host and no service to start")
     if config.host is not None:
@@ -117,10 +113,8 @@ def run_load(
             service_cpu = CpuSampler(started.pid) if started.pid else None
             say(f"service ready at {host}")
         client = stack.enter_context(httpx.Client(timeout=10.0))
-        if cases and config.unloaded == "pass":
-            reference = _unloaded_pass(client, host, cases, config, say)
-        if reference:
-            write_rows(run_dir / UNLOADED_FILE, reference)
+        if gold is not None:
+            gold.write(client, host, run_dir / UNLOADED_FILE, say)
         before, before_error = _scrape(client, host)
         command = locust_command(config, host, run_dir)
         say(f"locust: {config.scenario}, {config.users} users, {config.run_time_s:g} s")
@@ -155,23 +149,11 @@ def run_load(
     return summary
 
 
-def _unloaded_pass(
-    client: httpx.Client, host: str, cases: list[Case], config: LoadConfig, say: Progress
-) -> list[TrialResult]:
-    runs = len(cases) * max(1, len(config.planners))
-    say(f"unloaded pass: {runs} runs, one at a time")
-    every = max(1, runs // 10)
+def _gold(config: LoadConfig) -> GoldReference:
+    # Only the gold scenario needs the eval package (and pandas, statsmodels) here.
+    from load.reference import GoldReference  # noqa: PLC0415
 
-    def told(done: int, total: int) -> None:
-        if done % every == 0 or done == total:
-            say(f"unloaded pass: {done}/{total}")
-
-    began = time.perf_counter()
-    rows = unloaded_pass(
-        client, host, cases, config.planners, timeout_s=config.run_timeout_s, progress=told
-    )
-    say(f"unloaded pass done in {time.perf_counter() - began:.1f} s")
-    return rows
+    return GoldReference.prepare(config)
 
 
 @dataclass(frozen=True)

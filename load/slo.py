@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from load.checks import ceiling, floor, gate_check
 from load.errors import LoadConfigError
-from load.quality import QualityReport
 from load.quality_gates import QualitySlo, evaluate_quality
+from load.quality_models import QualityReport
 from load.stats import HTTP, RUN, RateReport, RequestStats
 from plumbing.gates import GateCheck, GateReport
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from load.config import LoadConfig
 from load.errors import LoadConfigError, ResultError
-from load.quality import QualityReport
+from load.quality_models import QualityReport
 from load.server_metrics import ServerCounts
 from load.stats import RateReport, RequestStats
 from plumbing.gates import GateReport

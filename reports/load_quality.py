@@ -17,7 +17,7 @@ import pandas as pd
 
 from load.errors import ResultError
 from load.gold import read_quality_rows
-from load.quality import PlannerQuality, QualityReport, QualityStats
+from load.quality_models import PlannerQuality, QualityReport, QualityStats
 from load.summary import QUALITY_FILE, LoadSummary
 from reports.case_lookup import CaseIndex
 from reports.errors import RunDataError

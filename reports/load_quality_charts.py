@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from load.quality import QualityReport
+from load.quality_models import QualityReport
 from reports.charts import Chart, error_bars, make_chart, plot_text, series_colors
 
 TIME_BINS: Final = 40

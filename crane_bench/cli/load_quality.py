@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from evals.stats import Interval
-from load.quality import PlannerQuality, QualityReport, QualityStats
+from load.quality_models import Interval, PlannerQuality, QualityReport, QualityStats
 
 
 def _rate(value: float | None, ci: Interval | None) -> str:

@@ -27,11 +27,12 @@ from locust import events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from load.config import DEFAULT_CASES, DEFAULT_SLO
-from load.gold import CaseDeck, parse_labels, read_cases, read_trials, write_rows
+from load.config import DEFAULT_CASES, DEFAULT_SLO, parse_labels
+from load.gold import CaseDeck, read_cases, read_trials, write_rows
 from load.history import HistoryRecorder, write_history
 from load.prompts import PromptPool
-from load.quality import QualityReport, QualityRow, quality_report
+from load.quality import QualityRow, quality_report
+from load.quality_models import QualityReport
 from load.shapes import Stage, plan_of, stage_index
 from load.slo import SloConfig, evaluate, load_slo
 from load.stats import rate_report, request_stats

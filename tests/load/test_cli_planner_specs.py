@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from crane_bench.cli.app import app
 from crane_bench.cli.load import planner_choice
 from load import LoadConfig
-from load.gold import parse_labels
+from load.config import parse_labels
 from load.locust_command import locust_command
 
 LIST = "pattern,fast=hybrid[strategy=llm-first],hybrid[strategy=pattern-first,mode=oneshot]"
