@@ -28,10 +28,8 @@ from locust.env import Environment
 from locust.runners import WorkerRunner
 
 from load.config import DEFAULT_CASES, DEFAULT_SLO, parse_labels
-from load.gold import CaseDeck, read_cases, read_trials, write_rows
 from load.history import HistoryRecorder, write_history
 from load.prompts import PromptPool
-from load.quality import QualityRow, quality_report
 from load.quality_models import QualityReport
 from load.shapes import Stage, plan_of, stage_index
 from load.slo import SloConfig, evaluate, load_slo
@@ -41,7 +39,12 @@ from plumbing.run_files import write_atomically
 
 if TYPE_CHECKING:
     from evals.cases import Case
+    from load.gold import CaseDeck
+    from load.quality import QualityRow
 
+# _gold_imports: the gold scenario's scoring (the eval package, pandas, statsmodels) is
+# imported where it is used, so the other scenarios' locust processes start as fast as
+# before; a worker that starts slowly joins after the run's clock has begun.
 logger = logging.getLogger("crane.load")
 CONTEXT_ATTR = "crane_load"
 QUALITY_ATTR = "crane_quality"
@@ -159,6 +162,8 @@ class LoadContext:
 
     def case_deck(self) -> CaseDeck:
         """A deck of the gold cases for one new user, seeded like its prompt pool."""
+        from load.gold import CaseDeck, read_cases  # noqa: PLC0415 - see _gold_imports
+
         if self._cases is None:
             given = str(self.option("crane_cases", ""))
             paths = [Path(p) for p in given.split(os.pathsep) if p] or [DEFAULT_CASES]
@@ -212,7 +217,10 @@ class LoadContext:
         """Master: merge a worker's buckets and scored runs."""
         if CONTEXT_ATTR in data:
             self.recorder.merge(data[CONTEXT_ATTR])
-        self.quality += [QualityRow.model_validate(row) for row in data.get(QUALITY_ATTR, [])]
+        if rows := data.get(QUALITY_ATTR):
+            from load.quality import QualityRow  # noqa: PLC0415 - see _gold_imports
+
+            self.quality += [QualityRow.model_validate(row) for row in rows]
 
     def on_test_start(self, environment: Environment, **_kwargs: Any) -> None:
         """Start the clock and, outside workers, the user-count sampler."""
@@ -252,6 +260,8 @@ class LoadContext:
             if path := self.option("crane_history", ""):
                 write_history(self.recorder.rows(), Path(path))
             if (path := self.option("crane_quality", "")) and self.quality:
+                from load.gold import write_rows  # noqa: PLC0415 - see _gold_imports
+
                 write_rows(Path(path), self.quality)
             if path := self.option("crane_result", ""):
                 write_atomically(Path(path), result.model_dump_json(indent=2))
@@ -312,6 +322,9 @@ class LoadContext:
         """Accuracy under load of the scored runs; None when no run was scored."""
         if not self.quality:
             return None
+        from load.gold import read_trials  # noqa: PLC0415 - see _gold_imports
+        from load.quality import quality_report  # noqa: PLC0415
+
         unloaded = str(self.option("crane_unloaded", ""))
         return quality_report(
             self.quality,
