@@ -27,12 +27,7 @@ def _step_label(step: int, users: int) -> str:
 
 def accuracy_by_step_chart(report: QualityReport) -> Chart:
     """Plan accuracy by step (intervals, unloaded dashed) beside RUN p50/p95 by step."""
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=["plan accuracy by step", "RUN latency by step (ms)"],
-        horizontal_spacing=0.12,
-    )
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
     colors = series_colors(report.planners)
     for label, planner in report.planners.items():
         color = colors[label]
@@ -76,8 +71,8 @@ def accuracy_by_step_chart(report: QualityReport) -> Chart:
                 row=1,
                 col=2,
             )
-    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", row=1, col=1)
-    fig.update_yaxes(title_text="ms", rangemode="tozero", row=1, col=2)
+    fig.update_yaxes(title_text="plan accuracy", range=[0, 1.05], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(title_text="RUN latency, ms", rangemode="tozero", row=1, col=2)
     fig.update_xaxes(title_text="step: users", type="category")
     return make_chart(
         "chart-quality-steps",
