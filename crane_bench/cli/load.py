@@ -112,7 +112,8 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
         typer.Option(
             help="Planner to run: a name, or planner specs as for eval --planners, e.g. "
             "'pattern,hybrid\\[strategy=llm-first]': each run asks for the next label in "
-            "turn, so one load compares them. [default: PLANNER or pattern, or the --host's]"
+            "turn, so one load compares them.",
+            show_default="PLANNER or pattern, or the --host's",
         ),
     ] = None,
     cases: Annotated[
@@ -134,8 +135,8 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     steps: Annotated[
         str | None,
         typer.Option(
-            help="step shape: the users of each step, e.g. 1,2,4,8 (sets --users to the "
-            "largest). [default: five equal steps up to --users]"
+            help="step shape: the users of each step, e.g. 1,2,4,8 (sets --users to the largest).",
+            show_default="five equal steps up to --users",
         ),
     ] = None,
     host: Annotated[
