@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crane_bench.cli.load import planner_choice, serve_command
@@ -103,9 +104,9 @@ def main(console: Console) -> None:
         table.add_column(column, justify="left" if column == "planner" else "right")
     for label, planner in quality.planners.items():
         if planner.unloaded is not None:
-            table.add_row(label, "unloaded", *_cells(planner.unloaded))
+            table.add_row(escape(label), "unloaded", *_cells(planner.unloaded))
         for step in planner.by_step:
-            table.add_row(label, str(step.users), *_cells(step))
+            table.add_row(escape(label), str(step.users), *_cells(step))
     console.print(table)
     for label, planner in quality.planners.items():
         for comparison in planner.comparisons:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from load.quality_models import Interval, PlannerQuality, QualityReport, QualityStats
@@ -35,7 +36,8 @@ def _row(head: str, stats: QualityStats) -> list[str]:
 
 def planner_table(label: str, planner: PlannerQuality) -> Table:
     """Unloaded, each load step, and the whole load, for one planner."""
-    table = Table(title=f"accuracy under load: {label}", title_justify="left")
+    # Labels hold brackets (`hybrid[strategy=llm-first]`): escaped, not read as markup.
+    table = Table(title=f"accuracy under load: {escape(label)}", title_justify="left")
     columns = ("", "runs", "cases", "plan acc. (95% CI)", "end-to-end (95% CI)", "model")
     for column in (*columns, "fallback (timeout)", "p50 ms", "p95 ms"):
         table.add_column(column, justify="left" if not column else "right")
@@ -63,4 +65,5 @@ def print_quality(console: Console, report: QualityReport) -> None:
         "Intervals are Wilson 95%, runs clustered by case; p50/p95: RUN (submit to done); "
         f"model: share of runs that asked the model; unloaded reference: {report.unloaded_source}.",
         highlight=False,
+        markup=False,
     )

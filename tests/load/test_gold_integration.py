@@ -202,6 +202,7 @@ def test_a_slow_model_under_load_makes_the_hybrid_fall_back_and_fails_the_qualit
     assert code == 1, stderr
     failing = [line for line in stderr.splitlines() if line.startswith("FAIL ")]
     assert f"FAIL fallback_rate.timeout[{label}]: " in "\n".join(failing)
+    assert f"accuracy under load: {label}" in stderr  # the label's brackets are not markup
     summary = read_summary(out / SUMMARY_FILE)
     assert not strays(out, summary.host)
     assert summary.quality is not None
