@@ -18,6 +18,7 @@ BENCHMARKS = [
     "reports",
     "llm",
     "latency_isolation",
+    "load_quality",
 ]
 
 

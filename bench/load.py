@@ -79,7 +79,7 @@ def measure(target: str, out: Path) -> LoadSummary:
         spawn_rate=USERS,  # everyone within the first second
         run_time_s=RUN_TIME_S,
         failing_share=0.0,  # the bare app cannot fail a run; keep both sides alike
-        planner=None,
+        planners=(),
     )
     env = {"PLANNER": "pattern", "PYTHONPATH": str(ROOT)}
     return run_load(config, out, service=_uvicorn(target), service_env=env)

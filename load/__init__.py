@@ -1,7 +1,9 @@
 """Load tests of the service over HTTP: locust scenarios, a runner, SLO gates, summaries.
 
 Importing this package does not import locust (nor gevent): the scenarios under
-`load/scenarios/` are locust files that run in a child process. See `load/README.md`.
+`load/scenarios/` are locust files that run in a child process. Nor does it import the
+eval package and its statistics: the `gold` scenario's scoring (`load.quality`,
+`load.reference`) brings them in when used. See `load/README.md`.
 """
 
 from load.config import (
@@ -20,9 +22,12 @@ from load.errors import (
     LocustRunError,
     ResultError,
     ServiceStartError,
+    UnloadedPassError,
 )
 from load.history import HistoryRecorder, HistoryRow, read_history, write_history
 from load.prompts import Prompt, PromptPool
+from load.quality_gates import QualitySlo, evaluate_quality
+from load.quality_models import PlannerQuality, QualityReport, QualityStats
 from load.runner import run_load
 from load.server_metrics import ServerCounts
 from load.service import ServiceCommand, ServiceProcess
@@ -56,8 +61,12 @@ __all__ = [
     "LoadResult",
     "LoadSummary",
     "LocustRunError",
+    "PlannerQuality",
     "Prompt",
     "PromptPool",
+    "QualityReport",
+    "QualitySlo",
+    "QualityStats",
     "RateReport",
     "RequestStats",
     "ResultError",
@@ -68,7 +77,9 @@ __all__ = [
     "ServiceStartError",
     "Shape",
     "SloConfig",
+    "UnloadedPassError",
     "evaluate",
+    "evaluate_quality",
     "format_duration",
     "load_slo",
     "new_run_dir",

@@ -7,6 +7,7 @@ Hierarchy::
     │                             (one line, exit 2)
     ├── ServiceStartError         the service it started exited or never became ready
     ├── LocustRunError            locust crashed, or wrote no result to read
+    ├── UnloadedPassError         the service failed the `gold` scenario's unloaded pass
     └── ResultError               an output file is missing, malformed, or another version
 
 The load package reaches the runtime only over HTTP, so it does not extend
@@ -31,6 +32,10 @@ class ServiceStartError(LoadError):
 
 class LocustRunError(LoadError):
     """locust did not finish normally, or finished without writing its result."""
+
+
+class UnloadedPassError(LoadError):
+    """The service did not answer a run of the unloaded pass (5xx, no answer, not a run)."""
 
 
 class ResultError(LoadError):

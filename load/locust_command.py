@@ -14,12 +14,20 @@ mode), because:
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-from load.config import LoadConfig, format_duration
+from load.config import LoadConfig, dump_labels, format_duration
 from load.scenarios import SHAPE_FILE, scenario_file
-from load.summary import HISTORY_FILE, REPORT_FILE, RESULT_FILE, STATS_PREFIX
+from load.summary import (
+    HISTORY_FILE,
+    QUALITY_FILE,
+    REPORT_FILE,
+    RESULT_FILE,
+    STATS_PREFIX,
+    UNLOADED_FILE,
+)
 
 
 def locust_command(
@@ -50,12 +58,26 @@ def locust_command(
     ]  # fmt: skip
     if config.rate is not None:
         command += ["--crane-rate", f"{config.rate:g}", "--crane-rate-users", str(config.users)]
-    if config.planner:
-        command += ["--crane-planner", config.planner]
+    if len(config.planners) == 1:
+        command += ["--crane-planner", config.planners[0]]
+    elif config.planners:
+        command += ["--crane-planner", dump_labels(config.planners)]
     if config.baseline is not None:
         command += ["--crane-baseline", str(config.baseline)]
     if config.shape != "steady":
         command += ["--crane-shape", config.shape]
+    if config.steps:
+        command += ["--crane-steps", ",".join(str(users) for users in config.steps)]
+    if config.scenario == "gold":
+        command += [
+            "--crane-cases", os.pathsep.join(str(path) for path in config.cases),
+            "--crane-quality", str(run_dir / QUALITY_FILE),
+        ]  # fmt: skip
+        if (run_dir / UNLOADED_FILE).is_file():
+            command += [
+                "--crane-unloaded", str(run_dir / UNLOADED_FILE),
+                "--crane-unloaded-source", str(config.unloaded),
+            ]  # fmt: skip
     if config.processes > 1:
         command += ["--processes", str(config.processes)]
     return command

@@ -1,8 +1,10 @@
 """`run_load`: start the service (unless given a host), run locust, collect, write the summary.
 
 Order: check the SLO file and the baseline (a bad one stops the run before anything
-starts), check that a `--host` answers at all (rather than hammer a dead port for the
-whole run time), start the service and wait for readiness, scrape `/metrics`, run locust while
+starts), and for the `gold` scenario the cases and an eval run to compare with; check that
+a `--host` answers at all (rather than hammer a dead port for the whole run time), start
+the service and wait for readiness, make the `gold` scenario's unloaded pass (or write the
+eval's rows it compares with), scrape `/metrics`, run locust while
 sampling the CPU of both process trees, scrape again, stop the service, then read
 locust's result and write `load_summary.json`. Every process started here is stopped
 here, on success, on error and on Ctrl-C (locust is asked first, so it still writes
@@ -17,7 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import httpx
 
@@ -31,17 +33,22 @@ from load.slo import load_slo
 from load.summary import (
     HISTORY_FILE,
     LOCUST_LOG,
+    QUALITY_FILE,
     REPORT_FILE,
     RESULT_FILE,
     SERVICE_LOG,
     STATS_PREFIX,
     SUMMARY_FILE,
+    UNLOADED_FILE,
     LoadResult,
     LoadSummary,
     read_result,
     read_summary,
 )
 from plumbing.run_files import write_atomically as write_json_atomically
+
+if TYPE_CHECKING:
+    from load.reference import GoldReference
 
 SAMPLE_EVERY_S: Final = 0.25
 REACH_TIMEOUT_S: Final = 5.0
@@ -71,9 +78,11 @@ def run_load(
         progress: Told about each phase in one line (the CLI prints them).
 
     Raises:
-        LoadConfigError: A bad SLO file, baseline or run directory, or a `config.host`
-            where nothing answers; nothing was started.
+        LoadConfigError: A bad SLO file, baseline, run directory, case file or eval run
+            to compare with, or a `config.host` where nothing answers; nothing was
+            started. Or the service refused a run of the unloaded pass (a label it lacks).
         ServiceStartError: The service did not become ready.
+        UnloadedPassError: The service failed a run of the unloaded pass.
         LocustRunError: locust ended without a result.
         KeyboardInterrupt: Interrupted before locust had measured anything.
     """
@@ -81,6 +90,7 @@ def run_load(
     load_slo(config.slo)
     if config.baseline is not None:
         read_summary(config.baseline)
+    gold = _gold(config) if config.scenario == "gold" else None
     if config.host is None and service is None:
         raise LoadConfigError("no --host and no service to start")
     if config.host is not None:
@@ -103,6 +113,8 @@ def run_load(
             service_cpu = CpuSampler(started.pid) if started.pid else None
             say(f"service ready at {host}")
         client = stack.enter_context(httpx.Client(timeout=10.0))
+        if gold is not None:
+            gold.write(client, host, run_dir / UNLOADED_FILE, say)
         before, before_error = _scrape(client, host)
         command = locust_command(config, host, run_dir)
         say(f"locust: {config.scenario}, {config.users} users, {config.run_time_s:g} s")
@@ -129,11 +141,19 @@ def run_load(
             counts_between(before, after) if before is not None and after is not None else None
         ),
         server_error=before_error or after_error,
+        quality=result.quality,
         gates=result.gates,
         files=_files(run_dir),
     )
     write_json_atomically(run_dir / SUMMARY_FILE, summary.model_dump_json(indent=2))
     return summary
+
+
+def _gold(config: LoadConfig) -> GoldReference:
+    # Only the gold scenario needs the eval package (and pandas, statsmodels) here.
+    from load.reference import GoldReference  # noqa: PLC0415
+
+    return GoldReference.prepare(config)
 
 
 @dataclass(frozen=True)
@@ -228,6 +248,8 @@ def _files(run_dir: Path) -> dict[str, str]:
         "summary": SUMMARY_FILE,
         "result": RESULT_FILE,
         "history": HISTORY_FILE,
+        "quality": QUALITY_FILE,
+        "unloaded": UNLOADED_FILE,
         "locust_stats": f"{STATS_PREFIX}.json",
         "locust_report": REPORT_FILE,
         "locust_log": LOCUST_LOG,

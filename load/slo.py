@@ -13,21 +13,14 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from load.checks import ceiling, floor, gate_check
 from load.errors import LoadConfigError
+from load.quality_gates import QualitySlo, evaluate_quality
+from load.quality_models import QualityReport
 from load.stats import HTTP, RUN, RateReport, RequestStats
-from plumbing.gates import GateCheck, GateReport, GateStatus
+from plumbing.gates import GateCheck, GateReport
 
-
-def gate_check(
-    name: str,
-    status: GateStatus,
-    detail: str,
-    actual: float | None = None,
-    limit: float | None = None,
-) -> GateCheck:
-    """A check whose message is `STATUS name: detail`."""
-    message = f"{status.upper()} {name}: {detail}"
-    return GateCheck(name=name, status=status, message=message, value=actual, limit=limit)
+__all__ = ["BaselineTolerance", "SloConfig", "evaluate", "gate_check", "load_slo"]
 
 
 class BaselineTolerance(BaseModel):
@@ -59,6 +52,8 @@ class SloConfig(BaseModel):
     min_rate_ratio: float | None = Field(0.95, ge=0)
     """Achieved / expected arrival rate; checked only in an open workload (`--rate`)."""
     baseline: BaselineTolerance = Field(default_factory=BaselineTolerance)
+    quality: QualitySlo = Field(default_factory=QualitySlo)
+    """Accuracy under load of the `gold` scenario (`load.quality_gates`)."""
 
 
 def load_slo(path: Path) -> SloConfig:
@@ -80,24 +75,6 @@ def load_slo(path: Path) -> SloConfig:
         raise LoadConfigError(f"SLO file {path}: {where}: {first['msg']}") from exc
 
 
-def _ceiling(name: str, actual: float | None, limit: float, unit: str = "") -> GateCheck:
-    if actual is None:
-        return gate_check(name, "skip", "no requests of this type", limit=limit)
-    ok = actual <= limit
-    sign = "<=" if ok else ">"
-    detail = f"{actual:.4g} {sign} {limit:.4g}{unit}"
-    return gate_check(name, "pass" if ok else "fail", detail, actual, limit)
-
-
-def _floor(name: str, actual: float | None, limit: float, unit: str = "") -> GateCheck:
-    if actual is None:
-        return gate_check(name, "skip", "not measured", limit=limit)
-    ok = actual >= limit
-    sign = ">=" if ok else "<"
-    detail = f"{actual:.4g} {sign} {limit:.4g}{unit}"
-    return gate_check(name, "pass" if ok else "fail", detail, actual, limit)
-
-
 def evaluate(
     requests: RequestStats,
     rate: RateReport,
@@ -105,8 +82,12 @@ def evaluate(
     baseline: RequestStats | None = None,
     *,
     unfinished_runs: int = 0,
+    quality: QualityReport | None = None,
 ) -> GateReport:
     """Check a run's stats against the SLO and, when given, a baseline run's stats.
+
+    With several planners, each `RUN` limit is also held per planner (`p95_ms[RUN:<label>]`);
+    with a quality report (the `gold` scenario), the quality checks are added.
 
     Args:
         requests: The run's request stats.
@@ -116,15 +97,16 @@ def evaluate(
         unfinished_runs: Runs still in flight at the end. When no run finished at all,
             the `RUN` checks fail instead of being skipped: the runs were too slow to
             measure, which is not a pass.
+        quality: The accuracy under load of a `gold` run.
     """
-    checks = [_floor("min_requests", float(requests.http.requests), float(slo.min_requests))]
-    for kind, limit in slo.max_fail_ratio.items():
+    checks = [floor("min_requests", float(requests.http.requests), float(slo.min_requests))]
+    for kind, limit in _per_planner(slo.max_fail_ratio, requests):
         group = requests.group(kind)
         actual = group.fail_ratio if group is not None and group.requests else None
-        checks.append(_ceiling(f"fail_ratio[{kind}]", actual, limit))
-    for kind, limit in slo.max_p95_ms.items():
+        checks.append(ceiling(f"fail_ratio[{kind}]", actual, limit))
+    for kind, limit in _per_planner(slo.max_p95_ms, requests):
         group = requests.group(kind)
-        checks.append(_ceiling(f"p95_ms[{kind}]", group.p95_ms if group else None, limit, " ms"))
+        checks.append(ceiling(f"p95_ms[{kind}]", group.p95_ms if group else None, limit, " ms"))
     if unfinished_runs and requests.group(RUN) is None:
         detail = f"no run finished ({unfinished_runs} still running at the end)"
         checks = [
@@ -134,10 +116,19 @@ def evaluate(
             for c in checks
         ]
     if slo.min_rate_ratio is not None and rate.target_per_s is not None:
-        checks.append(_floor("rate_ratio", rate.ratio, slo.min_rate_ratio))
+        checks.append(floor("rate_ratio", rate.ratio, slo.min_rate_ratio))
     if baseline is not None:
         checks.extend(_against_baseline(requests, baseline, slo.baseline))
+    checks.extend(evaluate_quality(quality, slo.quality))
     return GateReport.of(checks)
+
+
+def _per_planner(limits: dict[str, float], requests: RequestStats) -> list[tuple[str, float]]:
+    """Each limit, and a `RUN` limit once more for each planner's runs (`RUN:<label>`)."""
+    found = list(limits.items())
+    if RUN in limits:
+        found += [(f"{RUN}:{label}", limits[RUN]) for label in requests.run_by_planner]
+    return found
 
 
 def _against_baseline(
@@ -151,11 +142,11 @@ def _against_baseline(
             checks.append(gate_check(name, "skip", "not in the baseline"))
             continue
         limit = before.p95_ms * (1 + tolerance.max_p95_increase) + tolerance.p95_slack_ms
-        check = _ceiling(name, current.p95_ms if current else None, limit, " ms")
+        check = ceiling(name, current.p95_ms if current else None, limit, " ms")
         baseline = f" (baseline {before.p95_ms:.4g})"
         checks.append(check.model_copy(update={"message": check.message + baseline}))
-    floor = base.http.requests_per_s * (1 - tolerance.max_throughput_drop)
-    check = _floor("baseline.requests_per_s", now.http.requests_per_s, floor, " req/s")
+    minimum = base.http.requests_per_s * (1 - tolerance.max_throughput_drop)
+    check = floor("baseline.requests_per_s", now.http.requests_per_s, minimum, " req/s")
     baseline = f" (baseline {base.http.requests_per_s:.4g})"
     checks.append(check.model_copy(update={"message": check.message + baseline}))
     return checks

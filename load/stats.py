@@ -10,7 +10,7 @@ the aggregate of real HTTP requests.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -100,10 +100,27 @@ class RequestStats(BaseModel):
     endpoints: list[EndpointStats]
     failures: list[FailureCount]
     """Failures by request type, name and message, most frequent first."""
+    run_by_planner: dict[str, LatencyStats] = Field(default_factory=dict)
+    """`RUN` by planner label, when the runs asked for several planners."""
 
     def group(self, request_type: str) -> LatencyStats | None:
-        """The stats of a request type, or of `HTTP`; None when there were none."""
-        return self.http if request_type == HTTP else self.by_type.get(request_type)
+        """The stats of a request type, of `HTTP`, or of one planner's runs (`RUN:<label>`)."""
+        if request_type == HTTP:
+            return self.http
+        if request_type.startswith(f"{RUN}:"):
+            return self.run_by_planner.get(request_type.removeprefix(f"{RUN}:"))
+        return self.by_type.get(request_type)
+
+
+def run_name(kind: str, planner: str | None) -> str:
+    """The name of a `RUN` entry: its kind, and the planner label when runs vary in it."""
+    return kind if planner is None else f"{kind} [{planner}]"
+
+
+def planner_of(name: str, planners: Sequence[str]) -> str | None:
+    """The label a `RUN` entry's name ends in (the longest that fits), or None."""
+    fitting = [p for p in planners if name.endswith(f" [{p}]")]
+    return max(fitting, key=len) if fitting else None
 
 
 def failure_message(error: str) -> str:
@@ -137,6 +154,7 @@ def request_stats(
     entries: Iterable[Mapping[str, Any]],
     errors: Iterable[Mapping[str, Any]],
     duration_s: float,
+    planners: Sequence[str] = (),
 ) -> RequestStats:
     """Build the request statistics from locust's serialised entries and errors.
 
@@ -145,6 +163,8 @@ def request_stats(
             total is skipped if present (it is recomputed per group here).
         errors: Serialised error rows (`StatsError.serialize()`).
         duration_s: Seconds to divide counts by for the rates.
+        planners: The planner labels runs asked for in turn; with more than one, `RUN`
+            entries are named by `run_name` and grouped by label too.
     """
     parsed = [LocustEntry.model_validate(e) for e in entries]
     parsed = [e for e in parsed if e.name != "Aggregated" or e.method]
@@ -166,12 +186,18 @@ def request_stats(
         )
         for r in sorted(rows, key=lambda r: -r.occurrences)
     ]
+    runs = [e for e in parsed if e.method == RUN]
+    by_planner = {
+        label: latency_stats((e for e in runs if planner_of(e.name, planners) == label), duration_s)
+        for label in (planners if len(planners) > 1 else ())
+    }
     return RequestStats(
         duration_s=duration_s,
         http=latency_stats((e for e in parsed if e.method != RUN), duration_s),
         by_type=by_type,
         endpoints=endpoints,
         failures=failures,
+        run_by_planner=by_planner,
     )
 
 

@@ -6,6 +6,8 @@ Layout of a run directory (`runs/load-<UTC timestamp>-<6 hex>/`):
 - `locust_result.json`: `LoadResult`, written by the locust process's `quitting`
   listener (stats, arrival rate, gate results); the summary embeds it.
 - `history.csv`: one row per second and request type (`load.history.COLUMNS`).
+- `quality.jsonl` (the `gold` scenario): one `load.quality.QualityRow` per scored run;
+  `unloaded.jsonl`: the eval rows (`evals.results.TrialResult`) it was compared with.
 - `stats.json`, `report.html`: locust's own JSON stats and HTML report.
 - `locust.log`, `service.log`: output of locust and of the service this run started.
 """
@@ -20,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from load.config import LoadConfig
 from load.errors import LoadConfigError, ResultError
+from load.quality_models import QualityReport
 from load.server_metrics import ServerCounts
 from load.stats import RateReport, RequestStats
 from plumbing.gates import GateReport
@@ -30,6 +33,8 @@ RESULT_VERSION: Final = 1
 SUMMARY_FILE: Final = LOAD_SUMMARY_FILE
 RESULT_FILE: Final = "locust_result.json"
 HISTORY_FILE: Final = "history.csv"
+QUALITY_FILE: Final = "quality.jsonl"
+UNLOADED_FILE: Final = "unloaded.jsonl"
 STATS_PREFIX: Final = "stats"  # locust's --json-file appends .json
 REPORT_FILE: Final = "report.html"
 LOCUST_LOG: Final = "locust.log"
@@ -53,6 +58,8 @@ class LoadResult(BaseModel):
     requests: RequestStats
     rate: RateReport
     gates: GateReport
+    quality: QualityReport | None = None
+    """Accuracy under load (the `gold` scenario)."""
 
 
 class CpuReport(BaseModel):
@@ -102,6 +109,9 @@ class LoadSummary(BaseModel):
     """Counts from the service's `/metrics`, after minus before."""
     server_error: str | None = None
     """Why there are no server counts, when there are none."""
+    quality: QualityReport | None = None
+    """Accuracy under load per planner, overall and per load step, against the unloaded
+    accuracy (the `gold` scenario only)."""
     gates: GateReport
     files: dict[str, str]
     """Role -> file name inside the run directory."""

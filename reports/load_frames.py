@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from load.history import COLUMNS, read_history
 from load.summary import HISTORY_FILE, SUMMARY_FILE, LoadSummary
 from reports.errors import RunDataError
+from reports.load_quality import QualityData, read_quality
 
 HISTORY_DTYPES: Final[dict[str, str]] = {
     "t": "int64",
@@ -42,6 +43,8 @@ class LoadRun:
     history: pd.DataFrame
     """One row per second and request type (`HTTP` is every HTTP request together)."""
     notes: list[str] = field(default_factory=list)
+    quality: QualityData | None = None
+    """Accuracy under load (the `gold` scenario)."""
 
 
 def empty_history() -> pd.DataFrame:
@@ -105,4 +108,4 @@ def read_load_run(run_dir: Path) -> LoadRun:
     if summary.server is None:
         why = summary.server_error or "the service was not scraped"
         notes.append(f"no server-side counts: {why}")
-    return LoadRun(run_dir, summary, history, notes)
+    return LoadRun(run_dir, summary, history, notes, read_quality(run_dir, summary))

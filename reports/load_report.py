@@ -13,13 +13,15 @@ from load.summary import LoadSummary
 from plumbing.gates import GateCheck
 from reports.ci_outputs import junit_xml, md, md_code, md_gates, md_table
 from reports.load_frames import LoadRun, read_load_run
+from reports.load_quality import QualityPage
 from reports.load_view import LoadPage, load_page
 from reports.meta import ReportFiles
 from reports.render import crane_version, render, write_report_files
 
 HTML_FILE: Final = "load_report.html"
-SECTIONS: Final = (
+SECTIONS: Final[tuple[tuple[str, str], ...]] = (
     ("summary", "Requests"),
+    ("quality", "Accuracy under load"),
     ("slo", "SLO checks"),
     ("charts", "Charts"),
     ("failures-section", "Failures"),
@@ -52,12 +54,29 @@ def load_markdown(run: LoadRun, page: LoadPage, html: Path) -> str:
         for row in page.by_type
     ]
     parts += [md_table(header, rows, numeric=set(range(1, len(header)))), ""]
+    if page.quality is not None:
+        parts += [quality_markdown(page.quality), ""]
     parts.append(md_gates(load_gate_results(run.summary)))
     for section in page.server:
         listed = "; ".join(f"{f.label.lower()} {f.value}" for f in section.facts)
         parts.append(f"\n**{md(section.title)}**: {md(listed)}")
     parts += [f"\nReport: {md_code(str(html))}", *(f"\n> {md(note)}" for note in page.notes)]
     return "\n".join(parts) + "\n"
+
+
+def quality_markdown(quality: QualityPage) -> str:
+    """Accuracy under load per planner and step, and the verdicts, for `summary.md`."""
+    parts = []
+    for planner in quality.planners:
+        header = ["Step", *(c.label for c in quality.columns)]
+        rows = [
+            [md(row.head), *(md(c.text + (f" ({c.sub})" if c.sub else "")) for c in row.cells)]
+            for row in planner.rows
+        ]
+        parts += [f"**Accuracy under load: {md(planner.label)}**", ""]
+        parts += [md_table(header, rows, numeric=set(range(1, len(header)))), ""]
+        parts += [f"- {md(verdict)}" for verdict in planner.verdicts]
+    return "\n".join(parts)
 
 
 def build_load_report(run_dir: Path) -> ReportFiles:
@@ -68,8 +87,9 @@ def build_load_report(run_dir: Path) -> ReportFiles:
     """
     run = read_load_run(run_dir)
     page = load_page(run)
+    sections = [s for s in SECTIONS if s[0] != "quality" or page.quality is not None]
     html = render(
-        "load.html.j2", page=page, kind="load", sections=SECTIONS, version=crane_version()
+        "load.html.j2", page=page, kind="load", sections=sections, version=crane_version()
     )
     summary = run.summary
     junit = junit_xml(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from load.stats import HTTP, LatencyStats
@@ -12,6 +12,8 @@ from reports.charts import Chart
 from reports.formatting import Cell, count, duration, pct, sig, timestamp, verdict_text
 from reports.load_charts import load_charts
 from reports.load_frames import LoadRun
+from reports.load_quality import QualityPage, quality_page
+from reports.load_quality_charts import quality_charts
 from reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
 
 SATURATED: Final = 0.8
@@ -55,6 +57,10 @@ class LoadPage:
     failures: list[FailureLine]
     server: list[Section]
     metadata: list[Section]
+    quality: QualityPage | None = None
+    """Accuracy under load, for the `gold` scenario."""
+    quality_charts: list[Chart] = field(default_factory=list)
+    quality_chart_notes: list[str] = field(default_factory=list)
 
 
 def latency_cells(stats: LatencyStats) -> list[Cell]:
@@ -99,7 +105,10 @@ def _facts(summary: LoadSummary) -> list[Fact]:
         Fact("Scenario", config.scenario),
         Fact("Shape", config.shape),
         Fact("Peak users", count(summary.peak_users)),
-        Fact("Planner", config.planner or "service default"),
+        Fact(
+            "Planners" if len(config.planners) > 1 else "Planner",
+            ", ".join(config.planners) or "service default",
+        ),
         Fact("HTTP req/s", sig(summary.requests.http.requests_per_s)),
     ]
 
@@ -177,6 +186,10 @@ def load_page(run: LoadRun) -> LoadPage:
     """Prepare everything the load report shows."""
     s = run.summary
     by_type = [Row(kind, latency_cells(stats)) for kind, stats in s.requests.by_type.items()]
+    by_type += [
+        Row(f"RUN, {label}", latency_cells(stats))
+        for label, stats in s.requests.run_by_planner.items()
+    ]
     by_type.append(Row(f"all {HTTP}", latency_cells(s.requests.http)))
     endpoints = [Row(f"{e.request_type} {e.name}", latency_cells(e)) for e in s.requests.endpoints]
     charts, chart_notes = load_charts(s, run.history)
@@ -184,6 +197,9 @@ def load_page(run: LoadRun) -> LoadPage:
     cpu_note = _cpu_note(s.generator_cpu)
     if cpu_note:
         notes.append(cpu_note)
+    q_charts, q_notes = (
+        quality_charts(run.quality.report, run.quality.runs) if run.quality else ([], [])
+    )
     return LoadPage(
         title=f"Load run {s.run_id}",
         verdict=_verdict(s),
@@ -201,4 +217,7 @@ def load_page(run: LoadRun) -> LoadPage:
         ],
         server=_server(s),
         metadata=_metadata(run),
+        quality=quality_page(run.quality) if run.quality else None,
+        quality_charts=q_charts,
+        quality_chart_notes=q_notes,
     )

@@ -29,6 +29,7 @@ from crane_bench.cli.common import (
     setup_logging,
     stderr,
 )
+from crane_bench.cli.load_quality import print_quality
 from crane_bench.cli.report import report_after_run
 from load import (
     DEFAULT_SLO,
@@ -40,9 +41,9 @@ from load import (
     parse_duration,
     run_load,
 )
-from load.config import Scenario, Shape
+from load.config import Scenario, Shape, Unloaded
 from runtime.errors import UserError
-from runtime.planners.specs import BUILTIN, parse_specs
+from runtime.planners.specs import BUILTIN, parse_specs, split_specs
 
 EXIT_INTERRUPTED = 130
 MAX_FAILURE_LINES = 5
@@ -60,23 +61,38 @@ def serve_command(planner: str) -> Callable[[int], list[str]]:
     return command
 
 
-def planner_choice(planner: str | None, host: str | None) -> tuple[str | None, str]:
-    """(what each run asks for, what a service started here serves) for `--planner`.
+def planner_choice(planner: str | None, host: str | None) -> tuple[tuple[str, ...], str]:
+    """(the labels runs ask for in turn, what a service started here serves) for `--planner`.
 
-    A name (`pattern`, `llm`, `hybrid`) is both. One planner spec (`runtime.planners.
-    specs`) is served as given and asked for by its label. With `--host` the value is the
-    name or label of a planner on that server, sent as is.
+    A name (`pattern`, `llm`, `hybrid`) is both. Planner specs (`runtime.planners.specs`,
+    one or a comma-separated list) are served as given and asked for by their labels, so
+    one load compares them. With `--host` the values are names or labels of planners on
+    that server, sent as they are.
 
     Raises:
-        ConfigError: A bad spec, or more than one.
+        ConfigError: A bad spec.
     """
     chosen = planner if planner is not None or host else load_settings().planner
-    if host or chosen is None or chosen in BUILTIN:
-        return chosen, chosen or "pattern"
-    specs = parse_specs(chosen)
-    if len(specs) > 1:
-        raise UserError("--planner: load runs one planner; give one spec, not a list")
-    return specs[0].label, chosen
+    if chosen is None:
+        return (), "pattern"
+    if chosen in BUILTIN:
+        return (chosen,), chosen
+    if host:
+        return tuple(split_specs(chosen)), chosen
+    return tuple(spec.label for spec in parse_specs(chosen)), chosen
+
+
+def _steps(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise LoadConfigError(f"--steps {text!r}: expected user counts, e.g. 1,2,4,8") from None
+
+
+def _unloaded(text: str) -> Unloaded | Path:
+    return text if text in ("pass", "none") else Path(text)  # type: ignore[return-value]
 
 
 def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
@@ -94,8 +110,33 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     planner: Annotated[
         str | None,
         typer.Option(
-            help="Planner to run: a name, or one planner spec as for eval --planners "
-            "(asked for by its label). [default: PLANNER or pattern, or the --host's]"
+            help="Planner to run: a name, or planner specs as for eval --planners, e.g. "
+            "'pattern,hybrid\\[strategy=llm-first]': each run asks for the next label in "
+            "turn, so one load compares them.",
+            show_default="PLANNER or pattern, or the --host's",
+        ),
+    ] = None,
+    cases: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--cases",
+            help="gold: case file or directory; repeat for more.",
+            show_default="evals/cases",
+        ),
+    ] = None,
+    unloaded: Annotated[
+        str,
+        typer.Option(
+            help="gold: what accuracy under load is compared with: 'pass' (each case once, "
+            "one at a time, through the same service before the load), 'none', or an eval "
+            "run directory that scored the same planner labels."
+        ),
+    ] = "pass",
+    steps: Annotated[
+        str | None,
+        typer.Option(
+            help="step shape: the users of each step, e.g. 1,2,4,8 (sets --users to the largest).",
+            show_default="five equal steps up to --users",
         ),
     ] = None,
     host: Annotated[
@@ -128,20 +169,24 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     require_extra("load")
     try:
         asked, served = planner_choice(planner, host)
+        user_steps = _steps(steps)
         config = LoadConfig(
             scenario=scenario,
-            users=users,
+            users=max(user_steps) if user_steps else users,
             spawn_rate=spawn_rate,
             run_time_s=parse_duration(run_time),
             shape=shape,
             rate=rate,
             # A service started here runs the PLANNER setting unless told otherwise.
-            planner=asked,
+            planners=asked,
             host=host.rstrip("/") if host else None,
             processes=processes,
             seed=seed,
             slo=slo if slo is not None else DEFAULT_SLO,
             baseline=baseline,
+            steps=user_steps,
+            unloaded=_unloaded(unloaded),
+            **({"cases": tuple(cases)} if cases else {}),
         )
     except (LoadConfigError, UserError) as exc:
         fail(str(exc))
@@ -224,6 +269,8 @@ def print_summary(console: Console, summary: LoadSummary) -> None:
         )
     elif summary.server_error:
         console.print(f"server counts unavailable: {summary.server_error}")
+    if summary.quality is not None:
+        print_quality(console, summary.quality)
     for failure in summary.requests.failures[:MAX_FAILURE_LINES]:
         console.print(
             f"failure: {failure.request_type} {failure.name}: {failure.error} "

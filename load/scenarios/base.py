@@ -24,9 +24,9 @@ from locust.contrib.fasthttp import FastHttpUser, FastResponse
 from locust.env import Environment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from load.prompts import Kind, Prompt
+from load.prompts import Kind
 from load.scenarios.plugin import context_of
-from load.stats import RUN
+from load.stats import RUN, run_name
 
 RUNS: Final = "/api/v1/runs"
 RUN_NAME: Final = "/api/v1/runs/[id]"
@@ -48,11 +48,15 @@ class _RunError(BaseModel):
     kind: str
 
 
-class _RunState(BaseModel):
+class RunState(BaseModel):
+    """A run as a poll reads it: its status, its error's kind, and the whole answer."""
+
     model_config = ConfigDict(extra="ignore")
     run_id: str
     status: Literal["pending", "running", "completed", "failed"]
     error: _RunError | None = None
+    body: bytes = b""
+    """The whole answer, kept once the run is terminal (the gold scenario scores it)."""
 
 
 class _Status(BaseModel):
@@ -115,21 +119,46 @@ class CraneUser(FastHttpUser):
         rate = self.crane.per_user_rate()
         self._pacing = constant_throughput(rate) if rate else None
         self._run_in_flight = False
+        self._turn = 0
 
     def wait_time(self) -> float:
         """Seconds to wait before the next task: paced in an open workload, else none."""
         return float(self._pacing(self)) if self._pacing is not None else 0.0
 
+    def next_planner(self) -> str | None:
+        """The planner label of this user's next run: each label in turn (None: default)."""
+        labels = self.crane.planners()
+        if not labels:
+            return None
+        self._turn += 1
+        return labels[(self._turn - 1) % len(labels)]
+
+    def run_name(self, kind: str, planner: str | None) -> str:
+        """The `RUN` entry's name: the kind, plus the label when runs vary in planner."""
+        return run_name(kind, planner if len(self.crane.planners()) > 1 else None)
+
     def run_prompt(self, kind: Kind) -> None:
         """Submit a prompt of `kind`, poll it to the end, and record the `RUN`."""
         prompt = self.prompts.draw(kind)
+        planner = self.next_planner()
+        body: dict[str, Any] = {"prompt": prompt.text}
+        if planner:
+            body["planner"] = planner
         started_at, began = time.time(), time.perf_counter()
         self._run_in_flight = True
-        failure = self._submit_and_follow(prompt)
+        state = self.submit_and_follow(body)
         self._run_in_flight = False
+        failure = state if isinstance(state, str) else None
+        if isinstance(state, RunState) and state.status != prompt.expect:
+            why = f" ({state.error.kind})" if state.error else ""
+            failure = f"expected {prompt.expect}, got {state.status}{why}"
+        self.record_run(self.run_name(kind, planner), started_at, began, failure)
+
+    def record_run(self, name: str, started_at: float, began: float, failure: str | None) -> None:
+        """Record one `RUN` from `began` (perf counter) to now; failed when `failure` says why."""
         self.environment.events.request.fire(
             request_type=RUN,
-            name=kind,
+            name=name,
             response_time=(time.perf_counter() - began) * 1000,
             response_length=0,
             response=None,
@@ -145,10 +174,8 @@ class CraneUser(FastHttpUser):
             self.crane.recorder.unfinished_run()
             self._run_in_flight = False
 
-    def _submit_and_follow(self, prompt: Prompt) -> str | None:
-        body: dict[str, Any] = {"prompt": prompt.text}
-        if planner := self.crane.option("crane_planner", ""):
-            body["planner"] = planner
+    def submit_and_follow(self, body: dict[str, Any]) -> RunState | str:
+        """Submit a run and poll it to a terminal state; or why that could not be done."""
         deadline = time.perf_counter() + float(self.crane.option("crane_run_timeout", 60.0))
         with self.client.post(
             RUNS, json=body, name=RUNS, catch_response=True, context={"arrival": True}
@@ -158,24 +185,19 @@ class CraneUser(FastHttpUser):
                 response.failure(accepted)
                 return f"submit: {accepted}"
             response.success()
-        state = self._follow(accepted.run_id, deadline)
-        if isinstance(state, str):
-            return state
-        if state.status != prompt.expect:
-            why = f" ({state.error.kind})" if state.error else ""
-            return f"expected {prompt.expect}, got {state.status}{why}"
-        return None
+        return self._follow(accepted.run_id, deadline)
 
-    def _follow(self, run_id: str, deadline: float) -> _RunState | str:
+    def _follow(self, run_id: str, deadline: float) -> RunState | str:
         delay = float(self.crane.option("crane_poll_interval", 0.01))
         while True:
             with self.client.get(f"{RUNS}/{run_id}", name=RUN_NAME, catch_response=True) as answer:
-                state = _read(answer, 200, _RunState)
+                state = _read(answer, 200, RunState)
                 if isinstance(state, str):
                     answer.failure(state)
                     return f"poll: {state}"
                 answer.success()
             if state.status in ("completed", "failed"):
+                state.body = answer.content or b""
                 return state
             if time.perf_counter() + delay > deadline:
                 return "not finished within the run timeout"

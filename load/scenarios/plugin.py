@@ -16,27 +16,40 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from locust import events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from load.config import DEFAULT_SLO
+from load.config import DEFAULT_CASES, DEFAULT_SLO, parse_labels
 from load.history import HistoryRecorder, write_history
 from load.prompts import PromptPool
+from load.quality_models import QualityReport
+from load.shapes import Stage, plan_of, stage_index
 from load.slo import SloConfig, evaluate, load_slo
 from load.stats import rate_report, request_stats
 from load.summary import LoadResult, read_summary
 from plumbing.run_files import write_atomically
 
+if TYPE_CHECKING:
+    from evals.cases import Case
+    from load.gold import CaseDeck
+    from load.quality import QualityRow
+
+# _gold_imports: the gold scenario's scoring (the eval package, pandas, statsmodels) is
+# imported where it is used, so the other scenarios' locust processes start as fast as
+# before; a worker that starts slowly joins after the run's clock has begun.
 logger = logging.getLogger("crane.load")
 CONTEXT_ATTR = "crane_load"
+QUALITY_ATTR = "crane_quality"
 USER_SAMPLE_S = 0.25  # how often the master samples the user count
+DEFAULT_RUN_TIME_S = 60.0
 
 
 def add_arguments(parser: Any) -> None:
@@ -56,7 +69,16 @@ def add_arguments(parser: Any) -> None:
         default=0.05,
         help="Share of run prompts meant to fail (they pass when the run fails).",
     )
-    add("--crane-planner", default="", help="Planner each run asks for ('' = service default).")
+    add(
+        "--crane-planner",
+        default="",
+        help="Planner label each run asks for ('' = service default), or a JSON list of "
+        'labels asked for in turn (\'["pattern", "hybrid"]\').',
+    )
+    add("--crane-cases", default="", help="gold: case files or directories, os.pathsep-separated.")
+    add("--crane-unloaded", default="", help="gold: eval rows (JSONL) to compare accuracy with.")
+    add("--crane-unloaded-source", default="", help="gold: where those rows came from.")
+    add("--crane-quality", default="", help="gold: write the scored runs (JSONL) here.")
     add("--crane-poll-interval", type=float, default=0.01, help="First wait between polls (s).")
     add("--crane-run-timeout", type=float, default=60.0, help="A run not done by then fails (s).")
     add("--crane-slo", default=str(DEFAULT_SLO), help="SLO gates file ('' = built-in defaults).")
@@ -66,7 +88,11 @@ def add_arguments(parser: Any) -> None:
 
 
 def on_init(environment: Environment, **_kwargs: Any) -> None:
-    """Give the run its context and listeners."""
+    """Give the run its context and listeners, and bring gevent's clock up to date."""
+    # The hub's clock is cached and advances only when the loop runs; importing the
+    # locust files (the gold scenario loads the eval's scorer) blocks it for seconds, and
+    # locust then sets its --run-time timer from the stale clock: the run would end early.
+    gevent.get_hub().loop.update_now()
     attach(environment)
 
 
@@ -115,6 +141,9 @@ class LoadContext:
         self.stopped: float | None = None
         self._seeds = itertools.count()
         self._sampler: gevent.Greenlet | None = None
+        self.quality: list[QualityRow] = []
+        self._cases: list[Case] | None = None
+        self._stages: list[Stage] | None = None
 
     def option(self, name: str, default: Any) -> Any:
         """A `--crane-*` option (read late: workers receive them with the first spawn)."""
@@ -126,6 +155,33 @@ class LoadContext:
         worker = getattr(self.environment.runner, "worker_index", 0)
         seed = f"{self.option('crane_seed', 0)}/{worker}/{next(self._seeds)}"
         return PromptPool(seed, failing_share=float(self.option("crane_failing_share", 0.05)))
+
+    def planners(self) -> list[str]:
+        """The planner labels runs ask for in turn (empty: the service's default)."""
+        return parse_labels(str(self.option("crane_planner", "")))
+
+    def case_deck(self) -> CaseDeck:
+        """A deck of the gold cases for one new user, seeded like its prompt pool."""
+        from load.gold import CaseDeck, read_cases  # noqa: PLC0415 - see _gold_imports
+
+        if self._cases is None:
+            given = str(self.option("crane_cases", ""))
+            paths = [Path(p) for p in given.split(os.pathsep) if p] or [DEFAULT_CASES]
+            self._cases = read_cases(paths)
+        worker = getattr(self.environment.runner, "worker_index", 0)
+        return CaseDeck(self._cases, f"{self.option('crane_seed', 0)}/{worker}/{next(self._seeds)}")
+
+    def stage_now(self) -> tuple[int, int]:
+        """(0-based stage of the load shape, its users) at this moment of the run."""
+        if self._stages is None:
+            self._stages = plan_of(self.environment.parsed_options, DEFAULT_RUN_TIME_S)
+        elapsed = time.time() - (self.started or time.time())
+        index = stage_index(self._stages, elapsed)
+        return index, self._stages[index].users
+
+    def scored(self, row: QualityRow) -> None:
+        """Keep one scored gold run (sent to the master with the next report on a worker)."""
+        self.quality.append(row)
 
     def per_user_rate(self) -> float | None:
         """Arrivals/s each user paces to; None in a closed workload."""
@@ -152,17 +208,24 @@ class LoadContext:
             self.recorder.arrival(second)
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
-        """Worker: send the buckets recorded since the last report."""
+        """Worker: send the buckets and scored runs recorded since the last report."""
         data[CONTEXT_ATTR] = self.recorder.drain()
+        rows, self.quality = self.quality, []
+        data[QUALITY_ATTR] = [row.model_dump(mode="json") for row in rows]
 
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
-        """Master: merge a worker's buckets."""
+        """Master: merge a worker's buckets and scored runs."""
         if CONTEXT_ATTR in data:
             self.recorder.merge(data[CONTEXT_ATTR])
+        if rows := data.get(QUALITY_ATTR):
+            from load.quality import QualityRow  # noqa: PLC0415 - see _gold_imports
+
+            self.quality += [QualityRow.model_validate(row) for row in rows]
 
     def on_test_start(self, environment: Environment, **_kwargs: Any) -> None:
         """Start the clock and, outside workers, the user-count sampler."""
         self.recorder = HistoryRecorder()
+        self.quality = []
         self.started, self.stopped, self.peak_users = time.time(), None, 0
         if not isinstance(environment.runner, WorkerRunner):
             self._sampler = gevent.spawn(self._sample_users)
@@ -196,6 +259,10 @@ class LoadContext:
             result = self.result(environment)
             if path := self.option("crane_history", ""):
                 write_history(self.recorder.rows(), Path(path))
+            if (path := self.option("crane_quality", "")) and self.quality:
+                from load.gold import write_rows  # noqa: PLC0415 - see _gold_imports
+
+                write_rows(Path(path), self.quality)
             if path := self.option("crane_result", ""):
                 write_atomically(Path(path), result.model_dump_json(indent=2))
         except Exception:
@@ -218,6 +285,7 @@ class LoadContext:
             [entry.serialize() for entry in stats.entries.values()],
             [error.serialize() for error in stats.errors.values()],
             duration,
+            self.planners(),
         )
         rate = rate_report(
             arrivals=self.recorder.arrivals_total,
@@ -230,6 +298,7 @@ class LoadContext:
         slo = load_slo(Path(slo_path)) if slo_path else SloConfig()
         baseline_path = str(self.option("crane_baseline", ""))
         baseline = read_summary(Path(baseline_path)).requests if baseline_path else None
+        quality = self.quality_report(slo)
         return LoadResult(
             scenario=Path(environment.locustfile or "locustfile").stem,
             started_at=datetime.fromtimestamp(started, UTC),
@@ -238,7 +307,28 @@ class LoadContext:
             unfinished_runs=self.recorder.unfinished_runs,
             requests=requests,
             rate=rate,
+            quality=quality,
             gates=evaluate(
-                requests, rate, slo, baseline, unfinished_runs=self.recorder.unfinished_runs
+                requests,
+                rate,
+                slo,
+                baseline,
+                unfinished_runs=self.recorder.unfinished_runs,
+                quality=quality,
             ),
+        )
+
+    def quality_report(self, slo: SloConfig) -> QualityReport | None:
+        """Accuracy under load of the scored runs; None when no run was scored."""
+        if not self.quality:
+            return None
+        from load.gold import read_trials  # noqa: PLC0415 - see _gold_imports
+        from load.quality import quality_report  # noqa: PLC0415
+
+        unloaded = str(self.option("crane_unloaded", ""))
+        return quality_report(
+            self.quality,
+            read_trials(Path(unloaded)) if unloaded else (),
+            unloaded_source=str(self.option("crane_unloaded_source", "")) or "none",
+            alpha=slo.quality.alpha,
         )

@@ -13,16 +13,21 @@ from typing import Any
 
 from locust import LoadTestShape, events
 
-from load.config import SHAPES, Shape
-from load.shapes import Stage, at, stages
+from load.config import SHAPES
+from load.shapes import Stage, at, plan_of
 
 DEFAULT_RUN_TIME_S = 60.0
 
 
 def add_shape_argument(parser: Any) -> None:
-    """Register `--crane-shape`."""
+    """Register `--crane-shape` and `--crane-steps`."""
     parser.add_argument(
         "--crane-shape", choices=SHAPES, default="steady", help="How users vary over the run."
+    )
+    parser.add_argument(
+        "--crane-steps",
+        default="",
+        help="The step shape's user counts, comma-separated (default: five equal steps).",
     )
 
 
@@ -39,13 +44,7 @@ class CraneShape(LoadTestShape):
     def _stages(self) -> list[Stage]:
         if self._plan is None:
             options = self.runner.environment.parsed_options if self.runner else None
-            shape: Shape = getattr(options, "crane_shape", "steady")
-            self._plan = stages(
-                shape,
-                int(getattr(options, "num_users", None) or 1),
-                float(getattr(options, "spawn_rate", None) or 1.0),
-                float(getattr(options, "run_time", None) or DEFAULT_RUN_TIME_S),
-            )
+            self._plan = plan_of(options, DEFAULT_RUN_TIME_S)
         return self._plan
 
     def tick(self) -> tuple[int, float] | None:

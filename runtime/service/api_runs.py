@@ -21,7 +21,8 @@ ID_ECHO_LIMIT = 64  # characters of an unknown run id that a 404 repeats back
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
         "model": ErrorResponse,
-        "description": "The body could not be parsed (not UTF-8, or nested too deeply).",
+        "description": "The body could not be parsed (not UTF-8, or nested too deeply), or "
+        "its setup needs a tool this server does not have.",
     },
     409: {"model": ErrorResponse, "description": "The planner is not available on this server."},
     413: {
@@ -53,12 +54,16 @@ async def create_run(
 ) -> RunAccepted | RunRecord:  # fmt: skip
     """Start a run in the background and answer `{run_id, status}` at once.
 
+    `setup` gives the state the run's tools start in (todos created in order, ids 1..n),
+    as a gold case's `setup` does; without it every run starts from empty tools.
+
     With `?wait=true` the answer is the finished run (completed or failed), at most
     one run timeout later. A planner the server did not open is a 409: the server
     opens `llm` and `hybrid` only when started with one of them or when an LLM
     endpoint (`OPENAI_BASE_URL` or `OPENAI_API_KEY`) is configured.
     """
-    run = await executor.submit(body.prompt, body.planner)
+    todos = body.setup.todos if body.setup is not None else ()
+    run = await executor.submit(body.prompt, body.planner, todos=todos)
     response.headers["Location"] = f"{PREFIX}/{run.run_id}"
     if not wait:
         return RunAccepted(run_id=run.run_id, status=run.status)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from runtime.agent import Agent
-from runtime.errors import PlannerUnavailableError, ServiceUnavailableError
+from runtime.errors import PlannerUnavailableError, ServiceUnavailableError, UserError
 from runtime.models import ErrorKind, PlanMeta, RunRecord, RunStatus, StepError
 from runtime.orchestrator import error_of, new_run_id, now
 from runtime.service.store import RunStore
+from runtime.tools import TodoTool, ToolRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -85,15 +86,19 @@ class RunExecutor:
         """Runs pending or running."""
         return len(self._tasks)
 
-    async def submit(self, prompt: str, planner: str | None = None) -> RunRecord:
+    async def submit(
+        self, prompt: str, planner: str | None = None, *, todos: Sequence[str] = ()
+    ) -> RunRecord:
         """Accept a run and start it in the background; returns its pending record.
 
         Args:
             prompt: What to run.
             planner: Which planner plans it; `default_planner` when None.
+            todos: Todo titles the run's todo store holds before the plan runs (ids 1..n).
 
         Raises:
             PlannerUnavailableError: No agent for `planner`.
+            UserError: `todos` were given and this server's tools have no todo store.
             ServiceUnavailableError: Shutting down, or `max_in_flight` runs in flight.
         """
         planner = planner or self.default_planner
@@ -104,6 +109,7 @@ class RunExecutor:
                 f"planner {planner!r} is not available on this server (available: {available}); "
                 "start it with --planner llm or hybrid, or configure OPENAI_BASE_URL"
             )
+        tools = _tools_with_todos(agent, todos)
         if not self.accepting or len(self._tasks) >= self.max_in_flight:
             reason = "shutting_down" if not self.accepting else "busy"
             self.recorder.run_rejected(reason)
@@ -119,7 +125,7 @@ class RunExecutor:
         await self.store.put(run)
         loop = asyncio.get_running_loop()
         self._deadlines[run.run_id] = loop.time() + self.run_timeout_s
-        task = loop.create_task(self._execute(agent, run), name=f"run-{run.run_id}")
+        task = loop.create_task(self._execute(agent, run, tools), name=f"run-{run.run_id}")
         self._tasks[run.run_id] = task
         self.recorder.run_started()
         task.add_done_callback(lambda _: self._forget(run.run_id))
@@ -175,14 +181,14 @@ class RunExecutor:
             if run is not None and not run.status.terminal:
                 await self._finish(_failed(run, kind, message))
 
-    async def _execute(self, agent: Agent, pending: RunRecord) -> None:
+    async def _execute(self, agent: Agent, pending: RunRecord, tools: ToolRegistry) -> None:
         run_id = pending.run_id
         running = pending.model_copy(update={"status": RunStatus.RUNNING, "started_at": now()})
         await self.store.put(running)
         began = time.perf_counter()
         try:
             async with asyncio.timeout_at(self._deadlines[run_id]):
-                record = await agent.run(pending.prompt, run_id=run_id)
+                record = await agent.run(pending.prompt, run_id=run_id, tools=tools)
             record = record.model_copy(update={"created_at": pending.created_at})
         except TimeoutError:
             record = _failed(running, "run_timeout", self._timeout_message(), began)
@@ -212,6 +218,23 @@ class RunExecutor:
 
     def _timeout_message(self) -> str:
         return f"run timed out after {self.run_timeout_s:g} s"
+
+
+def _tools_with_todos(agent: Agent, todos: Sequence[str]) -> ToolRegistry:
+    """The run's fresh tools, its todo store holding `todos` in order (ids 1..n).
+
+    Raises:
+        UserError: `todos` were given and the tools have no todo store to hold them.
+    """
+    tools = agent.tools()
+    if not todos:
+        return tools
+    store = next((t.store for t in tools.values() if isinstance(t, TodoTool)), None)
+    if store is None:
+        raise UserError("setup.todos: this server's tools have no todo store")
+    for title in todos:
+        store.add(title)
+    return tools
 
 
 def _failed(

@@ -7,13 +7,15 @@ ignored option. Runs go out as `runtime.models.RunRecord` itself.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.models import RunRecord, RunStatus
+from runtime.tools.todo import MAX_TITLE_LENGTH
 
 MAX_PROMPT_CHARS = 2000
+MAX_SETUP_TODOS = 100
 # Every character that pydantic's regex engine, Python's `str.isspace` or an ECMAScript
 # `\s` (what an OpenAPI client uses) calls whitespace, spelled out: `\S` means different
 # sets in each (U+0085 and U+001C-U+001F in some, U+FEFF in another), so the schema and
@@ -22,14 +24,34 @@ WHITESPACE_CLASS = (
     r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 NOT_BLANK = f"[^{WHITESPACE_CLASS}]"
+SetupTitle = Annotated[str, Field(min_length=1, max_length=MAX_TITLE_LENGTH, pattern=NOT_BLANK)]
+"""A todo title as the todo store takes it (it strips the whitespace around it)."""
+
+
+class RunSetup(BaseModel):
+    """State the run's tools hold before its plan runs, as a gold case's `setup` says."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    todos: list[SetupTitle] = Field(
+        default_factory=list,
+        max_length=MAX_SETUP_TODOS,
+        description="Todo titles added in order before the plan runs; they get ids 1..n "
+        f"(at most {MAX_SETUP_TODOS}, each 1-200 characters, not blank).",
+    )
 
 
 class CreateRunRequest(BaseModel):
-    """A prompt to run, and optionally which planner plans it."""
+    """A prompt to run, and optionally which planner plans it and what the tools hold."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"prompt": "calculate (10 + 5) * 2"}]},
+        json_schema_extra={
+            "examples": [
+                {"prompt": "calculate (10 + 5) * 2"},
+                {"prompt": "mark task 2 done", "setup": {"todos": ["buy milk", "call mom"]}},
+            ]
+        },
     )
 
     prompt: str = Field(
@@ -46,6 +68,11 @@ class CreateRunRequest(BaseModel):
         max_length=200,
         description="Planner to use, by name or label (see /api/v1/health `planners`); the "
         "server's default planner when omitted.",
+    )
+    setup: RunSetup | None = Field(
+        None,
+        description="State before the plan runs (a gold case's `setup`); every run starts "
+        "from empty tools when omitted.",
     )
 
 

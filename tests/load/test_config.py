@@ -45,7 +45,7 @@ def test_per_user_rate_splits_the_target_over_the_users() -> None:
 
 
 def test_every_scenario_has_a_locust_file() -> None:
-    assert set(SCENARIOS) == {"calculator", "todo", "multi_step", "health", "mixed"}
+    assert set(SCENARIOS) == {"calculator", "todo", "multi_step", "health", "mixed", "gold"}
     assert set(SHAPES) == {"steady", "step", "spike", "soak"}
     for scenario in SCENARIOS:
         assert scenario_file(scenario).is_file()
@@ -56,3 +56,23 @@ def test_importing_load_does_not_import_locust_or_gevent() -> None:
     code = "import sys, load, load.runner; print('locust' in sys.modules, 'gevent' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_summary_written_with_one_planner_still_reads() -> None:
+    assert LoadConfig.model_validate({"planner": "hybrid"}).planners == ("hybrid",)
+    assert LoadConfig.model_validate({"planner": None}).planners == ()
+    assert LoadConfig(planners=("a", "b")).planner == "a"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"steps": (1, 2), "users": 2}, "steps are for the step shape"),
+        ({"steps": (1, 2), "users": 4, "shape": "step"}, "the largest step must be the users"),
+        ({"steps": (0, 2), "users": 2, "shape": "step"}, "at least 1"),
+    ],
+)
+def test_steps_fit_the_step_shape_and_the_users(values: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        LoadConfig.model_validate(values)
+    assert LoadConfig(steps=(1, 2, 4, 8), users=8, shape="step").steps == (1, 2, 4, 8)

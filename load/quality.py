@@ -1,0 +1,252 @@
+"""Accuracy under load: scored runs, their figures per planner and step, the unloaded test.
+
+The figures are per planner, overall and per load step, and are compared with the same
+cases' accuracy without load.
+
+Every finished run of the `gold` scenario becomes a `QualityRow`: the eval's own trial row
+(`evals.results.TrialResult`, scored by `load.scoring`) with when it was submitted, in
+which load step, and its end-to-end latency. `quality_report` turns the rows into the
+figures of the load summary. Repeats are not new cases: a case drawn many times under
+load is one cluster, so every interval clusters the runs by case
+(`evals.stats.clustered_interval`), and the comparison with the unloaded accuracy pairs
+one majority verdict per case (`evals.comparison`): the exact McNemar test on the cases
+both sides ran, or, when they share no case, a two-proportion z-test on the per-case
+verdicts of each side.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Final, Literal
+
+import pandas as pd
+from statsmodels.stats.proportion import proportions_ztest
+
+from evals.comparison import case_verdicts, compare_verdicts
+from evals.results import OutcomeClass, TrialResult
+from evals.stats import clustered_interval, percentiles
+from load.quality_models import (
+    DEFAULT_ALPHA,
+    AccuracyMetric,
+    Direction,
+    Interval,
+    PlannerQuality,
+    QualityReport,
+    QualityStats,
+    StepQuality,
+    UnloadedComparison,
+)
+
+__all__ = [
+    "ACCURACY_COLUMNS",
+    "QualityRow",
+    "compare_with_unloaded",
+    "quality_report",
+    "quality_stats",
+]
+
+ACCURACY_COLUMNS: Final[dict[AccuracyMetric, Literal["plan_correct", "end_to_end_correct"]]] = {
+    "plan_accuracy": "plan_correct",
+    "end_to_end_accuracy": "end_to_end_correct",
+}
+UNLOADED_STEP: Final = -1
+DIRECTIONS: Final[dict[str | None, Direction]] = {
+    "loaded": "higher",
+    "unloaded": "lower",
+    None: "no_difference",
+}
+"""The better side of a paired comparison (None: neither) -> how load moved the metric."""
+
+
+class QualityRow(TrialResult):
+    """One gold run under load: the eval's row for it, plus when and how fast it ran.
+
+    It is an eval row with four fields more, so the eval's readers and the report's
+    failing-cases table read `quality.jsonl` as they read `results.jsonl`.
+    """
+
+    t: float
+    """Seconds from the start of the load to the submission."""
+    step: int
+    """0-based stage of the load shape at submission (`UNLOADED_STEP` for the unloaded pass)."""
+    users: int
+    """Users of that stage (the peak for a steady load)."""
+    run_ms: float
+    """End-to-end latency: submission to the terminal answer, as the client saw it."""
+
+
+def _rate(flags: Sequence[bool], cases: Sequence[str]) -> tuple[float | None, Interval | None]:
+    if not flags:
+        return None, None
+    per_case: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for flag, case in zip(flags, cases, strict=True):
+        per_case[case][0] += int(flag)
+        per_case[case][1] += 1
+    successes = [k for k, _ in per_case.values()]
+    trials = [n for _, n in per_case.values()]
+    return sum(flags) / len(flags), clustered_interval(successes, trials)
+
+
+def quality_stats(trials: Sequence[TrialResult], run_ms: Sequence[float] = ()) -> QualityStats:
+    """The figures of a set of scored runs (and their end-to-end latencies, if known)."""
+    cases = [t.case_id for t in trials]
+    values: dict[str, object] = {"n": len(trials), "cases": len(set(cases))}
+    flags = {
+        "plan_accuracy": [t.plan_correct for t in trials],
+        "end_to_end_accuracy": [t.end_to_end_correct for t in trials],
+        "model_call_rate": [t.model_calls > 0 for t in trials],
+        "fallback_rate": [t.fallback_reason is not None for t in trials],
+    }
+    for name, column in flags.items():
+        values[name], values[f"{name}_ci"] = _rate(column, cases)
+    reasons = Counter(t.fallback_reason for t in trials if t.fallback_reason is not None)
+    outcomes = Counter(t.outcome.value for t in trials)
+    values["fallback_reasons"] = dict(sorted(reasons.items()))
+    values["outcomes"] = {o.value: outcomes[o.value] for o in OutcomeClass if outcomes[o.value]}
+    if run_ms:
+        values["run_p50_ms"], values["run_p95_ms"] = percentiles(list(run_ms), (50.0, 95.0))
+    return QualityStats.model_validate(values)
+
+
+def _verdicts(trials: Sequence[TrialResult], column: str) -> pd.Series:
+    frame = pd.DataFrame(
+        {"case_id": [t.case_id for t in trials], column: [getattr(t, column) for t in trials]}
+    )
+    return case_verdicts(frame, column)  # type: ignore[arg-type]
+
+
+def _words(metric: str, loaded: float, unloaded: float, direction: str, test: str) -> str:
+    said = {
+        "lower": "significantly lower under load",
+        "higher": "significantly higher under load",
+        "no_difference": "no significant difference",
+    }[direction]
+    name = metric.replace("_", " ")
+    return f"{name} {loaded:.3f} under load vs {unloaded:.3f} unloaded: {said} ({test})"
+
+
+def compare_with_unloaded(
+    loaded: Sequence[TrialResult],
+    unloaded: Sequence[TrialResult],
+    metric: AccuracyMetric,
+    alpha: float = DEFAULT_ALPHA,
+) -> UnloadedComparison | None:
+    """Compare one planner's accuracy under load with its accuracy without load.
+
+    Each side is reduced to one verdict per case (right in a strict majority of its runs).
+    Where the two share cases, the exact McNemar test on those cases; else a two-proportion
+    z-test on each side's cases. None when a side has no run.
+    """
+    if not loaded or not unloaded:
+        return None
+    column = ACCURACY_COLUMNS[metric]
+    under, without = _verdicts(loaded, column), _verdicts(unloaded, column)
+    common = under.index.intersection(without.index)
+    if len(common):
+        paired = compare_verdicts(
+            under, without, planner_a="loaded", planner_b="unloaded", metric=column, alpha=alpha
+        )
+        share_loaded = (paired.both_right + paired.a_only) / paired.n_pairs
+        share_unloaded = (paired.both_right + paired.b_only) / paired.n_pairs
+        direction: Direction = DIRECTIONS[paired.winner]
+        tested = (
+            f"paired exact McNemar on {paired.n_pairs} cases: {paired.a_only} right only "
+            f"under load, {paired.b_only} only unloaded, p = {paired.p_value:.3g}"
+        )
+        return UnloadedComparison(
+            metric=metric,
+            test="mcnemar",
+            loaded=share_loaded,
+            unloaded=share_unloaded,
+            loaded_cases=len(under),
+            unloaded_cases=len(without),
+            n_pairs=paired.n_pairs,
+            only_loaded=paired.a_only,
+            only_unloaded=paired.b_only,
+            p_value=paired.p_value,
+            alpha=alpha,
+            direction=direction,
+            verdict=_words(metric, share_loaded, share_unloaded, direction, tested),
+        )
+    k = [int(under.sum()), int(without.sum())]
+    n = [len(under), len(without)]
+    shares = (k[0] / n[0], k[1] / n[1])
+    p_value = 1.0
+    if 0 < sum(k) < sum(n):  # else both sides all right or all wrong: nothing to test
+        p_value = float(proportions_ztest(k, n)[1])
+    moved: Direction = "no_difference"
+    if p_value < alpha:
+        moved = "higher" if shares[0] > shares[1] else "lower"
+    tested = f"two-proportion z-test, {n[0]} vs {n[1]} cases, no case in common, p = {p_value:.3g}"
+    return UnloadedComparison(
+        metric=metric,
+        test="two_proportion",
+        loaded=shares[0],
+        unloaded=shares[1],
+        loaded_cases=n[0],
+        unloaded_cases=n[1],
+        p_value=p_value,
+        alpha=alpha,
+        direction=moved,
+        verdict=_words(metric, shares[0], shares[1], moved, tested),
+    )
+
+
+def _by_step(rows: Sequence[QualityRow]) -> list[StepQuality]:
+    steps: defaultdict[int, list[QualityRow]] = defaultdict(list)
+    for row in rows:
+        steps[row.step].append(row)
+    found = []
+    for step, mine in sorted(steps.items()):
+        stats = quality_stats(mine, [r.run_ms for r in mine])
+        found.append(
+            StepQuality(
+                **stats.model_dump(),
+                step=step,
+                users=max(r.users for r in mine),
+                from_s=min(r.t for r in mine),
+                until_s=max(r.t for r in mine),
+            )
+        )
+    return found
+
+
+def quality_report(
+    rows: Iterable[QualityRow],
+    unloaded: Iterable[TrialResult] = (),
+    *,
+    unloaded_source: str = "none",
+    alpha: float = DEFAULT_ALPHA,
+) -> QualityReport:
+    """The quality figures of a `gold` load run, per planner label.
+
+    Args:
+        rows: The scored runs under load.
+        unloaded: The unloaded reference rows (of the same labels; others are ignored).
+        unloaded_source: Where those came from, as the summary should say it.
+        alpha: Significance level of the comparisons.
+    """
+    by_planner: defaultdict[str, list[QualityRow]] = defaultdict(list)
+    for row in rows:
+        by_planner[row.planner].append(row)
+    reference: defaultdict[str, list[TrialResult]] = defaultdict(list)
+    for trial in unloaded:
+        reference[trial.planner].append(trial)
+    planners: dict[str, PlannerQuality] = {}
+    for label, mine in sorted(by_planner.items()):
+        trials: list[TrialResult] = list(mine)
+        overall = quality_stats(trials, [r.run_ms for r in mine])
+        base = reference.get(label, [])
+        comparisons = [
+            found
+            for metric in ACCURACY_COLUMNS
+            if (found := compare_with_unloaded(trials, base, metric, alpha)) is not None
+        ]
+        planners[label] = PlannerQuality(
+            **overall.model_dump(),
+            by_step=_by_step(mine),
+            unloaded=quality_stats(base) if base else None,
+            comparisons=comparisons,
+        )
+    return QualityReport(unloaded_source=unloaded_source, planners=planners)
