@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
+from evals.metrics import read_summary_metrics
 from evals.results import TrialResult
 from load import SUMMARY_FILE, ServiceProcess, read_summary
 from load.gold import read_quality_rows, read_trials
@@ -115,8 +116,9 @@ def test_pattern_accuracy_under_load_is_its_eval_accuracy_case_by_case(
     assert [(s.step, s.users) for s in pattern.by_step] == [(0, 2), (1, 4)]
     assert pattern.n == len(loaded_rows) == sum(s.n for s in pattern.by_step)
     assert pattern.model_call_rate == 0.0
-    eval_summary = json.loads((pattern_eval / "summary.json").read_text())
-    eval_accuracy = eval_summary["planners"]["pattern"]["plan_accuracy"]
+    eval_accuracy = read_summary_metrics(pattern_eval / "summary.json")["pattern"].value(
+        "plan_accuracy"
+    )
     for comparison in pattern.comparisons:
         assert comparison.test == "mcnemar"
         assert comparison.n_pairs == len(evaluated)
