@@ -4,7 +4,9 @@
 perturbations), re-scores every row (`evals.rescore`), and rewrites `results.jsonl`
 atomically when a row changed, keeping the rows as the run wrote them in
 `results.pre-rescore.jsonl` (the first re-scoring makes it; later ones leave it, so it
-always holds the original rows). Then it recomputes the summary: metrics, paired
+always holds the original rows). The changed trials' transcripts get a new score event
+(marked `rescored`), the originals kept in `transcripts.pre-rescore.jsonl` the same way.
+Then it recomputes the summary: metrics, paired
 comparisons and gates, with the run's own start, end, environment and commit, and the
 time of the re-scoring in `rescored_at`. The report is the caller's to rebuild.
 """
@@ -27,12 +29,15 @@ from evals.rescore import CaseChange, OutcomeChange, check_cases, outcome_change
 from evals.results import TrialResult
 from evals.run_dir import EvalSummary, RunDir
 from evals.summary import build_summary, load_baseline_file
+from evals.transcript_store import rescore_transcripts
 from plumbing.errors import RunFileError
 from plumbing.run_files import JsonlReader, write_atomically
 from runtime.orchestrator import Orchestrator, OrchestratorConfig
 
 BACKUP_FILE: Final = "results.pre-rescore.jsonl"
 """The rows as the run wrote them, kept beside the re-scored ones."""
+TRANSCRIPTS_BACKUP_FILE: Final = "transcripts.pre-rescore.jsonl"
+"""The transcripts as the run wrote them, kept beside those with a new score event."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,15 @@ async def rescore_run(
         if not backup.exists():
             write_atomically(backup, old_text)
         write_atomically(run.results_file, "".join(r.model_dump_json() + "\n" for r in new_rows))
+        rescore_transcripts(
+            run.transcripts_file,
+            {
+                (b.planner, b.case_id, b.repeat): b
+                for a, b in zip(rows, new_rows, strict=True)
+                if a != b
+            },
+            run.path / TRANSCRIPTS_BACKUP_FILE,
+        )
     used = args.model_copy(
         update={
             "gates": str(gates_file),

@@ -22,7 +22,8 @@ from typing import Self
 from pydantic import ValidationError
 
 from evals.errors import RunLogError
-from evals.transcripts import Transcript
+from evals.results import TrialResult
+from evals.transcripts import Transcript, rescored_transcript
 from plumbing.errors import RunFileError
 from plumbing.run_files import JsonlReader, write_atomically
 from runtime.transcript import mask
@@ -106,6 +107,14 @@ def reconcile_transcripts(path: Path, done: set[TrialKey]) -> int:
     return dropped
 
 
+def _validated(data: object, path: Path, number: int) -> Transcript:
+    try:
+        return Transcript.model_validate(data)
+    except ValidationError as exc:
+        problem = " ".join(str(exc).split())[:200]
+        raise RunLogError(f"{path}: line {number}: not a transcript: {problem}") from None
+
+
 def iter_transcripts(path: Path, wanted: set[TrialKey] | None = None) -> Iterator[Transcript]:
     """The transcripts in `path` (only the `wanted` trials, if given), in file order.
 
@@ -119,13 +128,7 @@ def iter_transcripts(path: Path, wanted: set[TrialKey] | None = None) -> Iterato
         for line in JsonlReader(path):
             if wanted is not None and _key(line.data) not in wanted:
                 continue
-            try:
-                yield Transcript.model_validate(line.data)
-            except ValidationError as exc:
-                problem = " ".join(str(exc).split())[:200]
-                raise RunLogError(
-                    f"{path}: line {line.number}: not a transcript: {problem}"
-                ) from None
+            yield _validated(line.data, path, line.number)
     except RunFileError as exc:
         raise RunLogError(str(exc)) from None
 
@@ -147,3 +150,41 @@ def find_transcripts(path: Path, case_id: str, planner: str | None = None) -> li
     except RunFileError as exc:
         raise RunLogError(str(exc)) from None
     return list(iter_transcripts(path, wanted)) if wanted else []
+
+
+def rescore_transcripts(path: Path, rows: dict[TrialKey, TrialResult], backup: Path) -> int:
+    """Give the transcripts of the re-scored `rows` their new score event, in place.
+
+    Other lines are kept byte for byte. The file as the run wrote it is kept in `backup`
+    (the first re-scoring makes it; later ones leave it). Nothing is written when no
+    transcript matches a row.
+
+    Returns:
+        How many transcripts were rewritten.
+
+    Raises:
+        RunLogError: A line other than the last is not JSON, or a matching line is not a
+            transcript of this version.
+    """
+    if not path.exists() or not rows:
+        return 0
+    raw = path.read_bytes()
+    out: list[bytes] = []
+    rewritten = 0
+    try:
+        for line in JsonlReader(path):
+            end = raw.find(b"\n", line.offset)
+            text = raw[line.offset : end if end != -1 else len(raw)] + b"\n"
+            row = rows.get(key) if (key := _key(line.data)) is not None else None
+            if row is not None:
+                transcript = _validated(line.data, path, line.number)
+                text = (rescored_transcript(transcript, row).model_dump_json() + "\n").encode()
+                rewritten += 1
+            out.append(text)
+    except RunFileError as exc:
+        raise RunLogError(str(exc)) from None
+    if rewritten:
+        if not backup.exists():
+            write_atomically(backup, raw)
+        write_atomically(path, b"".join(out))
+    return rewritten

@@ -13,6 +13,7 @@ point, and it does nothing when the trial records nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -93,6 +94,8 @@ class ScoreEvent(TranscriptEvent):
     summary: str
     mismatches: list[Mismatch] = Field(default_factory=list)
     plan_correct: bool = False
+    rescored: bool = False
+    """Written by `crane-bench rescore` in place of the run's own score event."""
 
 
 Event = Annotated[
@@ -238,13 +241,32 @@ class TrialRecording:
         """The trial was scored."""
         if (rec := self.recorder) is None:
             return
-        explanation = explain_trial(row)
-        rec.add(
-            ScoreEvent(
-                at_ms=rec.now_ms(),
-                outcome=row.outcome.value,
-                summary=rec.line(explanation.summary, 1000),
-                mismatches=explanation.mismatches,
-                plan_correct=row.plan_correct,
-            )
-        )
+        rec.add(score_event(row, at_ms=rec.now_ms(), line=rec.line))
+
+
+def score_event(
+    row: TrialResult,
+    *,
+    at_ms: float,
+    line: Callable[[str, int], str],
+    rescored: bool = False,
+) -> ScoreEvent:
+    """The score event of the scored trial `row`, its summary cut by `line`."""
+    explanation = explain_trial(row)
+    return ScoreEvent(
+        at_ms=at_ms,
+        outcome=row.outcome.value,
+        summary=line(explanation.summary, 1000),
+        mismatches=explanation.mismatches,
+        plan_correct=row.plan_correct,
+        rescored=rescored,
+    )
+
+
+def rescored_transcript(transcript: Transcript, row: TrialResult) -> Transcript:
+    """`transcript` with its score event(s) replaced by the score of the re-scored `row`."""
+    scores = [e for e in transcript.events if isinstance(e, ScoreEvent)]
+    at_ms = scores[-1].at_ms if scores else 0.0
+    kept = [e for e in transcript.events if not isinstance(e, ScoreEvent)]
+    event = score_event(row, at_ms=at_ms, line=Recorder().line, rescored=True)
+    return transcript.model_copy(update={"outcome": row.outcome.value, "events": [*kept, event]})

@@ -16,10 +16,12 @@ from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
 from evals.errors import RescoreRefusedError
-from evals.rescore_run import BACKUP_FILE, rescore_run
+from evals.rescore_run import BACKUP_FILE, TRANSCRIPTS_BACKUP_FILE, rescore_run
 from evals.results import OutcomeClass
 from evals.run_config import EvalConfig
 from evals.run_dir import RunDir
+from evals.transcript_store import iter_transcripts
+from evals.transcripts import ScoreEvent
 from runtime.models import Plan, PlanStep
 from tests.evals.eval_helpers import (
     CASES,
@@ -109,6 +111,25 @@ async def test_a_changed_expected_plan_changes_exactly_that_cases_outcome(workdi
     assert result.previous.gates.checks[0].value == was
     assert result.summary.gates.checks[0].value == now
     assert result.summary.rescored_at is not None
+
+
+async def test_a_rescored_trial_gets_a_new_score_event_in_its_transcript(workdir: Path) -> None:
+    run = await pattern_run(workdir)
+    before_text = run.transcripts_file.read_text()
+    wrong = {"steps": [{"tool": "calculator", "input": {"expression": "2 * 3"}}], "outcome": 6}
+    write_cases(workdir / "cases.yaml", edited("calc-add", expected=wrong))
+
+    await rescore_run(run.path)
+
+    after_lines = run.transcripts_file.read_text().splitlines()
+    pairs = zip(before_text.splitlines(), after_lines, strict=True)
+    assert [json.loads(a)["case_id"] for a, b in pairs if a != b] == ["calc-add"]
+    assert (run.path / TRANSCRIPTS_BACKUP_FILE).read_text() == before_text
+    transcript = next(t for t in iter_transcripts(run.transcripts_file) if t.case_id == "calc-add")
+    scores = [e for e in transcript.events if isinstance(e, ScoreEvent)]
+    assert [(s.outcome, s.rescored) for s in scores] == [("wrong_args", True)]
+    assert transcript.outcome == "wrong_args"
+    assert any("2 * 3" in m.why for m in scores[0].mismatches)
 
 
 async def test_an_unchanged_run_rescores_to_the_same_files(workdir: Path) -> None:
