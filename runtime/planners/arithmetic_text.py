@@ -10,7 +10,12 @@ Pipeline, each stage a small ordered table of precompiled regexes:
 3. fractions ("half of", "a third of") folded, number words to digits, multi-word
    operators ("divided by", "to the power of", "% of") folded to one token;
 4. two-operand verb forms ("subtract 3 from 10", "the sum of 2 and 3") rewritten;
-5. `expression_builder` checks the structure and writes the expression.
+5. `expression_builder` checks the structure and writes the expression;
+6. failing that, the longest run of words that reads as a calculation, where every
+   word around it only frames it ("i need 7.5 multiplied by 4", "nine cubed is what").
+
+"that", "it" or "the result" in an operand's place ("then multiply that by 6") becomes
+`PREVIOUS_RESULT`, which `references` replaces by the calculation before.
 
 Anything left that is not arithmetic (a word, a quote, code) makes the clause
 not-arithmetic: the planner then abstains rather than hand the calculator a guess.

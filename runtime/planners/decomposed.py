@@ -9,9 +9,11 @@ it is shown similar clauses. So the planner:
 2. for each clause, asks the model for one short answer: first whether a tool fits at
    all (yes/no), then a label among calculator, todo_add, todo_list, todo_get,
    todo_update, todo_complete and todo_delete, then that label's arguments, all under a
-   grammar built for the clause (`grammars.answer_grammar`: arithmetic-only
-   expressions over the clause's numbers, ids among the numbers it names, titles
-   copied from its words);
+   grammar built for the clause. Only the labels the clause cues are offered
+   (`cued_labels`: "show me a poem" gets no todo label, since no todo is its object);
+   a clause that cues none is answered `none` without a call. The grammar
+   (`grammars.answer_grammar`) also holds arithmetic-only expressions over the
+   clause's numbers, ids among the numbers it names, and titles copied from its words;
 3. shows it, as few-shot examples, the four bank clauses most similar to this one
    (`examples.SimilarityIndex`), after instructions that every request shares (so the
    server's prefix cache reuses them); temperature 0 and a fixed seed make it repeat;

@@ -8,6 +8,9 @@ served by a rule), and each clause is read by the first rule family that serves 
 2. arithmetic (`arithmetic_text.spoken_to_expression`);
 3. a bare "add X" (`todo_rules.FALLBACK_ADD_RULES`).
 
+Clauses are read alone; a clause that points back ("mark *it* done", "multiply *that*
+by 6") is then given its referent from the clauses before it (`references.resolve`).
+
 The planner abstains (zero steps) when no clause is served: chit-chat, facts, weather,
 translation, actions no tool offers. It never guesses: "what is love" and
 "calculate __import__('os')" both abstain, because the text after the trigger is not

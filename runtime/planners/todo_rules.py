@@ -3,8 +3,11 @@
 Each rule reads one clause (case kept, matched case-insensitively) and yields inputs for
 the `todo_store` tool. Titles are the user's own words: only surrounding quotes, outer
 whitespace and trailing punctuation are removed, so "<b>Milk</b>" stays "<b>Milk</b>".
-Ids are digits or number words ("task three"); several ids ("delete 2 and 3") give one
-step each. A clause that names no id ("delete the milk one") matches no rule: the
+Ids are digits or number words ("task three"), positions ("the second todo"), or a
+pronoun ("mark it done": `PREVIOUS_ID`, resolved by `references`); several ids ("delete 2
+and 3") give one step each. A list request is read as its parts, a verb that shows and
+the list as its object ("let me see" + "my whole task list"), not as whole phrasings.
+A clause that names no id ("delete the milk one") matches no rule: the
 planner cannot know the id without reading the store, so it abstains.
 
 `TODO_RULES` run before the arithmetic rules; `FALLBACK_ADD_RULES` ("add X", with no list
