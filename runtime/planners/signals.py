@@ -41,20 +41,20 @@ _WINDOW: Final = 3
 _BINARY_SIGN: Final = re.compile(
     r"[\d)]\s*(?:\*\*|[-+*/^×÷−]|\bx\b)\s*[-(\d.]|[\d)]\s*x\s*\d|\d\s*%\s*(?:of|off)\b", _I
 )
-_TOKEN: Final = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:['’][a-z]+)?", _I)
-_OPERATION_WORDS: Final = frozenset(
-    {
-        "plus", "minus", "times", "multiplied", "multiply", "multiplying", "divided", "divide",
-        "dividing", "add", "added", "adding", "subtract", "subtracted", "subtracting", "sum",
-        "total", "difference", "product", "quotient", "squared", "square", "cubed", "cube", "root",
-        "roots", "sqrt", "power", "powers", "exponent", "half", "halve", "halved", "double",
-        "doubled", "triple", "tripled", "twice", "thrice", "average", "mean", "calculate",
-        "compute", "evaluate", "solve", "increased", "decreased", "split", "remainder", "modulo",
-        "mod", "factorial", "percent",
-    }
-)  # fmt: skip
+_TOKEN: Final = re.compile(r"\d+(?:[.,]\d+)*|[a-z_]+(?:['’][a-z]+)?", _I)
+# Words that name an operation (stems, so "multiplication" and "divides" count too).
+_OPERATION_WORD: Final = re.compile(
+    r"(?:plus|minus|times|multipl\w*|divid\w*|division|divisible|add(?:s|ed|ing|ition)?"
+    r"|subtract\w*|sum|total|difference|product|quotient|squared?|cubed?|roots?|sqrt|powers?"
+    r"|exponent\w*|half"
+    r"|halve[ds]?|double[ds]?|triple[ds]?|twice|thrice|average|mean|calculat\w*|comput\w*"
+    r"|evaluat\w*|solve|math\w*|arithmetic|increase[ds]?|decrease[ds]?|split|remainder"
+    r"|mod(?:ulo)?|factorial|more_than|less_than|fewer_than)",
+    _I,
+)
+_COMPARATIVE: Final = re.compile(r"\b(more|less|fewer)\s+than\b", _I)
 # "percent" is an operation only with an operand after it: "15 percent of 80".
-_PERCENT_OPERAND: Final = re.compile(r"(?:percent|per\s+cent)\s+(?:of|off)\b", _I)
+_PERCENT_OPERAND: Final = re.compile(r"(?:percent(?:age)?|per\s+cent)\s+(?:of|off)\b", _I)
 
 _LIST_NOUN: Final = (
     r"(?:to-?dos?|to\s+dos?|todo\s+list|tasks?|reminders?|checklist|agenda"
@@ -113,7 +113,8 @@ _ACTION_CUES: Final[dict[str, re.Pattern[str]]] = {
 
 
 def _words(text: str) -> list[str]:
-    return [t.lower() for t in _TOKEN.findall(replace_number_words(text))]
+    joined = _COMPARATIVE.sub(r"\1_than", replace_number_words(text))  # "5 more than 12"
+    return [t.lower() for t in _TOKEN.findall(joined)]
 
 
 def has_arithmetic_signal(text: str) -> bool:
@@ -123,7 +124,7 @@ def has_arithmetic_signal(text: str) -> bool:
         return True
     words = _words(text)
     numbers = [i for i, w in enumerate(words) if w[0].isdigit()]
-    operations = [i for i, w in enumerate(words) if w in _OPERATION_WORDS and w != "percent"]
+    operations = [i for i, w in enumerate(words) if _OPERATION_WORD.fullmatch(w)]
     return any(abs(i - j) <= _WINDOW for i in numbers for j in operations)
 
 

@@ -29,6 +29,10 @@ from runtime.planners.signals import (
         "2^10",
         "double 35",
         "is 7 more than 3 plus 2",
+        "what is 9 less than 40",
+        "increase 80 by 15%",
+        "what percentage of 64 is 16",
+        "the division of 81 by 9",
     ],
 )
 def test_arithmetic_cues(text: str) -> None:
@@ -95,6 +99,7 @@ def test_a_step_needs_its_tools_cue() -> None:
         "I saw 3 deer and 2 foxes",  # numbers joined by "and": no operation
         "catch-22 and blink-182",  # a hyphen inside a name is no minus
         "in 1969 the 3 astronauts flew",
+        "we went diving 3 days in a row",  # "diving" is not "dividing"
     ],
 )
 def test_numbers_and_operation_words_that_stand_apart_are_no_arithmetic_cue(text: str) -> None:
