@@ -10,7 +10,12 @@ Pipeline, each stage a small ordered table of precompiled regexes:
 3. fractions ("half of", "a third of") folded, number words to digits, multi-word
    operators ("divided by", "to the power of", "% of") folded to one token;
 4. two-operand verb forms ("subtract 3 from 10", "the sum of 2 and 3") rewritten;
-5. `expression_builder` checks the structure and writes the expression.
+5. `expression_builder` checks the structure and writes the expression;
+6. failing that, the longest run of words that reads as a calculation, where every
+   word around it only frames it ("i need 7.5 multiplied by 4", "nine cubed is what").
+
+"that", "it" or "the result" in an operand's place ("then multiply that by 6") becomes
+`PREVIOUS_RESULT`, which `references` replaces by the calculation before.
 
 Anything left that is not arithmetic (a word, a quote, code) makes the clause
 not-arithmetic: the planner then abstains rather than hand the calculator a guess.
@@ -21,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from runtime.planners.expression_builder import build_expression
+from runtime.planners.expression_builder import PREVIOUS_RESULT, build_expression
 from runtime.planners.number_words import replace_number_words
 
 _I = re.IGNORECASE
@@ -67,6 +72,7 @@ _ORDINAL_EXPONENTS = {
     "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
 }  # fmt: skip
 
+_BACK = r"(?:that|it|this|the\s+(?:result|answer|total))"
 _PHRASES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"\b(?:integer|floor)\s+divided\s+by\b", _I), " // "),
     (
@@ -95,6 +101,23 @@ _PHRASES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     (re.compile(r"\babsolute\s+value\s+of\b|\babs\s+of\b", _I), " abs "),
     (re.compile(r"\bround(?:ed)?\s+(?:of\s+)?(?=[\d(])", _I), " round "),
     (re.compile(r"\bnegative\b", _I), " neg "),
+    # "then multiply that by 6": the result of the calculation before.
+    (
+        re.compile(
+            r"(?P<pre>\b(?:by|to|from|of|multiply|divide|add|subtract|square|double|halve|times"
+            rf"|plus|minus)\s+){_BACK}\b",
+            _I,
+        ),
+        rf"\g<pre>{PREVIOUS_RESULT}",
+    ),
+    (
+        re.compile(
+            rf"\b{_BACK}(?=\s+(?:by|to|from|and|times|plus|minus|divided|multiplied|squared"
+            r"|cubed)\b)",
+            _I,
+        ),
+        PREVIOUS_RESULT,
+    ),
     (re.compile(r"\bthe\b", _I), " "),
 )
 
@@ -102,6 +125,11 @@ _LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", _I)
 _MAX_WORDS = "max|maximum|largest|biggest|greatest|greater|larger|bigger|higher|highest"
 _MIN_WORDS = "min|minimum|smallest|lowest|least|lesser|smaller|lower"
 _Rewrite = Callable[[re.Match[str]], str | None]
+# "... into 16 equal parts", "... evenly between 4 people": the divisor of a split.
+_SHARED_BY = (
+    r"(?:evenly\s+|equally\s+)?(?:into|between|among)\s+(?P<b>\S+)"
+    r"(?:\s+(?:equal\s+)?(?:parts|ways|pieces|people|groups))?"
+)
 
 
 def _wrap(operand: str) -> str:
@@ -149,6 +177,10 @@ _VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
         (rf"^(?:{_MIN_WORDS})\s+(?:of\s+|between\s+)?(?P<items>.+)$", _listed("", "min")),
         (r"^remainder\s+(?:of|when|after)\s+(?P<a>.+?)\s+(?:is\s+)?(?:/|%)\s+(?P<b>.+)$",
          _binary("{a} % {b}")),
+        (r"^(?:how\s+many\s+times\s+(?:does|do|will|can|would)\s+)?(?P<a>\S+)\s+go(?:es)?\s+into"
+         r"\s+(?P<b>.+)$", _binary("{b} / {a}")),
+        (rf"^(?:split|share|divide)\s+(?P<a>.+?)\s+{_SHARED_BY}$", _binary("{a} / {b}")),
+        (rf"^(?P<a>\S+)\s+(?:split|shared|divided)\s+{_SHARED_BY}$", _binary("{a} / {b}")),
     )
 )  # fmt: skip
 
@@ -172,6 +204,60 @@ def _fold(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+# Words that frame a calculation without being part of it: "i need 7.5 multiplied by 4",
+# "fifteen squared equals what", "quick math: 2 + 3*4", "can you do 64 minus 29".
+_FRAME_WORDS = frozenset(
+    {
+        "what", "whats", "is", "are", "was", "be", "the", "a", "an", "result", "answer",
+        "of", "you", "i", "we", "get", "got", "do", "does", "did", "if", "when", "need",
+        "want", "to", "know", "tell", "me", "quick", "math", "maths", "question", "equals",
+        "equal", "how", "much", "please", "can", "could", "would", "will", "give", "number",
+        "value", "so", "hey", "ok", "okay", "just", "now", "come", "comes", "out", "work",
+        "figure", "find", "calculate", "compute", "evaluate", "for", "real", "fast", "help",
+        "with", "solve", "doing", "lets", "let's", "see", "again", "exactly", "that",
+    }
+)  # fmt: skip
+_MAX_FRAMED_WORDS = 24
+_FRAME_PUNCT = ":,;?!."
+
+
+def _read(text: str) -> str | None:
+    """Stages 4-5 on folded text: a verb form, else the text as an expression."""
+    for pattern, rewrite in _VERB_FORMS:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        rewritten = rewrite(m)
+        if rewritten is not None and (expression := build_expression(rewritten)):
+            return expression
+    return build_expression(text)
+
+
+def _is_frame(words: list[str]) -> bool:
+    return all(w.strip(_FRAME_PUNCT) in _FRAME_WORDS or not w.strip(_FRAME_PUNCT) for w in words)
+
+
+def _framed(text: str) -> str | None:
+    """The calculation inside frame words ("i need 7.5 multiplied by 4").
+
+    The longest run of words that reads as a calculation, when every word around it
+    only frames it; None when no such run exists.
+    """
+    words = text.split()
+    if len(words) > _MAX_FRAMED_WORDS:
+        return None
+    n = len(words)
+    for size in range(n - 1, 0, -1):
+        for start in range(n - size + 1):
+            end = start + size
+            if not (_is_frame(words[:start]) and _is_frame(words[end:])):
+                continue
+            core = " ".join(words[start:end]).strip(_FRAME_PUNCT + " ")
+            if core and (expression := _read(core)):
+                return expression
+    return None
+
+
 def spoken_to_expression(clause: str) -> str | None:
     """Read one clause as arithmetic.
 
@@ -187,11 +273,4 @@ def spoken_to_expression(clause: str) -> str | None:
     text = _fold(clause)
     if not text:
         return None
-    for pattern, rewrite in _VERB_FORMS:
-        m = pattern.match(text)
-        if m is None:
-            continue
-        rewritten = rewrite(m)
-        if rewritten is not None and (expression := build_expression(rewritten)):
-            return expression
-    return build_expression(text)
+    return _read(text) or _framed(text)

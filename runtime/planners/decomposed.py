@@ -9,9 +9,11 @@ it is shown similar clauses. So the planner:
 2. for each clause, asks the model for one short answer: first whether a tool fits at
    all (yes/no), then a label among calculator, todo_add, todo_list, todo_get,
    todo_update, todo_complete and todo_delete, then that label's arguments, all under a
-   grammar built for the clause (`grammars.answer_grammar`: arithmetic-only
-   expressions over the clause's numbers, ids among the numbers it names, titles
-   copied from its words);
+   grammar built for the clause. Only the labels the clause cues are offered
+   (`cued_labels`: "show me a poem" gets no todo label, since no todo is its object);
+   a clause that cues none is answered `none` without a call. The grammar
+   (`grammars.answer_grammar`) also holds arithmetic-only expressions over the
+   clause's numbers, ids among the numbers it names, and titles copied from its words;
 3. shows it, as few-shot examples, the four bank clauses most similar to this one
    (`examples.SimilarityIndex`), after instructions that every request shares (so the
    server's prefix cache reuses them); temperature 0 and a fixed seed make it repeat;
@@ -41,6 +43,7 @@ from runtime.planners.call_recording import CallRecording
 from runtime.planners.clauses import segment
 from runtime.planners.completion import FewShotPrompt, ModelCaller, Sleep
 from runtime.planners.examples import (
+    LABELS,
     Example,
     Label,
     SimilarityIndex,
@@ -56,6 +59,7 @@ from runtime.planners.grammars import (
 from runtime.planners.llm import LLMPlannerConfig
 from runtime.planners.model_errors import map_model_error
 from runtime.planners.pricing import estimate_cost
+from runtime.planners.signals import supports_step
 from runtime.transcript import ClausesEvent, ExamplesEvent, Recorder, ShownExample
 
 INSTRUCTIONS: Final = (
@@ -93,6 +97,33 @@ class DecomposedOptions(BaseModel):
     max_answer_tokens: int = Field(
         160, ge=8, le=1024, description="Tokens of one answer (a long title needs many)."
     )
+    cue_labels: bool = Field(
+        True,
+        description="Offer only the labels whose cue the clause carries (`signals`); a "
+        "clause with none is answered `none` without a model call.",
+    )
+
+
+def cued_labels(clause: str, *, refers_back: bool = False) -> list[Label]:
+    """The labels a clause carries a cue for, `none` always among them.
+
+    A label's tool and action must be named by the clause (`signals.supports_step`):
+    "show me a poem" offers no todo label, "what percent of the earth is water" no
+    calculator. With `refers_back`, a pronoun in the clause may stand for the todo
+    object ("mark it done", "put eggs on it too").
+    """
+    offered: list[Label] = []
+    for label in LABELS:
+        if label == "none":
+            offered.append(label)
+            continue
+        tool, _, action = label.partition("_")
+        if tool == "todo":
+            if supports_step(clause, "todo_store", action, refers_back=refers_back):
+                offered.append(label)
+        elif supports_step(clause, tool):
+            offered.append(label)
+    return offered
 
 
 def request_openers(examples: Sequence[Example]) -> frozenset[str]:
@@ -217,18 +248,29 @@ class DecomposedLLMPlanner:
         for clause in clauses:
             if len(steps) == MAX_PLAN_STEPS:
                 break
-            ids = clause_ids(clause) or (earlier_ids if _PRONOUN.search(clause) else [])
-            step = await self._decide(clause, ids, run)
-            earlier_ids.extend(i for i in clause_ids(clause) if i not in earlier_ids)
+            named = clause_ids(clause)
+            pronoun = bool(_PRONOUN.search(clause))
+            ids = named or (earlier_ids if pronoun else [])
+            earlier_ids.extend(i for i in named if i not in earlier_ids)
+            # A pronoun may stand for a todo named earlier in the prompt, or before the
+            # clause the planner was handed (the hybrid asks about one clause at a time
+            # and checks that context itself).
+            labels = cued_labels(clause, refers_back=pronoun) if self.options.cue_labels else LABELS
+            if labels == ["none"]:
+                continue  # nothing in the clause asks for a tool: no model call
+            step = await self._decide(clause, ids, run, labels)
             if step is not None:
                 steps.append(step)
         return steps
 
-    async def _decide(self, clause: str, ids: list[int], run: _PlanRun) -> PlanStep | None:
+    async def _decide(
+        self, clause: str, ids: list[int], run: _PlanRun, labels: Sequence[Label] = LABELS
+    ) -> PlanStep | None:
         """One clause's step (None for `none`): one model call, its cost added to `run`."""
         completion = self.caller.kind == "completion"
         grammar = answer_grammar(
             clause,
+            labels,
             ids=ids,
             copy_titles=self.options.copy_titles,
             lead=" " if completion else "",

@@ -38,13 +38,17 @@ _WORD_OPS = MappingProxyType(
 )  # fmt: skip
 _BINOPS = frozenset({"+", "-", "*", "/", "//", "%", "**", "pct_of"})
 _FUNCS = frozenset({"sqrt", "abs", "round", "min", "max"})
-_CONSTS = frozenset({"pi", "e"})
+PREVIOUS_RESULT = "_prev_"
+"""Stands for the result of the calculation before ("then multiply that by 6"); the
+pattern planner substitutes it, and an expression still holding it is never run."""
+_CONSTS = frozenset({"pi", "e", PREVIOUS_RESULT})
 # prefix word -> template; the result binds like a multiplication
 _PREFIX = MappingProxyType(
     {
         "half_of": "{} / 2",
         "third_of": "{} / 3",
         "quarter_of": "{} / 4",
+        "halve": "{} / 2",
         "double": "2 * {}",
         "twice": "2 * {}",
         "triple": "3 * {}",

@@ -9,7 +9,8 @@ Strategies (`HYBRID_STRATEGY`):
 - `clause-merge` (the default): the rules answer every clause they serve; the LLM is
   asked only about the clauses they do not serve, one clause at a time, and only where
   the clause carries a cue for some tool (`signals`); a step it proposes for a tool its
-  clause gives no cue for is refused. A prompt with no cue at all is a confident
+  clause gives no cue for, or for a todo action its clause names no verb of, is refused
+  (`signals.supports_step`). A prompt with no cue at all is a confident
   abstention: the model is not asked. So the model adds answers where the rules have
   none, and never overrides a rule or acts on text that asks for no tool.
 
@@ -39,7 +40,7 @@ from runtime.models import (
     PlanStep,
 )
 from runtime.planners.base import Planner, plan_with
-from runtime.planners.signals import signals, supports
+from runtime.planners.signals import has_no_signal, refers_back, supports_step
 from runtime.planners.validation import validate_plan
 from runtime.settings import HybridStrategy
 from runtime.tools.base import ToolRegistry
@@ -228,18 +229,19 @@ class HybridPlanner:
         match = self.pattern.match(prompt)
         if match.confident:
             return _Choice(match.plan, "rules served every clause; model not asked")
-        if not signals(prompt):
+        if has_no_signal(prompt):
             return _Choice(match.plan, "no cue for any tool in the prompt; model not asked")
         readings: Sequence[ClauseLike] = match.clauses or [_WholePrompt(prompt)]
         steps: list[PlanStep] = []
         words: list[str] = []
         fallbacks: list[Fallback] = []
-        for reading in readings:
+        for index, reading in enumerate(readings):
             if reading.steps is not None:
                 steps += reading.steps
                 words.append("rules")
                 continue
-            if not signals(reading.text):
+            back = refers_back(reading.text, [r.text for r in readings[:index]])
+            if has_no_signal(reading.text, refers_back=back):
                 words.append("no cue")
                 continue
             answer = await self._ask_llm(reading.text, tally)
@@ -247,9 +249,9 @@ class HybridPlanner:
                 fallbacks.append(answer)
                 words.append(f"model failed ({answer.reason.value})")
                 continue
-            kept = [step for step in answer.steps if supports(reading.text, step.tool)]
+            kept = [step for step in answer.steps if _supported(reading.text, step, back)]
             if len(kept) < len(answer.steps):
-                refused = sorted({s.tool for s in answer.steps if s not in kept})
+                refused = sorted({_step_name(s) for s in answer.steps if s not in kept})
                 detail = f"no cue for {', '.join(refused)} in {reading.text[:60]!r}"
                 fallbacks.append(Fallback(reason=FallbackReason.UNSUPPORTED_STEP, detail=detail))
             steps += kept
@@ -347,6 +349,16 @@ class HybridPlanner:
             raw_output="\n\n".join(tally.outputs) or None,
         )
         return PlanResult(plan=choice.plan, meta=meta)
+
+
+def _supported(text: str, step: PlanStep, back: bool) -> bool:
+    """True when `text` names the step's tool and, for a todo, its action."""
+    return supports_step(text, step.tool, step.input.get("action"), refers_back=back)
+
+
+def _step_name(step: PlanStep) -> str:
+    action = step.input.get("action")
+    return f"{step.tool}.{action}" if isinstance(action, str) else step.tool
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ served by a rule), and each clause is read by the first rule family that serves 
 2. arithmetic (`arithmetic_text.spoken_to_expression`);
 3. a bare "add X" (`todo_rules.FALLBACK_ADD_RULES`).
 
+Clauses are read alone; a clause that points back ("mark *it* done", "multiply *that*
+by 6") is then given its referent from the clauses before it (`references.resolve`).
+
 The planner abstains (zero steps) when no clause is served: chit-chat, facts, weather,
 translation, actions no tool offers. It never guesses: "what is love" and
 "calculate __import__('os')" both abstain, because the text after the trigger is not
@@ -25,7 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
 from runtime.planners.arithmetic_text import spoken_to_expression
 from runtime.planners.clauses import segment
-from runtime.planners.todo_rules import FALLBACK_ADD_RULES, TODO_RULES, match_todo
+from runtime.planners.references import resolve
+from runtime.planners.todo_rules import (
+    FALLBACK_ADD_RULES,
+    MANY_ADD_RULES,
+    TODO_RULES,
+    match_todo,
+)
 
 CALCULATOR = "calculator"
 TODO_STORE = "todo_store"
@@ -58,7 +67,7 @@ class PatternMatch(BaseModel):
 
 def _read_clause(clause: str) -> list[PlanStep] | None:
     """Steps for one clause from the first rule family that serves it, else None."""
-    todo = match_todo(clause, TODO_RULES)
+    todo = match_todo(clause, TODO_RULES) or match_todo(clause, MANY_ADD_RULES)
     if todo is not None:
         return [PlanStep(tool=TODO_STORE, input=i) for i in todo]
     expression = spoken_to_expression(clause)
@@ -92,15 +101,15 @@ class PatternPlanner:
         steps: list[PlanStep] = []
         unmatched: list[str] = []
         readings: list[ClauseReading] = []
-        for clause in clauses:
-            served = clause.result
+        for text, read in resolve([(clause.text, clause.result) for clause in clauses]):
+            served = read
             if served is not None and len(steps) + len(served) > MAX_PLAN_STEPS:
                 served = None  # would overflow the plan: left to others
             if served is None:
-                unmatched.append(clause.text)
+                unmatched.append(text)
             else:
                 steps += served
-            readings.append(ClauseReading(text=clause.text, steps=served))
+            readings.append(ClauseReading(text=text, steps=served))
         if not clauses and prompt.strip():
             unmatched.append(prompt.strip())  # fillers only ("hi"): nothing to serve
         return PatternMatch(

@@ -3,8 +3,11 @@
 Each rule reads one clause (case kept, matched case-insensitively) and yields inputs for
 the `todo_store` tool. Titles are the user's own words: only surrounding quotes, outer
 whitespace and trailing punctuation are removed, so "<b>Milk</b>" stays "<b>Milk</b>".
-Ids are digits or number words ("task three"); several ids ("delete 2 and 3") give one
-step each. A clause that names no id ("delete the milk one") matches no rule: the
+Ids are digits or number words ("task three"), positions ("the second todo"), or a
+pronoun ("mark it done": `PREVIOUS_ID`, resolved by `references`); several ids ("delete 2
+and 3") give one step each. A list request is read as its parts, a verb that shows and
+the list as its object ("let me see" + "my whole task list"), not as whole phrasings.
+A clause that names no id ("delete the milk one") matches no rule: the
 planner cannot know the id without reading the store, so it abstains.
 
 `TODO_RULES` run before the arithmetic rules; `FALLBACK_ADD_RULES` ("add X", with no list
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from pydantic import JsonValue
 
@@ -28,26 +32,43 @@ _LIST = (
     r"|to-?dos|to\s+dos|tasks|reminders|agenda|checklist"
 )
 _LIST_REF = rf"(?:my|the|our|your)\s+(?:{_LIST})"
-_ID = (
+_ON_LIST = rf"(?:\s+(?:on|in|from|off)\s+{_LIST_REF})?"
+_ORDINAL_IDS = MappingProxyType(
+    {
+        "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+        "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    }
+)  # fmt: skip
+_ORDINAL = rf"(?:{'|'.join(_ORDINAL_IDS)})"
+# "the second todo", "the third one": an id by its position (ids are given in order).
+_ORDINAL_ID = rf"(?:the\s+)?{_ORDINAL}\s+(?:to-?do|to\s+do|task|item|reminder|entry|one)"
+# "it", "that one": the todo an earlier clause named; `PatternPlanner` resolves it.
+_PRONOUN_ID = r"(?:it|that(?:\s+one)?|this(?:\s+one)?|them)"
+PREVIOUS_ID = -1
+"""The id a pronoun stands for until the planner resolves it from an earlier clause."""
+_NUMBERED_ID = (
     rf"(?:{_NOUN}\s+)?(?:(?:number|no\.?|num\.?)\s*|\#\s*)?"
     rf"(?:\d+|{NUMBER_WORD_PATTERN}(?:[\s-]+{NUMBER_WORD_PATTERN})*)"
 )
+_ID = rf"(?:{_ORDINAL_ID}|{_PRONOUN_ID}|{_NUMBERED_ID})"
 _IDS = rf"(?P<ids>{_ID}(?:\s*(?:,\s*and|,|&|\band)\s*{_ID})*)"
 _ONE_ID = rf"(?P<ids>{_ID})"
 # An id that must be introduced by a noun or a number sign, so "show 3" stays unplanned.
 _MARKED_ID = (
-    rf"(?P<ids>(?:{_NOUN}\s+(?:(?:number|no\.?|num\.?)\s*|\#\s*)?|(?:number|\#)\s*)"
-    rf"(?:\d+|{NUMBER_WORD_PATTERN}(?:[\s-]+{NUMBER_WORD_PATTERN})*))"
+    rf"(?P<ids>{_ORDINAL_ID}|(?:{_NOUN}\s+(?:(?:number|no\.?|num\.?)\s*|\#\s*)?"
+    rf"|(?:number|\#)\s*)(?:\d+|{NUMBER_WORD_PATTERN}(?:[\s-]+{NUMBER_WORD_PATTERN})*))"
 )
 _TITLE = r"(?P<title>.+?)"
 
 _ID_PREFIX = re.compile(rf"^(?:{_NOUN}\s+)?(?:(?:number|no\.?|num\.?)\s*|\#\s*)?", re.I)
+_ORDINAL_MATCH = re.compile(rf"^(?:the\s+)?(?P<ordinal>{_ORDINAL})\b", re.I)
+_PRONOUN_MATCH = re.compile(rf"^{_PRONOUN_ID}$", re.I)
 _ID_SPLIT = re.compile(r"\s*(?:,\s*and|,|&|\band)\s*", re.I)
 # A title holding "to my list" was glued to the next clause; let the splitter cut it.
 _GLUED_TITLE = re.compile(rf"\b(?:to|on|onto|in|into|from)\s+{_LIST_REF}\b", re.I)
 # A title that goes on to address the assistant ("... and tell me a joke") is two requests.
 _ASSISTANT_TAIL = re.compile(
-    r"\b(?:and|then|also)\s+(?:then\s+)?(?:(?:tell|show|give|send)\s+me|what|who|how|why"
+    r"\b(?:and|then|also)\s+(?:then\s+)?(?:(?:tell|show|give|send|let)\s+me|what|who|how|why"
     r"|where|when|can\s+you|could\s+you|would\s+you|please)\b",
     re.I,
 )
@@ -90,11 +111,34 @@ _SHOW = (
     rf"|what{_A}s|what\s+is|what\s+was|what\s+does|give\s+me|tell\s+me\s+about)"
 )
 
+# A list request is a verb that shows, then the list as its object, then fillers.
+_LIST_OPENER = (
+    r"(?:list|show|display|view|get|see|print|read(?:\s+out)?|give|check|open|pull\s+up"
+    r"|bring\s+up|tell|go\s+(?:over|through)|run\s+through|let\s+me\s+(?:see|have)"
+    r"|(?:can|could|may)\s+i\s+(?:see|have|get)|i\s+(?:want|need|would\s+like)\s+to\s+see"
+    rf"|i{_A}d\s+like\s+to\s+see|what\s+are)(?:\s+me)?"
+)
+_COLLECTION = (
+    r"(?:(?:to-?do|to\s+do|todo|task)\s+(?:list|items)|to-?dos|to\s+dos|tasks|items"
+    rf"|reminders|everything|things\s+to\s+do|{_LIST})"
+)
+_LIST_OBJECT = (
+    r"(?:(?:a|an|the)\s+)?(?:rundown|summary|overview|list)\s+of\s+(?:all\s+)?(?:of\s+)?"
+    rf"(?:my|the|our)\s+{_COLLECTION}"
+    rf"|(?:all|everything)\s+(?:that\s+is\s+|that{_A}s\s+)?(?:on|in)\s+{_LIST_REF}"
+    r"|(?:all\s+)?(?:of\s+)?(?:my|the|our)?\s*(?:(?:whole|entire|full|complete|current|open"
+    rf"|pending|remaining|outstanding|existing)\s+)?{_COLLECTION}"
+)
+_LIST_TRAIL = (
+    r"(?:\s+(?:list|again|now|so\s+far|please|after(?:wards)?|after\s+that|too|as\s+well"
+    r"|for\s+me|then))*"
+)
+
 TODO_RULES: tuple[TodoRule, ...] = (
     *_rules(
         "get",
         rf"^{_SHOW}\s+(?:me\s+)?(?:the\s+)?(?:details\s+(?:of|for|on)\s+)?(?:my\s+)?"
-        rf"{_MARKED_ID}(?:\s+(?:say|details|about|is))?$",
+        rf"{_MARKED_ID}(?:\s+(?:say|details|about|is))?{_ON_LIST}$",
         rf"^(?:details\s+(?:of|for|on)\s+)?(?:my\s+)?{_MARKED_ID}$",
     ),
     *_rules(
@@ -115,14 +159,16 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"^(?:do\s+i\s+have|are\s+there|how\s+many)\s+(?:any\s+)?(?:open\s+)?"
         r"(?:to-?dos|to\s+dos|tasks|reminders)(?:\s+(?:left|do\s+i\s+have|are\s+there))?$",
         r"^(?:my\s+)?(?:to-?dos|to\s+dos|tasks|(?:to-?do|todo|to\s+do|task)\s+list)$",
+        rf"^{_LIST_OPENER}\s+(?:{_LIST_OBJECT}){_LIST_TRAIL}$",
     ),
     *_rules(
         "complete",
-        rf"^(?:mark|set|flag|tick|check|cross)\s+(?:the\s+)?{_IDS}\s+(?:as\s+)?{_DONE}$",
+        rf"^(?:mark|set|flag|tick|check|cross)\s+(?:the\s+)?{_IDS}\s+(?:as\s+)?{_DONE}{_ON_LIST}$",
         r"^(?:complete|finish|close|resolve|check\s+off|tick\s+off|cross\s+off|mark\s+off"
         rf"|done\s+with|i{_A}?(?:ve|\s+have)?\s+(?:just\s+)?(?:finished|completed|done|did)"
         rf"|i{_A}m\s+done\s+with|i\s+am\s+done\s+with)\s+(?:the\s+)?{_IDS}$",
-        rf"^{_IDS}\s+(?:is\s+|are\s+)?(?:done|complete|completed|finished)$",
+        rf"^{_IDS}\s+(?:is\s+|are\s+)?(?:now\s+)?(?:done|complete|completed|finished)"
+        r"(?:\s+(?:now|already))?$",
     ),
     *_rules(
         "delete",
@@ -134,24 +180,41 @@ TODO_RULES: tuple[TodoRule, ...] = (
         "update",
         r"^(?:rename|change|update|edit|modify|set|retitle|reword)\s+(?:the\s+)?"
         rf"(?:(?:title|name|text)\s+of\s+)?{_ONE_ID}"
-        rf"\s*(?:\s(?:to\s+say|to\s+read|to|into|as|with)\s+|:\s*|=\s*){_TITLE}$",
+        rf"\s*(?:\s(?:to\s+say|to\s+read|to|into|as|with|so\s+(?:that\s+)?it\s+(?:says|reads))\s+"
+        rf"|:\s*|=\s*){_TITLE}$",
+        rf"^(?:the\s+)?{_ONE_ID}\s+should\s+(?:say|read|be)\s+{_TITLE}(?:\s+instead)?$",
     ),
     *_rules(
         "add",
         r"^(?:remind\s+me\s+(?:to|about)|remember\s+to|don[’']?t\s+(?:let\s+me\s+)?forget\s+to"
         r"|note\s+to\s+self\s*:?|make\s+a\s+note\s+to|(?:i\s+need\s+a|set\s+a)\s+reminder\s+to)"
-        rf"\s+{_TITLE}$",
+        rf"\s+{_TITLE}(?:\s+(?:on|to|in|onto)\s+{_LIST_REF})?$",
+        # "I need to walk the dog, put that on my list": the title is the earlier clause.
+        r"^i(?:\s+(?:need|have|want|got)\s+to|['’]ve\s+got\s+to|\s+must|\s+should|\s+gotta)"
+        rf"\s+{_TITLE}\s*[,.;]?\s+(?:so\s+|and\s+)?(?:(?:can|could|would|will)\s+you\s+)?"
+        r"(?:please\s+)?(?:put|add|note|write|jot|save|stick|pop)\s+(?:that|it|this)\s+(?:down\s+)?"
+        rf"(?:on|to|in|onto|into)\s+{_LIST_REF}$",
+        r"^(?:add|put|jot\s+down|write\s+down|save|note(?:\s+down)?|log|record)"
+        rf"\s+{_TITLE}\s+as\s+(?:a\s+|an\s+)?(?:new\s+)?(?:to-?do|task|reminder|item)$",
         r"^(?:add|put|place|stick|throw|write(?:\s+down)?|jot(?:\s+down)?|pop|append|include"
         rf"|save)\s+{_TITLE}\s+(?:to|on|onto|in|into)\s+{_LIST_REF}$",
         rf"^(?:add|put|write)\s+(?:to|on|onto|in)\s+{_LIST_REF}\s*[:,\-–]?\s+{_TITLE}$",
         r"^(?:create|make|add|open|start|new|set\s+up|log|record)\s+(?:a\s+|an\s+|another\s+)?"
-        r"(?:new\s+)?(?:to-?do|to\s+do|task|reminder|item|entry)(?:\s+item)?"
+        r"(?:new\s+)?(?:to-?do|to\s+do|task|reminder|item|entry)(?:\s+item)?(?:\s+please)?"
         r"(?:\s*[:\-–]\s*|\s+(?:called|named|titled|saying|that\s+says|for|to|about"
         rf"|with\s+(?:the\s+)?title)\s+|\s+){_TITLE}$",
-        rf"^(?:new\s+)?(?:to-?do|task|reminder)\s*:\s*{_TITLE}$",
+        rf"^(?:new\s+)?(?:to-?do|task|reminder)(?:\s+please)?\s*:\s*{_TITLE}$",
     ),
 )
 """Rules tried before arithmetic, in order; the first that matches wins."""
+
+MANY_ADD_RULES: tuple[TodoRule, ...] = _rules(
+    "add",
+    r"^(?:add|put|write(?:\s+down)?|jot(?:\s+down)?)\s+(?P<count>two|three|four|five|2|3|4|5"
+    r"|these|the\s+following|a\s+few|some)\s+(?:things|items|tasks|to-?dos)\s+"
+    rf"(?:to|on|onto|in|into)\s+{_LIST_REF}\s*:\s*(?P<titles>.+)$",
+)
+"""Several titles after a colon ("put two things on my list: A, then B"): one add each."""
 
 FALLBACK_ADD_RULES: tuple[TodoRule, ...] = _rules(
     "add", rf"^(?:add|jot\s+down|write\s+down)\s+{_TITLE}$", strict_title=True
@@ -183,18 +246,48 @@ def _acceptable_title(title: str, *, strict: bool) -> bool:
     return not (strict and _ACTION_TAIL.search(title))
 
 
+def _parse_id(part: str) -> int | None:
+    if _PRONOUN_MATCH.match(part):
+        return PREVIOUS_ID
+    ordinal = _ORDINAL_MATCH.match(part)
+    if ordinal is not None:
+        return _ORDINAL_IDS[ordinal.group("ordinal").lower()]
+    return parse_number_words(_ID_PREFIX.sub("", part))
+
+
 def _parse_ids(raw: str) -> list[int] | None:
     ids = []
     for part in _ID_SPLIT.split(raw.strip()):
-        value = parse_number_words(_ID_PREFIX.sub("", part))
+        value = _parse_id(part)
         if value is None:
             return None
         ids.append(value)
     return ids
 
 
+_TITLE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+|then\s+)?|;\s*|\s+and\s+then\s+|\s+then\s+)", re.I)
+_COUNTS = MappingProxyType({"two": 2, "three": 3, "four": 4, "five": 5})
+
+
+def _many_titles(count: str, raw: str) -> list[str] | None:
+    """Titles listed after a colon: cut at commas and "then", "and" too when counted."""
+    wanted = _COUNTS.get(count.lower()) or (int(count) if count.isdigit() else None)
+    titles = [clean_title(t) for t in _TITLE_SPLIT.split(raw)]
+    if wanted is not None and len(titles) != wanted:
+        titles = [clean_title(t) for t in re.split(r"\s*(?:,|;|\band\b|\bthen\b)\s*", raw)]
+        titles = [t for t in titles if t]
+        if len(titles) != wanted:
+            return None
+    if len(titles) < 2 or not all(_acceptable_title(t, strict=False) for t in titles):
+        return None
+    return titles
+
+
 def _inputs(rule: TodoRule, m: re.Match[str]) -> list[dict[str, JsonValue]] | None:
     groups = m.groupdict()
+    if groups.get("titles") is not None:
+        titles = _many_titles(groups["count"], groups["titles"])
+        return None if titles is None else [{"action": "add", "title": t} for t in titles]
     title = None
     if groups.get("title") is not None:
         title = clean_title(groups["title"])
@@ -208,6 +301,19 @@ def _inputs(rule: TodoRule, m: re.Match[str]) -> list[dict[str, JsonValue]] | No
         return None
     extra: dict[str, JsonValue] = {} if title is None else {"title": title}
     return [{"action": rule.action, "id": i, **extra} for i in ids]
+
+
+_ID_MENTION = re.compile(
+    rf"\b(?:{_ORDINAL_ID}|(?:{_NOUN}\s+(?:(?:number|no\.?|num\.?)\s*|\#\s*)?|(?:number|\#)\s*)"
+    rf"(?:\d+|{NUMBER_WORD_PATTERN}(?:[\s-]+{NUMBER_WORD_PATTERN})*))",
+    re.I,
+)
+
+
+def mentioned_ids(text: str) -> list[int]:
+    """Todo ids that `text` names ("todo 5", "task number two", "the third item"), in order."""
+    ids = [_parse_id(m.group()) for m in _ID_MENTION.finditer(text)]
+    return [i for i in ids if i is not None and i != PREVIOUS_ID]
 
 
 def match_todo(clause: str, rules: tuple[TodoRule, ...]) -> list[dict[str, JsonValue]] | None:

@@ -32,14 +32,18 @@ async def server() -> AsyncIterator[FakeLlamaServer]:
 
 
 def make_planner(
-    server: FakeLlamaServer, *, kind: ModelKind = "completion", **config: Any
+    server: FakeLlamaServer,
+    *,
+    kind: ModelKind = "completion",
+    options: DecomposedOptions | None = None,
+    **config: Any,
 ) -> DecomposedLLMPlanner:
     return DecomposedLLMPlanner(
         server.client(),
         model="tiny",
         kind=kind,
         config=LLMPlannerConfig(local=True, **config),
-        options=DecomposedOptions(),
+        options=options or DecomposedOptions(),
         sleep=SleepRecorder(),
     )
 
@@ -88,7 +92,8 @@ async def test_each_clause_is_one_call_in_order_and_none_adds_no_step(
         " yes\ntodo_complete\nId: 3\n",
         " yes\ntodo_list\n",
     )
-    planner = make_planner(server)
+    # Every clause goes to the model only when labels are not gated by cues.
+    planner = make_planner(server, options=DecomposedOptions(cue_labels=False))
 
     result = await planner.plan("add buy milk, then tell me a joke; mark 3 done and show my list")
 
@@ -100,6 +105,33 @@ async def test_each_clause_is_one_call_in_order_and_none_adds_no_step(
     assert (result.meta.tokens_in, result.meta.tokens_out) == (400, 28)
     assert result.meta.raw_output is not None
     assert result.meta.raw_output.split("\n\n")[1] == "no"
+
+
+async def test_a_clause_with_no_cue_is_answered_none_without_a_call(
+    server: FakeLlamaServer,
+) -> None:
+    server.enqueue(" yes\ntodo_add\nTitle: buy milk\n", " yes\ntodo_list\n")
+    planner = make_planner(server)
+
+    result = await planner.plan("add buy milk, then tell me a joke; and show my list")
+
+    assert result.plan.steps == [
+        PlanStep(tool="todo_store", input={"action": "add", "title": "buy milk"}),
+        PlanStep(tool="todo_store", input={"action": "list"}),
+    ]
+    assert result.meta.model_calls == 2
+    assert len(server.requests) == 2
+
+
+async def test_the_grammar_offers_only_the_labels_the_clause_cues(
+    server: FakeLlamaServer,
+) -> None:
+    server.enqueue(" no\n")
+    await make_planner(server).plan("show me my todo list")
+    grammar = server.bodies[0]["grammar"]
+    assert "todo_list" in grammar
+    assert "calculator" not in grammar
+    assert "todo_add" not in grammar
 
 
 async def test_update_reads_id_and_title(server: FakeLlamaServer) -> None:
@@ -139,7 +171,9 @@ async def test_request_is_constrained_repeatable_and_shares_a_prefix(
 
 async def test_a_clause_without_numbers_is_offered_no_id_label(server: FakeLlamaServer) -> None:
     server.enqueue(" no\n")
-    await make_planner(server).plan("delete all my todos")
+    await make_planner(server, options=DecomposedOptions(cue_labels=False)).plan(
+        "delete all my todos"
+    )
     grammar = server.bodies[0]["grammar"]
     assert "todo_delete" not in grammar
     assert "todo_add" in grammar

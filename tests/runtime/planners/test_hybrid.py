@@ -327,3 +327,60 @@ async def test_clause_merge_asks_about_a_whole_prompt_the_rules_found_no_clause_
 
     assert result.plan == LLM_PLAN
     assert fake.bodies[0]["messages"][-1]["content"] == "multiply six by seven"
+
+
+async def test_clause_merge_refuses_a_todo_step_whose_action_the_clause_names_no_verb_of(
+    fake: FakeOpenAI,
+) -> None:
+    fake.enqueue(plan_json(("todo_store", {"action": "add", "title": "my agenda for today"})))
+    clause = "what's on my agenda for today"  # the list and a verb that shows it: no add
+    pattern = ScriptedPattern(Plan(steps=[]), clauses=[ScriptedClause(clause, None)])
+
+    result = await make_hybrid(fake, strategy="clause-merge", pattern=pattern).plan(clause)
+
+    assert result.plan.abstains
+    assert result.meta.fallback is not None
+    assert result.meta.fallback.reason is FallbackReason.UNSUPPORTED_STEP
+    assert "todo_store.add" in result.meta.fallback.detail
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "show me a poem about rain",
+        "what percent of the moon is lit tonight",
+        "read me a short story",
+        "my tasks at work keep piling up",
+        "put on some music",
+        "set the brightness to 40 percent",
+        "I saw 3 deer on the way home",
+    ],
+)
+async def test_clause_merge_does_not_ask_about_cue_words_that_make_no_request(
+    fake: FakeOpenAI, prompt: str
+) -> None:
+    result = await make_hybrid(fake, strategy="clause-merge", pattern=PatternPlanner()).plan(prompt)
+
+    assert fake.requests == []
+    assert result.plan.abstains
+    assert result.meta.model_calls == 0
+
+
+async def test_clause_merge_asks_about_a_pronoun_that_points_at_the_list_named_before(
+    fake: FakeOpenAI,
+) -> None:
+    fake.enqueue(plan_json(("todo_store", {"action": "add", "title": "eggs"})))
+    pattern = ScriptedPattern(
+        Plan(steps=[ADD_MILK]),
+        clauses=[
+            ScriptedClause("put buy milk on my list", [ADD_MILK]),
+            ScriptedClause("put eggs on it too", None),
+        ],
+    )
+
+    prompt = "put buy milk on my list, then put eggs on it too"
+    result = await make_hybrid(fake, strategy="clause-merge", pattern=pattern).plan(prompt)
+
+    eggs = PlanStep(tool="todo_store", input={"action": "add", "title": "eggs"})
+    assert result.plan == Plan(steps=[ADD_MILK, eggs])
+    assert result.meta.model_calls == 1

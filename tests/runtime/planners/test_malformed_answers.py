@@ -108,7 +108,7 @@ async def test_absurd_token_counts_are_clamped(fake: FakeLlama, count: int) -> N
     fake.enqueue(tokens(count, count), tokens(count, 3))
 
     one = await one_shot(fake).plan("tell me a joke")
-    split = await decomposed(fake, "completion").plan("tell me a joke")
+    split = await decomposed(fake, "completion").plan("add milk to my list")
 
     assert (one.meta.tokens_in, one.meta.tokens_out) == (MAX_TOKENS_PER_CALL,) * 2
     assert (split.meta.tokens_in, split.meta.tokens_out) == (MAX_TOKENS_PER_CALL, 3)

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.planners.signals import has_arithmetic_signal, has_todo_signal, signals, supports
+from runtime.planners.signals import (
+    has_arithmetic_signal,
+    has_no_signal,
+    has_todo_signal,
+    refers_back,
+    signals,
+    supports,
+    supports_step,
+)
 
 
 @pytest.mark.parametrize(
@@ -21,6 +29,10 @@ from runtime.planners.signals import has_arithmetic_signal, has_todo_signal, sig
         "2^10",
         "double 35",
         "is 7 more than 3 plus 2",
+        "what is 9 less than 40",
+        "increase 80 by 15%",
+        "what percentage of 64 is 16",
+        "the division of 81 by 9",
     ],
 )
 def test_arithmetic_cues(text: str) -> None:
@@ -77,3 +89,83 @@ def test_a_step_needs_its_tools_cue() -> None:
     assert supports("remind me about the 3 meetings", "todo_store")
     assert not supports("what is the capital of Peru", "todo_store")
     assert supports("anything at all", "some_new_tool")  # no cues known: never refused
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what percent of the ocean is unexplored",  # an operation word, no number
+        "set the brightness to 40 percent",  # a number and "percent", but nothing of it
+        "I saw 3 deer and 2 foxes",  # numbers joined by "and": no operation
+        "catch-22 and blink-182",  # a hyphen inside a name is no minus
+        "in 1969 the 3 astronauts flew",
+        "we went diving 3 days in a row",  # "diving" is not "dividing"
+    ],
+)
+def test_numbers_and_operation_words_that_stand_apart_are_no_arithmetic_cue(text: str) -> None:
+    assert not has_arithmetic_signal(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "show me a picture of a fox",  # a show verb, no todo object
+        "read me a limerick",
+        "can you see the moon from here",
+        "the list of oscar winners",  # "list of": a list about something else
+        "put the kettle on",
+        "I'm done with this book",
+    ],
+)
+def test_todo_verbs_without_a_todo_object_are_no_todo_cue(text: str) -> None:
+    assert not has_todo_signal(text)
+    assert has_no_signal(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my tasks this week are exhausting",  # a todo noun, but no todo verb
+        "bom dia a todos",  # Portuguese "todos"
+        "what percent of the ocean is unexplored",
+    ],
+)
+def test_a_cue_with_no_action_to_take_is_a_confident_abstention(text: str) -> None:
+    assert has_no_signal(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("put oat milk on my shopping list", "add"),
+        ("let me see my task list", "list"),
+        ("open the second todo", "get"),
+        ("tick off number 4", "complete"),
+        ("get rid of task 3", "delete"),
+        ("task 2 should read call the vet", "update"),
+    ],
+)
+def test_a_todo_step_is_supported_by_its_action_verb(text: str, action: str) -> None:
+    assert supports_step(text, "todo_store", action)
+    assert not has_no_signal(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("what's on my agenda", "add"),  # shows the list, adds nothing
+        ("add a reminder to stretch", "delete"),
+        ("show my todos", "complete"),
+        ("delete all my todos", "delete"),  # no id to delete
+    ],
+)
+def test_a_todo_step_whose_action_is_not_named_is_not_supported(text: str, action: str) -> None:
+    assert not supports_step(text, "todo_store", action)
+
+
+def test_a_pronoun_stands_for_a_todo_only_after_a_todo_was_named() -> None:
+    assert refers_back("mark it done", ["show task 2"])
+    assert not refers_back("mark it done", ["what is the capital of France"])
+    assert not refers_back("show task 2", ["add milk to my list"])  # no pronoun
+    assert supports_step("mark it done", "todo_store", "complete", refers_back=True)
+    assert not supports_step("mark it done", "todo_store", "complete")
