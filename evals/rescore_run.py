@@ -141,7 +141,8 @@ async def rescore_run(
         backup = run.path / BACKUP_FILE
         if not backup.exists():
             write_atomically(backup, old_text)
-        write_atomically(run.results_file, "".join(r.model_dump_json() + "\n" for r in new_rows))
+        # Transcripts first: a re-scoring killed between the two writes leaves the rows as
+        # they were, so the next one finds the same rows changed and rewrites both.
         rescore_transcripts(
             run.transcripts_file,
             {
@@ -151,6 +152,7 @@ async def rescore_run(
             },
             run.path / TRANSCRIPTS_BACKUP_FILE,
         )
+        write_atomically(run.results_file, "".join(r.model_dump_json() + "\n" for r in new_rows))
     used = args.model_copy(
         update={
             "gates": str(gates_file),

@@ -182,7 +182,8 @@ class TrialRecording:
                 latency_ms=meta.latency_ms,
                 tokens_in=meta.tokens_in,
                 tokens_out=meta.tokens_out,
-            )
+            ),
+            past_cap=True,
         )
 
     def error(self, exc: BaseException) -> None:
@@ -198,7 +199,8 @@ class TrialRecording:
                 error_type=type(exc).__name__,
                 message=rec.line(message),
                 raw_output=rec.text(raw) if isinstance(raw, str) and raw else None,
-            )
+            ),
+            past_cap=True,
         )
 
     def validation(self, error: InvalidPlanError | None, *, accepted: bool = False) -> None:
@@ -212,7 +214,8 @@ class TrialRecording:
                 reason=error.reason if error is not None else None,
                 message=rec.line(str(error)) if error is not None else None,
                 accepted_anyway=accepted,
-            )
+            ),
+            past_cap=True,
         )
 
     def run(self, record: RunRecord) -> None:
@@ -234,14 +237,15 @@ class TrialRecording:
                     else None,
                     attempts=step.attempts,
                     duration_ms=step.duration_ms,
-                )
+                ),
+                past_cap=True,
             )
 
     def score(self, row: TrialResult) -> None:
         """The trial was scored."""
         if (rec := self.recorder) is None:
             return
-        rec.add(score_event(row, at_ms=rec.now_ms(), line=rec.line))
+        rec.add(score_event(row, at_ms=rec.now_ms(), line=rec.line), past_cap=True)
 
 
 def score_event(

@@ -50,7 +50,6 @@ ACCURACY_COLUMNS: Final[dict[AccuracyMetric, Literal["plan_correct", "end_to_end
     "plan_accuracy": "plan_correct",
     "end_to_end_accuracy": "end_to_end_correct",
 }
-UNLOADED_STEP: Final = -1
 DIRECTIONS: Final[dict[str | None, Direction]] = {
     "loaded": "higher",
     "unloaded": "lower",
@@ -69,7 +68,7 @@ class QualityRow(TrialResult):
     t: float
     """Seconds from the start of the load to the submission."""
     step: int
-    """0-based stage of the load shape at submission (`UNLOADED_STEP` for the unloaded pass)."""
+    """0-based stage of the load shape at submission."""
     users: int
     """Users of that stage (the peak for a steady load)."""
     run_ms: float

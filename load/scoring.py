@@ -20,10 +20,9 @@ from __future__ import annotations
 from evals.cases import Case
 from evals.results import TrialResult
 from evals.scoring import Observation, accepted_despite_validation, score_trial
-from evals.trial import case_tools
+from evals.trial import case_tools, refusal_of
 from runtime.errors import InvalidPlanError, PlannerError
 from runtime.models import PlanMeta, PlanResult, RunRecord
-from runtime.planners.validation import validate_plan
 
 INVALID_PLAN = "InvalidPlanError"
 
@@ -37,17 +36,7 @@ def _planner_error(run: RunRecord, meta: PlanMeta) -> PlannerError:
 
 
 def _validation(case: Case, run: RunRecord) -> InvalidPlanError | None:
-    if run.plan is None:
-        return None
-    try:
-        validate_plan(run.plan, case_tools(case))
-    except InvalidPlanError as exc:
-        return exc
-    except Exception as exc:  # noqa: BLE001 - a plan that crashes the checks is not valid
-        return InvalidPlanError(
-            f"validation failed: {type(exc).__name__}: {exc}", reason="invalid_input"
-        )
-    return None
+    return None if run.plan is None else refusal_of(run.plan, case_tools(case))
 
 
 def score_run(case: Case, run: RunRecord, *, planner: str, repeat: int = 0) -> TrialResult:
@@ -85,3 +74,14 @@ def score_run(case: Case, run: RunRecord, *, planner: str, repeat: int = 0) -> T
         latency_ms=run.plan_ms,
     )
     return score_trial(case, observation)
+
+
+def score_unserved(case: Case, *, planner: str, failure: str, repeat: int = 0) -> TrialResult:
+    """Score a run of `case` the service never answered (refused, lost, or not finished).
+
+    The user got no answer, so the trial counts as a timeout, wrong on every accuracy:
+    leaving it out would measure accuracy only on the runs the service could still serve,
+    the ones overload spares.
+    """
+    row = score_trial(case, Observation(planner=planner, repeat=repeat, timed_out=True))
+    return row.model_copy(update={"error": f"not served: {failure}"})

@@ -11,6 +11,7 @@ model and cases. (`--unloaded <eval run dir>` takes an eval's rows instead:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Final
 
 import httpx
 from pydantic import ValidationError
@@ -21,6 +22,9 @@ from load.errors import LoadConfigError, UnloadedPassError
 from load.gold import run_body
 from load.scoring import score_run
 from runtime.models import RunRecord
+
+CLIENT_MARGIN_S: Final = 10.0
+"""How much longer than a run's timeout the unloaded pass waits for its answer."""
 
 RUNS = "/api/v1/runs"
 Progress = Callable[[int, int], None]
@@ -81,7 +85,9 @@ def _run_once(
             f"{host}{RUNS}",
             params={"wait": "true"},
             json=run_body(case, planner),
-            timeout=timeout_s,
+            # The service answers a run that timed out only after `timeout_s`: the client
+            # waits longer, so that run is scored as a timeout rather than lost.
+            timeout=timeout_s + CLIENT_MARGIN_S,
         )
     except httpx.HTTPError as exc:
         raise UnloadedPassError(f"{where}: {type(exc).__name__}: {exc}") from None

@@ -187,11 +187,6 @@ class DecisionEvent(TranscriptEvent):
     fallback: Fallback | None = None
 
 
-PlannerEvent = (
-    ClausesEvent | RulesEvent | ExamplesEvent | ModelCallEvent | ModelVerdictEvent | DecisionEvent
-)
-
-
 def mask(text: str, secrets: Sequence[str]) -> str:
     """`text` with each secret, and anything shaped like an API key, masked."""
     for secret in secrets:
@@ -230,9 +225,16 @@ class Recorder:
         """Milliseconds since the recorder was made (the trial began)."""
         return round((self._clock() - self._began) * 1000, 3)
 
-    def add(self, event: TranscriptEvent) -> None:
-        """Keep `event`, or count it when the cap is reached."""
-        if len(self.events) >= self.max_events:
+    def add(self, event: TranscriptEvent, *, past_cap: bool = False) -> None:
+        """Keep `event`, or count it when the cap is reached.
+
+        Args:
+            event: What happened.
+            past_cap: Keep it even past the cap: the harness's own events (plan,
+                validation, tool steps, score), so that a trial whose planner filled the
+                transcript still says how it ended.
+        """
+        if len(self.events) >= self.max_events and not past_cap:
             self.dropped += 1
             return
         self.events.append(event)

@@ -6,7 +6,8 @@ evals/cases --crane-quality quality.jsonl`. Each task draws a case from the user
 turn (the first label rotates, so no planner always goes first), follows each run to its
 end and scores it with the eval's scorer (`load.scoring.score_run`). A `RUN` fails only
 when the service did not serve it (an HTTP error, no end within the run timeout); a wrong
-answer is a quality figure, not a failed request.
+answer is a quality figure, not a failed request. A run the service did not serve is
+scored too, as a timeout (`load.scoring.score_unserved`): the user got no answer.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from evals.cases import Case
 from load.gold import run_body
 from load.quality import QualityRow
 from load.scenarios.base import CraneUser, RunState
-from load.scoring import score_run
+from load.scoring import score_run, score_unserved
 from runtime.models import RunRecord
 
 
@@ -61,8 +62,9 @@ class GoldUser(CraneUser):
                 failure = "malformed answer (not a RunRecord)"
         self.record_run(self.run_name(case.category, planner), started_at, began, failure)
         if record is None:
-            return
-        label = planner or (record.planner.planner if record.planner else "default")
-        trial = score_run(case, record, planner=label)
+            trial = score_unserved(case, planner=planner or "default", failure=failure or "?")
+        else:
+            label = planner or (record.planner.planner if record.planner else "default")
+            trial = score_run(case, record, planner=label)
         row = QualityRow(**trial.model_dump(), t=t, step=step, users=users, run_ms=run_ms)
         self.crane.scored(row)

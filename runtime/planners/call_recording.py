@@ -101,8 +101,10 @@ class CallRecording:
         raw = _content(response) if response is not None else None
         outcome, message = _outcome(error)
         answer = notes.answer
-        model_ms = _server_ms(raw)
         headers = getattr(response, "headers", None) or {}
+        cached = headers.get("x-crane-cache") == "hit"
+        # A cached body's timings are the run that filled the cache, not this call's.
+        model_ms = None if cached else _server_ms(raw)
         return ModelCallEvent(
             at_ms=at_ms,
             planner=self.planner,
@@ -130,7 +132,7 @@ class CallRecording:
             queue_ms=round(max(latency_ms - model_ms, 0.0), 3) if model_ms is not None else None,
             tokens_in=answer.tokens_in if answer is not None else None,
             tokens_out=answer.tokens_out if answer is not None else None,
-            cached=headers.get("x-crane-cache") == "hit",
+            cached=cached,
         )
 
     def _messages(self, value: object) -> list[ChatMessage] | None:

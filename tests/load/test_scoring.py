@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from load.gold import run_body
-from load.scoring import score_run
+from load.scoring import score_run, score_unserved
 from runtime.models import Plan, PlanMeta, PlanStep, RunRecord, RunStatus, StepError
 from tests.load.gold_rows import case
 
@@ -61,6 +61,13 @@ def test_the_service_run_timeout_is_a_timeout() -> None:
     error = StepError(kind="run_timeout", type="TimeoutError", message="run timed out")
     run = record(status=RunStatus.FAILED, plan=None, output=None, error=error)
     assert score_run(case("c"), run, planner="p").outcome.value == "timeout"
+
+
+def test_a_run_the_service_never_served_is_a_wrong_timeout_not_left_out() -> None:
+    row = score_unserved(case("c"), planner="hybrid", failure="submit: HTTP 429")
+    assert (row.outcome.value, row.planner) == ("timeout", "hybrid")
+    assert (row.plan_correct, row.end_to_end_correct) == (False, False)
+    assert row.error == "not served: submit: HTTP 429"
 
 
 def test_a_plan_the_eval_would_not_execute_is_invalid_whatever_the_service_made_of_it() -> None:
