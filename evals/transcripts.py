@@ -13,7 +13,7 @@ point, and it does nothing when the trial records nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -274,3 +274,16 @@ def rescored_transcript(transcript: Transcript, row: TrialResult) -> Transcript:
     kept = [e for e in transcript.events if not isinstance(e, ScoreEvent)]
     event = score_event(row, at_ms=at_ms, line=Recorder().line, rescored=True)
     return transcript.model_copy(update={"outcome": row.outcome.value, "events": [*kept, event]})
+
+
+def step_text(step: PlanStep) -> str:
+    """`calculator(expression="2 + 2")`: a step on one line, for people."""
+    args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in step.input.items())
+    return f"{step.tool}({args})"
+
+
+def steps_text(steps: Sequence[PlanStep] | None) -> str:
+    """Steps joined by arrows; `no rule` for None (a clause the rules did not read)."""
+    if steps is None:
+        return "no rule"
+    return " → ".join(step_text(s) for s in steps) or "(no tool call)"

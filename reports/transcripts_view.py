@@ -14,7 +14,7 @@ text, and the script only clones nodes, never parses strings as HTML.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -29,6 +29,8 @@ from evals.transcripts import (
     ToolStepEvent,
     Transcript,
     ValidationEvent,
+    step_text,
+    steps_text,
 )
 from reports.errors import RunDataError
 from runtime.models import PlanStep
@@ -136,17 +138,6 @@ def _field(label: str, text: Text | str, *, raw: bool = False) -> FieldView:
     return FieldView(label, shown, folded=len(shown) > FOLD_CHARS and not raw, note=note, raw=raw)
 
 
-def _step(step: PlanStep) -> str:
-    args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in step.input.items())
-    return f"{step.tool}({args})"
-
-
-def _steps(steps: Sequence[PlanStep] | None) -> str:
-    if steps is None:
-        return "no rule"
-    return " → ".join(_step(s) for s in steps) or "(no tool call)"
-
-
 def _call(number: int, event: ModelCallEvent) -> EventView:
     fields = [_field("endpoint", f"{event.endpoint} · model {event.model} · {event.params}")]
     if event.messages:
@@ -184,7 +175,7 @@ def _call(number: int, event: ModelCallEvent) -> EventView:
 def _planner_event(event: TranscriptEvent) -> EventView | None:  # noqa: PLR0911 - one per kind
     who = f"{event.planner}: " if event.planner else ""
     if isinstance(event, RulesEvent):
-        lines = "\n".join(f"{c.text!r} → {_steps(c.steps)}" for c in event.clauses)
+        lines = "\n".join(f"{c.text!r} → {steps_text(c.steps)}" for c in event.clauses)
         head = f"{who}rules (served every clause: {'yes' if event.confident else 'no'})"
         return EventView("rules", head, fields=[_field("clauses", lines)])
     if isinstance(event, ClausesEvent):
@@ -196,7 +187,7 @@ def _planner_event(event: TranscriptEvent) -> EventView | None:  # noqa: PLR0911
     if isinstance(event, ModelVerdictEvent):
         asked = f"{who}model's answer for {event.asked!r}"
         if event.used:
-            return EventView("verdict", f"{asked} used: {_steps(event.steps)}", "ok")
+            return EventView("verdict", f"{asked} used: {steps_text(event.steps)}", "ok")
         reason = event.fallback
         why = f"{reason.reason.value}: {reason.detail}" if reason else "not used"
         return EventView("verdict", f"{asked} not used ({why})", "bad")
@@ -222,7 +213,7 @@ def _harness_event(event: TranscriptEvent) -> EventView | None:  # noqa: PLR0911
     who = f"{event.planner}: " if event.planner else ""
     if isinstance(event, PlanEvent):
         fields = [_field("raw output", event.raw_output, raw=True)] if event.raw_output else []
-        return EventView("plan", f"{who}plan: {_steps(event.steps)}", fields=fields)
+        return EventView("plan", f"{who}plan: {steps_text(event.steps)}", fields=fields)
     if isinstance(event, PlannerErrorEvent):
         fields = [_field("raw output", event.raw_output, raw=True)] if event.raw_output else []
         return EventView("error", f"{event.error_type}: {event.message}", "bad", fields=fields)
@@ -235,7 +226,7 @@ def _harness_event(event: TranscriptEvent) -> EventView | None:  # noqa: PLR0911
     if isinstance(event, ToolStepEvent):
         result = event.error or (event.output.text[:MAX_CHARS] if event.output else "")
         tone = "ok" if event.status == "completed" else "bad"
-        call = _step(PlanStep(tool=event.tool, input=event.input))
+        call = step_text(PlanStep(tool=event.tool, input=event.input))
         head = f"step {event.index} {call} → {event.status}"
         return EventView("step", head, tone, fields=[_field("output", result)] if result else [])
     if isinstance(event, ScoreEvent):

@@ -24,6 +24,8 @@ from evals.transcripts import (
     ToolStepEvent,
     Transcript,
     ValidationEvent,
+    step_text,
+    steps_text,
 )
 from runtime.models import PlanStep
 from runtime.transcript import (
@@ -38,17 +40,6 @@ from runtime.transcript import Text as StoredText
 
 FOLD_CHARS: Final = 600
 """Characters of a prompt, grammar or raw body shown when folded."""
-
-
-def _step(step: PlanStep) -> str:
-    args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in step.input.items())
-    return f"{step.tool}({args})"
-
-
-def _steps(steps: list[PlanStep] | None) -> str:
-    if steps is None:
-        return "no rule"
-    return " → ".join(_step(s) for s in steps) or "(no tool call)"
 
 
 def _stored(value: StoredText, *, full: bool, tail: bool = False) -> Text:
@@ -150,7 +141,7 @@ def _event_blocks(transcript: Transcript, *, full: bool) -> Iterator[RenderableT
         if isinstance(event, RulesEvent):
             yield Text(f"{who}rules (served every clause: {event.confident})", style="bold")
             for clause in event.clauses:
-                yield Text(f"  · {clause.text!r} → {_steps(clause.steps)}")
+                yield Text(f"  · {clause.text!r} → {steps_text(clause.steps)}")
         elif isinstance(event, ClausesEvent):
             yield Text(f"{who}clauses: " + " | ".join(repr(c) for c in event.clauses), style="bold")
         elif isinstance(event, ExamplesEvent):
@@ -164,7 +155,7 @@ def _event_blocks(transcript: Transcript, *, full: bool) -> Iterator[RenderableT
         elif isinstance(event, ModelVerdictEvent):
             line = Text(f"{who}model's answer for {event.asked!r}: ")
             if event.used:
-                line.append(f"used ({_steps(event.steps)})", style="green")
+                line.append(f"used ({steps_text(event.steps)})", style="green")
             else:
                 reason = event.fallback
                 why = f"{reason.reason.value}: {reason.detail}" if reason else "not used"
@@ -176,7 +167,7 @@ def _event_blocks(transcript: Transcript, *, full: bool) -> Iterator[RenderableT
                 line.append(f" · fallback {event.fallback.reason.value}: {event.fallback.detail}")
             yield line
         elif isinstance(event, PlanEvent):
-            yield Text(f"{who}plan: {_steps(event.steps)}", style="bold")
+            yield Text(f"{who}plan: {steps_text(event.steps)}", style="bold")
             if event.raw_output is not None:
                 yield _labelled("  raw output", _stored(event.raw_output, full=full))
         elif isinstance(event, PlannerErrorEvent):
@@ -189,7 +180,7 @@ def _event_blocks(transcript: Transcript, *, full: bool) -> Iterator[RenderableT
         elif isinstance(event, ToolStepEvent):
             result = event.error or (event.output.text if event.output else "")
             yield Text(
-                f"step {event.index} {_step(PlanStep(tool=event.tool, input=event.input))}"
+                f"step {event.index} {step_text(PlanStep(tool=event.tool, input=event.input))}"
                 f" → {event.status}: {result}"
             )
         elif isinstance(event, ScoreEvent):
