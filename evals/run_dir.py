@@ -22,8 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Literal, Self
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -40,6 +39,7 @@ from plumbing.run_files import (
     SPEC_FILE,
     SUMMARY_FILE,
     TRANSCRIPTS_FILE,
+    JsonlAppender,
     JsonlReader,
     cut_torn_line,
     run_stamp,
@@ -302,28 +302,9 @@ def recover_results(path: Path) -> Recovered:
     return recovered
 
 
-class ResultsWriter:
+class ResultsWriter(JsonlAppender):
     """Appends rows to `results.jsonl`, one flushed line each."""
-
-    def __init__(self, path: Path) -> None:
-        self._file = path.open("a", encoding="utf-8")
 
     def append(self, row: TrialResult) -> None:
         """Write one row and flush it, so a killed run keeps it."""
-        self._file.write(row.model_dump_json() + "\n")
-        self._file.flush()
-
-    def close(self) -> None:
-        """Close the file."""
-        self._file.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        self.write_line(row.model_dump_json())

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from pydantic import ValidationError
 
@@ -25,13 +23,13 @@ from evals.errors import RunLogError
 from evals.results import TrialResult
 from evals.transcripts import Transcript, rescored_transcript
 from plumbing.errors import RunFileError
-from plumbing.run_files import JsonlReader, write_atomically
+from plumbing.run_files import JsonlAppender, JsonlReader, write_atomically
 from runtime.transcript import mask
 
 TrialKey = tuple[str, str, int]
 
 
-class TranscriptWriter:
+class TranscriptWriter(JsonlAppender):
     """Appends transcripts to `transcripts.jsonl`, one flushed line each.
 
     Args:
@@ -40,29 +38,12 @@ class TranscriptWriter:
     """
 
     def __init__(self, path: Path, *, secrets: Sequence[str] = ()) -> None:
+        super().__init__(path)
         self.secrets = tuple(secret for secret in secrets if secret)
-        self._file = path.open("a", encoding="utf-8")
 
     def append(self, transcript: Transcript) -> None:
         """Write one transcript and flush it."""
-        line = transcript.model_dump_json()
-        self._file.write(mask(line, self.secrets) + "\n")
-        self._file.flush()
-
-    def close(self) -> None:
-        """Close the file."""
-        self._file.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        self.write_line(mask(transcript.model_dump_json(), self.secrets))
 
 
 def _key(data: object) -> TrialKey | None:

@@ -24,8 +24,9 @@ import pandas as pd
 from statsmodels.stats.proportion import proportions_ztest
 
 from evals.comparison import case_verdicts, compare_verdicts
+from evals.figures import rate_figure
 from evals.results import OutcomeClass, TrialResult
-from evals.stats import clustered_interval, percentiles
+from evals.stats import percentiles
 from load.quality_models import (
     DEFAULT_ALPHA,
     AccuracyMetric,
@@ -76,15 +77,8 @@ class QualityRow(TrialResult):
 
 
 def _rate(flags: Sequence[bool], cases: Sequence[str]) -> tuple[float | None, Interval | None]:
-    if not flags:
-        return None, None
-    per_case: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for flag, case in zip(flags, cases, strict=True):
-        per_case[case][0] += int(flag)
-        per_case[case][1] += 1
-    successes = [k for k, _ in per_case.values()]
-    trials = [n for _, n in per_case.values()]
-    return sum(flags) / len(flags), clustered_interval(successes, trials)
+    figure = rate_figure(pd.Series(flags, dtype=object), pd.Series(cases, dtype=object))
+    return figure.value, figure.ci
 
 
 def quality_stats(trials: Sequence[TrialResult], run_ms: Sequence[float] = ()) -> QualityStats:

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from types import TracebackType
+from typing import Any, Final, Self
 
 from plumbing.errors import RunFileError
 
@@ -111,3 +112,30 @@ def cut_torn_line(reader: JsonlReader) -> None:
     elif reader.ends_without_newline:
         with reader.path.open("ab") as handle:
             handle.write(b"\n")  # a complete row whose newline was lost
+
+
+class JsonlAppender:
+    """Appends lines to a JSONL file, each flushed at once, so a killed run keeps it."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("a", encoding="utf-8")
+
+    def write_line(self, line: str) -> None:
+        """Write one line (without its newline) and flush it."""
+        self._file.write(line + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
