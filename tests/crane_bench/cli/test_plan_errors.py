@@ -7,8 +7,6 @@ The model is a `FakeLlama` on a real loopback socket, reached through
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -22,17 +20,6 @@ pytestmark = pytest.mark.integration
 
 SHAPES = list(MALFORMED)
 PROMPT = "calculate 2 + 2"
-
-
-@pytest.fixture
-def llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLlama]:
-    monkeypatch.chdir(tmp_path)  # no .env of the checkout
-    fake = FakeLlama()
-    with fake.serve() as url:
-        monkeypatch.setenv("OPENAI_BASE_URL", url)
-        monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
-        monkeypatch.setenv("LLM_MAX_RETRIES", "0")
-        yield fake
 
 
 def plan(*args: str) -> Result:

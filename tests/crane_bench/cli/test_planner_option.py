@@ -7,8 +7,6 @@ a planner of one's own is the real pattern planner loaded by `module:attr`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -16,21 +14,10 @@ from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
 from tests.runtime.planners.fake_llama import FakeLlama
-from tests.runtime.planners.fake_openai import FAKE_KEY, plan_json
+from tests.runtime.planners.fake_openai import plan_json
 
 PROMPT = "calculate 2 + 2"
 OWN = "mine=runtime.planners.pattern:PatternPlanner"
-
-
-@pytest.fixture
-def llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLlama]:
-    monkeypatch.chdir(tmp_path)  # no .env of the checkout
-    fake = FakeLlama()
-    with fake.serve() as url:
-        monkeypatch.setenv("OPENAI_BASE_URL", url)
-        monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
-        monkeypatch.setenv("LLM_MAX_RETRIES", "0")
-        yield fake
 
 
 def cli(*args: str) -> Result:
