@@ -23,6 +23,7 @@ for a model problem, and ends within `deadline_s`: it always returns a plan.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,10 @@ class PatternMatchLike(Protocol):
     def clauses(self) -> Sequence[ClauseLike]:
         """Every clause in prompt order, served or not (may be empty)."""
         ...
+
+
+_Rules = Callable[[], PatternMatchLike]
+"""The rules' reading of the prompt, made on first call and kept."""
 
 
 @runtime_checkable
@@ -175,7 +180,7 @@ class HybridPlanner:
         self.tools = tools
         self.strategy: HybridStrategy = strategy
         self.deadline_s = deadline_s
-        routes: dict[HybridStrategy, Callable[[str, _Tally], Awaitable[_Choice]]] = {
+        routes: dict[HybridStrategy, Callable[[str, _Rules, _Tally], Awaitable[_Choice]]] = {
             "llm-first": self._llm_first,
             "pattern-first": self._pattern_first,
             "clause-merge": self._clause_merge,
@@ -190,11 +195,14 @@ class HybridPlanner:
         """Plan `prompt` by the strategy, recording into `recorder` (if any) how."""
         began = time.perf_counter()
         tally = _Tally(recorder=recorder)
+        # The rules' reading is pure: made at most once, and only if a strategy (or the
+        # recording) asks for it, so llm-first never reads when the model answers.
+        rules: _Rules = functools.cache(lambda: self.pattern.match(prompt))
         if recorder is not None:
-            self._record_rules(prompt, recorder)
+            self._record_rules(rules(), recorder)
         try:
             async with asyncio.timeout(self.deadline_s):
-                choice = await self._route(prompt, tally)
+                choice = await self._route(prompt, rules, tally)
         except TimeoutError:
             if tally.asking:
                 tally.calls += 1
@@ -202,22 +210,19 @@ class HybridPlanner:
                 reason=FallbackReason.TIMEOUT,
                 detail=f"the model did not finish within the plan's {self.deadline_s:g}s deadline",
             )
-            choice = _Choice(
-                self.pattern.match(prompt).plan, "model too slow: rules' plan", fallback
-            )
+            choice = _Choice(rules().plan, "model too slow: rules' plan", fallback)
         if recorder is not None:
             self._record_decision(choice, recorder)
         return self._result(choice, tally, began)
 
-    async def _llm_first(self, prompt: str, tally: _Tally) -> _Choice:
+    async def _llm_first(self, prompt: str, rules: _Rules, tally: _Tally) -> _Choice:
         answer = await self._ask_llm(prompt, tally)
         if isinstance(answer, Plan):
             return _Choice(answer, "the model's plan")
-        rules = self.pattern.match(prompt).plan
-        return _Choice(rules, f"model failed ({answer.reason.value}): rules' plan", answer)
+        return _Choice(rules().plan, f"model failed ({answer.reason.value}): rules' plan", answer)
 
-    async def _pattern_first(self, prompt: str, tally: _Tally) -> _Choice:
-        match = self.pattern.match(prompt)
+    async def _pattern_first(self, prompt: str, rules: _Rules, tally: _Tally) -> _Choice:
+        match = rules()
         if match.confident:
             return _Choice(match.plan, "rules served every clause; model not asked")
         answer = await self._ask_llm(prompt, tally)
@@ -225,8 +230,8 @@ class HybridPlanner:
             return _Choice(answer, "rules unsure: the model's plan")
         return _Choice(match.plan, f"model failed ({answer.reason.value}): rules' plan", answer)
 
-    async def _clause_merge(self, prompt: str, tally: _Tally) -> _Choice:
-        match = self.pattern.match(prompt)
+    async def _clause_merge(self, prompt: str, rules: _Rules, tally: _Tally) -> _Choice:
+        match = rules()
         if match.confident:
             return _Choice(match.plan, "rules served every clause; model not asked")
         if has_no_signal(prompt):
@@ -295,8 +300,7 @@ class HybridPlanner:
 
     # --- recording (only with a recorder) ----------------------------------------------
 
-    def _record_rules(self, prompt: str, recorder: Recorder) -> None:
-        match = self.pattern.match(prompt)  # pure and cheap: read again only to record it
+    def _record_rules(self, match: PatternMatchLike, recorder: Recorder) -> None:
         readings = [
             RuleReading(text=c.text, steps=list(c.steps) if c.steps is not None else None)
             for c in match.clauses
