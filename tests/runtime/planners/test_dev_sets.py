@@ -7,17 +7,24 @@ shapes and are never tuned on: they report how a change does on prompts it was n
 for. No set may share a prompt with the gold suite, the example bank, `llm_dev.yaml` or
 another set, as a whole prompt or as one of its clauses (the same check
 `test_examples.py` makes for the bank).
+
+The second held-out pair (`paraphrase_holdout_2.yaml`, `ood_holdout_2.yaml`) was written
+blind, before the rule changes it measures. Its paraphrase set opens with gold
+paraphrases: each `-orig` tagged `gold-copy` is a gold case copied exactly, so it is the
+one kind of prompt allowed to be a gold prompt, and it must still equal its gold case.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
 from evals.cases import Case, load_case_file, load_cases
+from evals.matching import match_outcome
 from runtime.planners.examples import load_bank
+from tests.evals.test_suite import _execute as execute_expected
 from tests.runtime.planners.test_examples import DEV_PATH, GOLD_DIR, normalised, prompt_forms
 
 DATA = Path(__file__).with_name("data")
@@ -25,19 +32,52 @@ PARAPHRASE_PATH = DATA / "paraphrase_dev.yaml"
 OOD_PATH = DATA / "ood_dev.yaml"
 PARAPHRASE_HOLDOUT_PATH = DATA / "paraphrase_holdout.yaml"
 OOD_HOLDOUT_PATH = DATA / "ood_holdout.yaml"
-PARAPHRASE_SETS = (PARAPHRASE_PATH, PARAPHRASE_HOLDOUT_PATH)
-OOD_SETS = (OOD_PATH, OOD_HOLDOUT_PATH)
+PARAPHRASE_HOLDOUT_2_PATH = DATA / "paraphrase_holdout_2.yaml"
+OOD_HOLDOUT_2_PATH = DATA / "ood_holdout_2.yaml"
+HOLDOUT_2_SETS = (PARAPHRASE_HOLDOUT_2_PATH, OOD_HOLDOUT_2_PATH)
+PARAPHRASE_SETS = (PARAPHRASE_PATH, PARAPHRASE_HOLDOUT_PATH, PARAPHRASE_HOLDOUT_2_PATH)
+OOD_SETS = (OOD_PATH, OOD_HOLDOUT_PATH, OOD_HOLDOUT_2_PATH)
 ROBUST_SETS = (*PARAPHRASE_SETS, *OOD_SETS)
+GOLD_COPY = "gold-copy"
+GOLD_TAG = "gold:"
 
 
 def _forms(cases: list[Case]) -> set[str]:
     return set().union(*(prompt_forms(case.prompt) for case in cases))
 
 
+def _written(path: Path) -> list[Case]:
+    """The cases of a set that were written for it: all but the exact gold copies."""
+    return [case for case in load_case_file(path) if GOLD_COPY not in case.tags]
+
+
 @pytest.mark.parametrize("path", ROBUST_SETS, ids=lambda p: p.name)
 def test_no_dev_prompt_is_a_gold_prompt_or_clause(path: Path) -> None:
     gold = _forms(load_cases([GOLD_DIR]))
-    assert [c.id for c in load_case_file(path) if normalised(c.prompt) in gold] == []
+    assert [c.id for c in _written(path) if normalised(c.prompt) in gold] == []
+
+
+def test_gold_copies_are_tagged_originals_of_the_second_paraphrase_holdout_only() -> None:
+    for path in ROBUST_SETS:
+        copies = [c for c in load_case_file(path) if GOLD_COPY in c.tags]
+        if path != PARAPHRASE_HOLDOUT_2_PATH:
+            assert copies == [], path.name
+            continue
+        assert len(copies) >= 30
+        assert all(c.id.endswith("-orig") and c.tags[0] == "original" for c in copies)
+        gold_tags = [[t for t in c.tags if t.startswith(GOLD_TAG)] for c in copies]
+        assert all(len(tags) == 1 for tags in gold_tags)
+        assert len({tags[0] for tags in gold_tags}) == len(copies)  # no gold case twice
+
+
+def test_each_gold_copy_equals_its_gold_case() -> None:
+    gold = {case.id: case for case in load_cases([GOLD_DIR])}
+    copies = [c for c in load_case_file(PARAPHRASE_HOLDOUT_2_PATH) if GOLD_COPY in c.tags]
+    for copy in copies:
+        (tag,) = (t for t in copy.tags if t.startswith(GOLD_TAG))
+        original = gold[tag.removeprefix(GOLD_TAG)]
+        fields = ("prompt", "category", "setup", "expected")
+        assert [getattr(copy, f) for f in fields] == [getattr(original, f) for f in fields], copy.id
 
 
 @pytest.mark.parametrize("path", ROBUST_SETS, ids=lambda p: p.name)
@@ -67,6 +107,57 @@ def test_no_holdout_prompt_is_a_clause_of_a_dev_prompt_or_the_reverse() -> None:
     assert [c.id for c in holdout_cases if normalised(c.prompt) in dev] == []
     dev_cases = [c for path in (PARAPHRASE_PATH, OOD_PATH) for c in load_case_file(path)]
     assert [c.id for c in dev_cases if normalised(c.prompt) in holdout] == []
+
+
+def test_the_second_holdout_shares_no_prompt_or_clause_with_the_other_sets() -> None:
+    """Clauses too, both ways, against llm_dev, the dev sets, the first held-out sets and
+    between its own two files (whole prompts are checked across all sets above)."""
+    earlier = (DEV_PATH, *(path for path in ROBUST_SETS if path not in HOLDOUT_2_SETS))
+    group_paths = (*((path,) for path in HOLDOUT_2_SETS), earlier)
+    groups = [[c for path in paths for c in _written(path)] for paths in group_paths]
+    for i, cases in enumerate(groups):
+        for j, other in enumerate(groups):
+            if i != j:
+                forms = _forms(other)
+                assert [c.id for c in cases if normalised(c.prompt) in forms] == [], (i, j)
+
+
+def test_second_ood_holdout_has_enough_of_each_kind() -> None:
+    cases = load_case_file(OOD_HOLDOUT_2_PATH)
+    counts = Counter(tag for case in cases for tag in case.tags)
+    assert len(cases) >= 150
+    assert [c.id for c in cases if not c.id.startswith("ood-h2-")] == []
+    assert counts["numbers-no-math"] >= 20
+    assert counts["todo-words-no-todo"] >= 20
+    assert set(counts) <= {
+        "questions",
+        "chitchat",
+        "other-tools",
+        "other-language",
+        "numbers-no-math",
+        "todo-words-no-todo",
+    }
+
+
+def test_second_paraphrase_holdout_has_gold_and_new_pairs_with_many_multi_step() -> None:
+    cases = load_case_file(PARAPHRASE_HOLDOUT_2_PATH)
+    new = [c for c in cases if c.id.endswith("-orig") and GOLD_COPY not in c.tags]
+    assert [c.id for c in cases if not c.id.startswith("para-h2-")] == []
+    assert len(new) >= 30
+    assert sum(c.category == "multi_step" for c in new) >= 10
+    assert sum(c.category == "multi_step" and bool(c.setup.todos) for c in new) >= 3
+
+
+@pytest.mark.parametrize("case", load_case_file(PARAPHRASE_HOLDOUT_2_PATH), ids=lambda c: c.id)
+async def test_second_paraphrase_holdout_plans_run_as_promised(case: Case) -> None:
+    """Each expected plan runs on the real tools: expressions evaluate, ids exist."""
+    output, error = await execute_expected(case)
+    if case.expected.fails:
+        assert error is not None, f"expected a clean failure, got {output!r}"
+        return
+    assert error is None, f"{type(error).__name__}: {error}"
+    if case.expected.outcome is not None:
+        assert match_outcome(case.expected.outcome, output), output
 
 
 @pytest.mark.parametrize("path", OOD_SETS, ids=lambda p: p.name)
