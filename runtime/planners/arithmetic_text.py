@@ -44,15 +44,23 @@ _SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 # "1,000" and "12,500.75" are one number; "3,4" and "1,20" are not (lists, typos).
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+# "1k", "2.5k": a number of thousands, as people type amounts.
+_KILO = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b", _I)
+
+
+def _thousands(m: re.Match[str]) -> str:
+    return f"{float(m.group(1)) * 1000:g}"
+
 
 _TRIGGER = re.compile(
-    r"^(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
+    r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+)?(?:please\s+)?"
     r"(?:what\s+do\s+(?:you|i|we)\s+get\s+(?:if|when)\s+(?:you|i|we)\s+"
     r"|what(?:'s|s|\s+is|\s+are|\s+does|\s+do|\s+would\s+be|\s+will\s+be)?"
     r"|how\s+much\s+(?:is|are|does|do|would\s+be)|calculate|calc|compute|evaluate|eval"
     r"|solve|work\s+out|figure\s+out|find|determine|tell\s+me|give\s+me|show\s+me"
-    r"|do\s+the\s+math\s+(?:on|for)|i\s+(?:need|want)\s+to\s+know)\b\s*:?\s*"
-    r"(?:the\s+)?(?:(?:result|value|answer|outcome|total)\s+(?:of|for|to)\s+)?",
+    r"|do\s+the\s+math\s+(?:on|for)|i\s+(?:need|want)\s+to\s+know"
+    r"|i(?:['’]?d|\s+would)\s+like\s+to\s+know)\b\s*:?\s*"
+    r"(?:the\s+)?(?:(?:result|value|answer|outcome)\s+(?:of|for|to)\s+)?",
     _I,
 )
 _TRAILING = re.compile(
@@ -65,6 +73,18 @@ _FRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:(?:one|a)\s+)?half\s+of\b|\bhalf\b(?=\s*[\d(])", _I), " half_of "),
     (re.compile(r"\b(?:one|a)\s+third\s+of\b", _I), " third_of "),
     (re.compile(r"\b(?:one|a)\s+(?:quarter|fourth)\s+of\b", _I), " quarter_of "),
+)
+
+# Verb phrases that say an operation another way, rewritten to the form the verb forms
+# read: "take away 4 from 9" -> "subtract 4 from 9", "add up 3, 4 and 5" -> "sum of 3, 4
+# and 5", "45 and 55 together" -> "sum of 45 and 55".
+_VERB_SYNONYMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^take\s+away\b", _I), "subtract"),
+    (re.compile(r"^(?:add|sum|total)\s+(?:up|together)\b(?:\s+of)?", _I), "sum of"),
+    (re.compile(r"^multiply\s+together\b", _I), "product of"),
+    (re.compile(r"^(?P<items>.+?)\s+(?:added|summed)\s+(?:together|up)$", _I), r"sum of \g<items>"),
+    (re.compile(r"^(?P<items>.+?)\s+multiplied\s+together$", _I), r"product of \g<items>"),
+    (re.compile(r"^(?P<items>\S+\s+and\s+\S+)\s+together$", _I), r"sum of \g<items>"),
 )
 
 _ORDINAL_EXPONENTS = {
@@ -84,11 +104,15 @@ _PHRASES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
         " ** ",
     ),
     (
-        re.compile(r"\*\*\s*(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", _I),
+        re.compile(
+            r"\*\*\s*(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b"
+            r"(?:\s+power\b)?",
+            _I,
+        ),
         lambda m: f"** {_ORDINAL_EXPONENTS[m.group(1).lower()]}",
     ),
     (re.compile(r"(\d)(?:st|nd|rd|th)\b(?:\s+power\b)?", _I), r"\1"),
-    (re.compile(r"\b(?:multiplied|multiply|times)\s+by\b", _I), " * "),
+    (re.compile(r"\b(?:multiplied|multiply|times)\s+(?:by|with)\b", _I), " * "),
     (re.compile(r"\bdivided?\s+by\b|\bdivided\s+into\b", _I), " / "),
     (re.compile(r"\b(?:added\s+to|increased\s+by)\b", _I), " + "),
     (re.compile(r"\b(?:take\s+away|decreased\s+by|subtracted\s+by)\b", _I), " - "),
@@ -142,8 +166,15 @@ def _items(text: str) -> list[str] | None:
     return items if len(items) >= 2 and all(items) else None
 
 
-def _binary(template: str) -> _Rewrite:
-    return lambda m: template.format(a=_wrap(m.group("a")), b=_wrap(m.group("b")))
+def _binary(template: str, groups: str = "ab") -> _Rewrite:
+    return lambda m: template.format(**{g: _wrap(m.group(g)) for g in groups})
+
+
+def _chained(template: str) -> _Rewrite:
+    def rewrite(m: re.Match[str]) -> str:
+        return template.format(p=PREVIOUS_RESULT, op=m.groupdict().get("op", ""), b=m.group("b"))
+
+    return rewrite
 
 
 def _listed(join: str, func: str = "", *, average: bool = False) -> _Rewrite:
@@ -181,6 +212,33 @@ _VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
          r"\s+(?P<b>.+)$", _binary("{b} / {a}")),
         (rf"^(?:split|share|divide)\s+(?P<a>.+?)\s+{_SHARED_BY}$", _binary("{a} / {b}")),
         (rf"^(?P<a>\S+)\s+(?:split|shared|divided)\s+{_SHARED_BY}$", _binary("{a} / {b}")),
+        # "..., then add 5", "then multiply by 3": the result before is the first operand.
+        (r"^(?:add|plus)\s+(?P<b>[\d.]+)$", _chained("{p} + {b}")),
+        (r"^(?:subtract|minus)\s+(?P<b>[\d.]+)$", _chained("{p} - {b}")),
+        (r"^(?P<op>\*\*|\*|/|//)\s+(?P<b>[\d.]+)$", _chained("{p} {op} {b}")),
+        (r"^square\s+(?:of\s+)?(?P<a>.+)$", _binary("{a} ** 2", "a")),
+        (r"^cube\s+(?:of\s+)?(?P<a>.+)$", _binary("{a} ** 3", "a")),
+        (r"^raise\s+(?P<a>.+?)\s+\*\*\s+(?P<b>.+)$", _binary("{a} ** {b}")),
+        (r"^subtract\s+(?P<a>\S+)\s+and\s+(?P<b>\S+)$", _binary("{a} - {b}")),
+        (r"^ratio\s+(?:of\s+)?(?P<a>\S+)\s+(?:to|and)\s+(?P<b>\S+)$", _binary("{a} / {b}")),
+        # "how many 7s fit in 84", "how many times does 9 go into 81"
+        (r"^how\s+many\s+(?:times\s+(?:does|do|will|can|would)\s+)?(?P<a>\S+?)(?:'?s)?\s+"
+         r"(?:go(?:es)?|fits?|(?:can|will|would)\s+(?:go|fit)|are(?:\s+there)?)\s+(?:in|into)"
+         r"\s+(?P<b>.+)$", _binary("{b} / {a}")),
+        # "what percent of 80 is 20", "20 is what percent of 80": a share, in percent.
+        (r"^(?:pct_of|percentage\s+of)\s+(?P<b>\S+)\s+is\s+(?P<a>\S+)$",
+         _binary("{a} / {b} * 100")),
+        (r"^(?P<a>\S+)\s+is\s+what\s+(?:pct_of|percentage\s+of)\s+(?P<b>\S+)$",
+         _binary("{a} / {b} * 100")),
+        (r"^(?:percent|percentage)\s+is\s+(?P<a>\S+)\s+of\s+(?P<b>\S+)$",
+         _binary("{a} / {b} * 100")),
+        # "increase 50 by 10 percent", "15% off 200": a change by a share.
+        (r"^(?:increase|raise)\s+(?P<a>\S+)\s+by\s+(?P<b>[\d.]+)\s*(?:%|percent)$",
+         _binary("{a} * (1 + {b} / 100)")),
+        (r"^(?:decrease|reduce|lower|cut|discount)\s+(?P<a>\S+)\s+by\s+(?P<b>[\d.]+)\s*"
+         r"(?:%|percent)$", _binary("{a} * (1 - {b} / 100)")),
+        (r"^(?P<b>[\d.]+)\s*(?:%|percent)\s+off\s+(?:of\s+)?(?P<a>\S+)$",
+         _binary("{a} * (1 - {b} / 100)")),
     )
 )  # fmt: skip
 
@@ -190,6 +248,7 @@ def _fold(text: str) -> str:
     for pattern, repl in _SYMBOLS:
         text = pattern.sub(repl, text)
     text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
+    text = _KILO.sub(_thousands, text)
     text = text.strip()
     for _ in range(_TRIGGER_PASSES):  # "tell me what 2 + 2 is" carries two triggers
         text, found = _TRIGGER.subn("", text, count=1)
@@ -199,6 +258,8 @@ def _fold(text: str) -> str:
     for pattern, repl in _FRACTIONS:
         text = pattern.sub(repl, text)
     text = replace_number_words(text)
+    for synonym, verb in _VERB_SYNONYMS:
+        text = synonym.sub(verb, text)
     for phrase, phrase_repl in _PHRASES:
         text = phrase.sub(phrase_repl, text)
     return " ".join(text.lower().split())

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
+from runtime.planners.arithmetic_text import spoken_to_expression
 from runtime.planners.number_words import replace_number_words
 
 Signal = Literal["arithmetic", "todo"]
@@ -67,8 +68,9 @@ _ITEM_REF: Final = (
     rf"(?:{_ITEM}s?\s+(?:number\s+|no\.?\s*|#\s*)?\d+|(?:number|#)\s*\d+|{_ORDINAL}\s+{_ITEM})"
 )
 _REMIND: Final = (
-    r"(?:remind\s+me|don['’]?t\s+(?:let\s+me\s+)?forget|do\s+not\s+(?:let\s+me\s+)?forget"
-    r"|remember\s+to|note\s+to\s+self)"
+    r"(?:remind\s+me|(?:don['’]?t|do\s+not|must\s+not|mustn['’]?t|can['’]?t|cannot"
+    r"|shouldn['’]?t|should\s+not)\s+(?:let\s+me\s+)?forget"
+    r"|remember\s+to|note\s+to\s+self|(?:note|jot|write)(?:\s+down)?\s*:)"
 )
 # A todo verb acting on a bare id ("mark 3 done", "delete 2 and 4"), or an imperative add
 # whose object is the title ("add oat milk"; "add 5 and 7" is also arithmetic).
@@ -118,9 +120,15 @@ def _words(text: str) -> list[str]:
 
 
 def has_arithmetic_signal(text: str) -> bool:
-    """True when `text` names a number with an operation on it (a sign or a word)."""
+    """True when `text` names a number with an operation on it (a sign or a word).
+
+    Whatever the arithmetic reader reads as a calculation ("take away 45 from 120", "how
+    many 7s fit in 84") is a signal too, so the two never disagree.
+    """
     folded = replace_number_words(text)
     if _BINARY_SIGN.search(folded) or (_PERCENT_OPERAND.search(folded) and _has_number(folded)):
+        return True
+    if spoken_to_expression(text) is not None:
         return True
     words = _words(text)
     numbers = [i for i, w in enumerate(words) if w[0].isdigit()]

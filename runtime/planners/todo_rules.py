@@ -80,6 +80,17 @@ _ACTION_TAIL = re.compile(
     re.I,
 )
 _PRONOUN = re.compile(r"^(?:it|this|that|these|those|them|one|something)$", re.I)
+# "add up the receipts": "add up" sums things; the rest is not a title.
+_SUM_PARTICLE = re.compile(r"(?:up|together)\b", re.I)
+# Bare "add an event to my calendar", "add some salt to the soup": a thing (a determiner
+# first, not a verb) put into a container that is not the list. "add take the car to the
+# garage" starts with a verb: a task.
+_THING_INTO_CONTAINER = re.compile(
+    r"^(?:a|an|some|more|extra|the|this|that|these|those|my|your|our)\b.*"
+    r"\b(?:to|into|onto|in)\s+(?:my|the|this|that|your|our|a|an|his|her|their)\b",
+    re.I,
+)
+_LETTER = re.compile(r"[^\W\d_]")
 _TRAILING_PUNCT = re.compile(r"[\s.!?,;:]+$")
 _QUOTES = (('"', '"'), ("'", "'"), ("“", "”"), ("‘", "’"), ("`", "`"), ("«", "»"))
 
@@ -150,12 +161,13 @@ TODO_RULES: tuple[TodoRule, ...] = (
         rf"|{_LIST})(?:\s+(?:list|again|now|so\s+far|please))?$",
         rf"^what(?:{_A}s|\s+is|\s+do\s+i\s+have|\s+have\s+i\s+got|\s+else\s+is)?\s+(?:still\s+)?"
         rf"(?:on|in)\s+{_LIST_REF}$",
-        r"^what\s+(?:do|must|should)\s+i\s+(?:have|need|got)\s+to\s+do"
+        r"^what\s+(?:do|must|should)\s+i\s+(?:still\s+)?(?:have|need|got)\s+to\s+do"
         r"(?:\s+today|\s+next|\s+now|\s+still)?$",
         rf"^what(?:{_A}s|\s+is)\s+(?:left|remaining|pending|open)(?:\s+to\s+do)?"
         rf"(?:\s+on\s+{_LIST_REF})?$",
-        r"^what\s+(?:tasks|to-?dos|to\s+dos|reminders)\s+(?:do\s+i\s+have|are\s+there"
-        r"|are\s+left|are\s+open)$",
+        r"^(?:what|which)\s+(?:tasks|to-?dos|to\s+dos|reminders|items|things)\s+(?:do\s+i\s+have"
+        r"|have\s+i\s+got|are\s+there|are)(?:\s+(?:still|left))?"
+        rf"(?:\s+(?:left|open|remaining|pending|outstanding|to\s+do|(?:on|in)\s+{_LIST_REF}))?$",
         r"^(?:do\s+i\s+have|are\s+there|how\s+many)\s+(?:any\s+)?(?:open\s+)?"
         r"(?:to-?dos|to\s+dos|tasks|reminders)(?:\s+(?:left|do\s+i\s+have|are\s+there))?$",
         r"^(?:my\s+)?(?:to-?dos|to\s+dos|tasks|(?:to-?do|todo|to\s+do|task)\s+list)$",
@@ -175,6 +187,8 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"^(?:delete|remove|drop|erase|cancel|discard|trash|scrap|get\s+rid\s+of|clear"
         rf"|cross\s+out)\s+(?:the\s+)?{_IDS}(?:\s+(?:off|from)\s+{_LIST_REF})?$",
         rf"^take\s+(?:the\s+)?{_IDS}\s+off\s+{_LIST_REF}$",
+        rf"^i\s+(?:don{_A}?t|do\s+not|no\s+longer)\s+need\s+(?:the\s+)?{_IDS}"
+        r"(?:\s+(?:anymore|any\s+more|now))?$",
     ),
     *_rules(
         "update",
@@ -186,7 +200,9 @@ TODO_RULES: tuple[TodoRule, ...] = (
     ),
     *_rules(
         "add",
-        r"^(?:remind\s+me\s+(?:to|about)|remember\s+to|don[’']?t\s+(?:let\s+me\s+)?forget\s+to"
+        r"^(?:remind\s+me\s+(?:to|about)|(?:i\s+(?:need|have|want)\s+to\s+|i\s+must\s+|i\s+should\s+)?"
+        r"remember\s+to|(?:i\s+)?(?:don[’']?t|do\s+not|must\s+not|mustn[’']?t|can[’']?t|cannot"
+        r"|shouldn[’']?t|should\s+not)\s+(?:let\s+me\s+)?forget\s+to"
         r"|note\s+to\s+self\s*:?|make\s+a\s+note\s+to|(?:i\s+need\s+a|set\s+a)\s+reminder\s+to)"
         rf"\s+{_TITLE}(?:\s+(?:on|to|in|onto)\s+{_LIST_REF})?$",
         # "I need to walk the dog, put that on my list": the title is the earlier clause.
@@ -204,6 +220,7 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"(?:\s*[:\-–]\s*|\s+(?:called|named|titled|saying|that\s+says|for|to|about"
         rf"|with\s+(?:the\s+)?title)\s+|\s+){_TITLE}$",
         rf"^(?:new\s+)?(?:to-?do|task|reminder)(?:\s+please)?\s*:\s*{_TITLE}$",
+        rf"^(?:note|jot|write)(?:\s+down)?\s*:\s*{_TITLE}$",
     ),
 )
 """Rules tried before arithmetic, in order; the first that matches wins."""
@@ -243,7 +260,13 @@ def _acceptable_title(title: str, *, strict: bool) -> bool:
         return False  # "add it to my list": nothing to add, the referent is elsewhere
     if _GLUED_TITLE.search(title) or _ASSISTANT_TAIL.search(title):
         return False
-    return not (strict and _ACTION_TAIL.search(title))
+    # "then add 5": a bare number is an operand, never a todo's whole title.
+    return not strict or not (
+        _ACTION_TAIL.search(title)
+        or not _LETTER.search(title)
+        or _THING_INTO_CONTAINER.search(title)
+        or _SUM_PARTICLE.match(title)
+    )
 
 
 def _parse_id(part: str) -> int | None:

@@ -104,3 +104,113 @@ def test_a_calculation_inside_frame_words_is_read(clause: str, expression: str) 
 )
 def test_words_that_are_not_frames_keep_a_clause_from_being_arithmetic(clause: str) -> None:
     assert spoken_to_expression(clause) is None
+
+
+@pytest.mark.parametrize(
+    ("clause", "expression"),
+    [
+        ("square 13", "13 ** 2"),
+        ("what's the cube of 6", "6 ** 3"),
+        ("what is 4 to the fifth power", "4 ** 5"),
+        ("raise 2 to the 8th power", "2 ** 8"),
+        ("take away 19 from 70", "70 - 19"),
+        ("subtract 30 and 12", "30 - 12"),
+        ("add up 3, 9 and 11", "3 + 9 + 11"),
+        ("sum together 5 and 6", "5 + 6"),
+        ("what's the total of 4, 4 and 9", "4 + 4 + 9"),
+        ("21 and 9 added together", "21 + 9"),
+        ("how much is 17 and 25 together", "17 + 25"),
+        ("multiply together 3 and 11", "3 * 11"),
+        ("six multiplied with nine", "6 * 9"),
+        ("how many 8s fit into 96", "96 / 8"),
+        ("how many 4s are in 52", "52 / 4"),
+        ("how many times does 6 fit in 66", "66 / 6"),
+        ("the ratio of 45 to 9", "45 / 9"),
+        ("what percentage of 60 is 15", "15 / 60 * 100"),
+        ("12 is what percent of 48", "12 / 48 * 100"),
+        ("increase 80 by 25 percent", "80 * (1 + 25 / 100)"),
+        ("reduce 300 by 10%", "300 * (1 - 10 / 100)"),
+        ("what is 20% off 45", "45 * (1 - 20 / 100)"),
+        ("what's 2.5k plus 300", "2500 + 300"),
+        ("can u tell me 9 times 9", "9 * 9"),
+        ("i'd like to know 63 divided by 7", "63 / 7"),
+    ],
+)
+def test_operations_said_another_way_are_read(clause: str, expression: str) -> None:
+    assert spoken_to_expression(clause) == expression
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expression"),
+    [
+        ("double 14 then add 3", "(2 * 14) + 3"),
+        ("work out 6 + 6, then multiply by 4", "(6 + 6) * 4"),
+        ("what's 90 divided by 3, then subtract 4", "(90 / 3) - 4"),
+        ("5 times 5 and then square it", "(5 * 5) ** 2"),
+    ],
+)
+def test_an_operation_with_one_operand_continues_the_calculation_before(
+    prompt: str, expression: str
+) -> None:
+    assert steps_of(prompt) == [("calculator", {"expression": expression})]
+
+
+@pytest.mark.parametrize("prompt", ["add 5", "multiply by 3", "then subtract 2"])
+def test_an_operation_with_one_operand_and_nothing_before_is_not_planned(prompt: str) -> None:
+    assert steps_of(prompt) == []
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "square dance lessons near me",
+        "how many 5-star hotels are in paris",
+        "raise the price by 5%",
+        "increase my productivity by 10 percent",
+        "take away pizza near me",
+        "what is 5k in miles",
+        "the ratio of men to women in science",
+        "how many 3s are in a deck of cards",
+    ],
+)
+def test_operation_words_without_operands_are_not_arithmetic(clause: str) -> None:
+    assert spoken_to_expression(clause) is None
+
+
+@pytest.mark.parametrize(
+    ("prompt", "steps"),
+    [
+        (
+            "i need to remember to renew my library card",
+            [todo("add", title="renew my library card")],
+        ),
+        ("i mustn't forget to water the basil", [todo("add", title="water the basil")]),
+        ("note down: buy stamps", [todo("add", title="buy stamps")]),
+        ("which tasks are on my list", [todo("list")]),
+        ("which to-dos are still open", [todo("list")]),
+        ("what do i still need to do", [todo("list")]),
+        ("i don't need task 4 anymore", [todo("delete", id=4)]),
+    ],
+)
+def test_more_ways_to_add_list_and_drop(prompt: str, steps: list[Step]) -> None:
+    assert steps_of(prompt) == steps
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "add an event to my calendar for monday",
+        "add some cinnamon to the batter",
+        "add more storage to my phone",
+        "add up the receipts for me",
+        "add 5",
+    ],
+)
+def test_a_bare_add_of_a_thing_into_something_else_or_of_a_number_is_no_todo(prompt: str) -> None:
+    assert [tool for tool, _ in steps_of(prompt)] != ["todo_store"]
+
+
+def test_a_bare_add_of_a_task_that_mentions_a_place_is_still_a_todo() -> None:
+    assert steps_of("add take the bike to the shop") == [
+        todo("add", title="take the bike to the shop")
+    ]

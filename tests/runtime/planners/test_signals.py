@@ -33,6 +33,10 @@ from runtime.planners.signals import (
         "increase 80 by 15%",
         "what percentage of 64 is 16",
         "the division of 81 by 9",
+        # read by the arithmetic reader, though no operation word stands near a number
+        "take away 45 from 70",
+        "how many 6s go into 54",
+        "what is 3 to the fourth power",
     ],
 )
 def test_arithmetic_cues(text: str) -> None:
