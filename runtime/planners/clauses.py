@@ -26,6 +26,7 @@ T = TypeVar("T")
 _SEPARATOR = re.compile(
     r"(?:\s*(?:,\s*and\s+then\b|,\s*then\b|\band\s+then\b|\band\s+also\b"
     r"|\band\s+after\s+that\b,?|,\s*and\s+also\b|,\s*also\b|\bafter\s+that\b,?|;"
+    r"|\bfollowed\s+by\b|\b(?:and\s+)?afterwards\b,?"
     r"|\bthen\b|\band\b|\balso\b|,\s*and\b|[.!?](?=\s)|,)\s*)+",
     re.IGNORECASE,
 )
@@ -39,7 +40,8 @@ _LEADING = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = re.compile(
-    r"(?:[\s,]*\b(?:please|pls|thanks|thank\s+you|for\s+me)\b|[\s?!.,;:]+)+$", re.IGNORECASE
+    r"(?:[\s,]*\b(?:please|pls|thanks|thank\s+you|for\s+me|too|as\s+well)\b|[\s?!.,;:]+)+$",
+    re.IGNORECASE,
 )
 _MAX_SPAN = 8  # a clause spans at most this many separators (or is the whole prompt)
 _MAX_CUTS = 24  # beyond this many separators the prompt is read as one clause

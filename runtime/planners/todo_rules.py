@@ -50,7 +50,8 @@ _NUMBERED_ID = (
     rf"(?:{_NOUN}\s+)?(?:(?:number|no\.?|num\.?)\s*|\#\s*)?"
     rf"(?:\d+|{NUMBER_WORD_PATTERN}(?:[\s-]+{NUMBER_WORD_PATTERN})*)"
 )
-_ID = rf"(?:{_ORDINAL_ID}|{_PRONOUN_ID}|{_NUMBERED_ID})"
+# "tick off the second one and remove the third": "the" and a position name an id too.
+_ID = rf"(?:{_ORDINAL_ID}|{_PRONOUN_ID}|{_NUMBERED_ID}|the\s+{_ORDINAL}\b)"
 _IDS = rf"(?P<ids>{_ID}(?:\s*(?:,\s*and|,|&|\band)\s*{_ID})*)"
 _ONE_ID = rf"(?P<ids>{_ID})"
 # An id that must be introduced by a noun or a number sign, so "show 3" stays unplanned.
@@ -125,6 +126,7 @@ _SHOW = (
 # A list request is a verb that shows, then the list as its object, then fillers.
 _LIST_OPENER = (
     r"(?:list|show|display|view|get|see|print|read(?:\s+out)?|give|check|open|pull\s+up"
+    r"|listing|showing|displaying"
     r"|bring\s+up|tell|go\s+(?:over|through)|run\s+through|let\s+me\s+(?:see|have)"
     r"|(?:can|could|may)\s+i\s+(?:see|have|get)|i\s+(?:want|need|would\s+like)\s+to\s+see"
     rf"|i{_A}d\s+like\s+to\s+see|what\s+are)(?:\s+me)?"
@@ -163,7 +165,8 @@ TODO_RULES: tuple[TodoRule, ...] = (
         rf"(?:on|in)\s+{_LIST_REF}$",
         r"^what\s+(?:do|must|should)\s+i\s+(?:still\s+)?(?:have|need|got)\s+to\s+do"
         r"(?:\s+today|\s+next|\s+now|\s+still)?$",
-        rf"^what(?:{_A}s|\s+is)\s+(?:left|remaining|pending|open)(?:\s+to\s+do)?"
+        rf"^(?:(?:show|tell)\s+me\s+)?what(?:{_A}s|\s+is)\s+(?:still\s+)?(?:left|remaining"
+        r"|pending|open)(?:\s+to\s+do)?"
         rf"(?:\s+on\s+{_LIST_REF})?$",
         r"^(?:what|which)\s+(?:tasks|to-?dos|to\s+dos|reminders|items|things)\s+(?:do\s+i\s+have"
         r"|have\s+i\s+got|are\s+there|are)(?:\s+(?:still|left))?"
@@ -306,12 +309,30 @@ def _many_titles(count: str, raw: str) -> list[str] | None:
     return titles
 
 
+_QUOTED = r"(?:\"[^\"]+\"|“[^”]+”|'[^']+'|‘[^’]+’)"
+_QUOTED_LIST = re.compile(rf"^{_QUOTED}(?:\s*(?:,\s*(?:and\s+)?|&|\band\b)\s*{_QUOTED})+$", re.I)
+
+
+def _quoted_titles(raw: str) -> list[str] | None:
+    """Two or more quoted titles ("'fix the sink' and 'call the plumber'"): one add each."""
+    if not _QUOTED_LIST.match(raw.strip()):
+        return None
+    titles = [t for group in re.findall(_QUOTED, raw) if (t := clean_title(group))]
+    return titles if len(titles) >= 2 else None
+
+
 def _inputs(rule: TodoRule, m: re.Match[str]) -> list[dict[str, JsonValue]] | None:
     groups = m.groupdict()
     if groups.get("titles") is not None:
         titles = _many_titles(groups["count"], groups["titles"])
         return None if titles is None else [{"action": "add", "title": t} for t in titles]
     title = None
+    if (
+        rule.action == "add"
+        and groups.get("title") is not None
+        and (quoted := _quoted_titles(groups["title"]))
+    ):
+        return [{"action": "add", "title": t} for t in quoted]
     if groups.get("title") is not None:
         title = clean_title(groups["title"])
         if not _acceptable_title(title, strict=rule.strict_title):

@@ -1,17 +1,18 @@
-"""The robustness sets: well formed, and disjoint from the gold suite, the bank and each other.
+"""The robustness sets: well formed, disjoint from the gold suite, the bank and each other.
 
 `paraphrase_dev.yaml` holds pairs (`para-N-orig`, `para-N-para`) with one plan each;
 `ood_dev.yaml` holds out-of-domain prompts whose right plan is no tool. The planners are
-tuned on these two. `paraphrase_holdout.yaml` and `ood_holdout.yaml` have the same
-shapes; they were held out for session 3's changes (measured once before and once after)
-and retired into dev in session 4, once their failures had been read. No set may share a prompt with the gold suite, the example bank, `llm_dev.yaml` or
-another set, as a whole prompt or as one of its clauses (the same check
-`test_examples.py` makes for the bank).
+tuned on these two. `paraphrase_holdout.yaml` and `ood_holdout.yaml` have the same shapes;
+they were held out for session 3's changes (measured once before and once after) and
+retired into dev in session 4, once their failures had been read. No set may share a prompt
+with the gold suite, the example bank, `llm_dev.yaml` or another set, as a whole prompt or
+as one of its clauses (the same check `test_examples.py` makes for the bank).
 
 The second held-out pair (`paraphrase_holdout_2.yaml`, `ood_holdout_2.yaml`) is the
-held-out set now: written blind, before the rule changes it measures, and never tuned on. Its paraphrase set opens with gold
-paraphrases: each `-orig` tagged `gold-copy` is a gold case copied exactly, so it is the
-one kind of prompt allowed to be a gold prompt, and it must still equal its gold case.
+held-out set now: written blind, before the rule changes it measures, and never tuned on. Its
+paraphrase set opens with gold paraphrases: each `-orig` tagged `gold-copy` is a gold case
+copied exactly, so it is the one kind of prompt allowed to be a gold prompt, and it must
+still equal its gold case.
 """
 
 from __future__ import annotations

@@ -214,3 +214,34 @@ def test_a_bare_add_of_a_task_that_mentions_a_place_is_still_a_todo() -> None:
     assert steps_of("add take the bike to the shop") == [
         todo("add", title="take the bike to the shop")
     ]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "steps"),
+    [
+        ("finish task 3 followed by showing my list", [todo("complete", id=3), todo("list")]),
+        ("remove task 2 and show me what's still left", [todo("delete", id=2), todo("list")]),
+        (
+            "put walk the dog on my list, and add feed the cat too",
+            [todo("add", title="walk the dog"), todo("add", title="feed the cat")],
+        ),
+        (
+            "mark the first one done and delete the fourth",
+            [todo("complete", id=1), todo("delete", id=4)],
+        ),
+        (
+            'add "book flights" and "pack bags" to my list',
+            [todo("add", title="book flights"), todo("add", title="pack bags")],
+        ),
+    ],
+)
+def test_connectives_positions_and_quoted_titles(prompt: str, steps: list[Step]) -> None:
+    assert steps_of(prompt) == steps
+
+
+def test_quoted_titles_split_into_adds_only() -> None:
+    assert [step[1]["action"] for step in steps_of("rename task 1 to 'a' and 'b'")] == ["update"]
+
+
+def test_a_position_followed_by_another_noun_is_no_id() -> None:
+    assert steps_of("remove the third paragraph") == []
