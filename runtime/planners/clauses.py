@@ -36,6 +36,8 @@ _LEADING = re.compile(
     r"^(?:\s*(?:hi|hey|hello|ok|okay|so|please|pls|kindly|now|first(?:ly)?|next|finally"
     r"|lastly|and|also|then|can\s+you|could\s+you|would\s+you(?:\s+mind)?|will\s+you"
     r"|i(?:['’]d|\s+would)\s+like\s+you\s+to|i\s+(?:want|need)\s+you\s+to|go\s+ahead\s+and"
+    r"|(?:i\s+want|i\s+would\s+like|i['’]d\s+like)\s+to(?=\s+(?:add|put|delete|remove|mark"
+    r"|tick|cross|see|check|rename|change|update))"
     r"|just|quickly|thanks|thank\s+you)\b[\s,!.:]*)+",
     re.IGNORECASE,
 )

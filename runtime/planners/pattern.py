@@ -35,6 +35,7 @@ from runtime.planners.todo_rules import (
     TODO_RULES,
     match_todo,
 )
+from runtime.planners.todo_structure import read_todo_structure
 
 CALCULATOR = "calculator"
 TODO_STORE = "todo_store"
@@ -74,6 +75,9 @@ def _read_clause(clause: str) -> list[PlanStep] | None:
     if expression is not None:
         arithmetic: dict[str, JsonValue] = {"expression": expression}
         return [PlanStep(tool=CALCULATOR, input=arithmetic)]
+    structured = read_todo_structure(clause)
+    if structured is not None:
+        return [PlanStep(tool=TODO_STORE, input=i) for i in structured]
     added = match_todo(clause, FALLBACK_ADD_RULES)
     if added is not None:
         return [PlanStep(tool=TODO_STORE, input=i) for i in added]

@@ -62,7 +62,10 @@ _LIST_NOUN: Final = (
     r"|(?:my|the|our)\s+(?:(?:to-?do|to\s+do|task|shopping|grocery|whole|entire|full)\s+)?"
     r"lists?(?!\s+of\b))"
 )
-_ORDINAL: Final = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)"
+_ORDINAL: Final = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
+    r"|\d+(?:st|nd|rd|th)\b)"
+)
 _ITEM: Final = r"(?:to-?do|task|item|reminder|entry|one)"
 _ITEM_REF: Final = (
     rf"(?:{_ITEM}s?\s+(?:number\s+|no\.?\s*|#\s*)?\d+|(?:number|#)\s*\d+|{_ORDINAL}\s+{_ITEM})"

@@ -32,6 +32,8 @@ _LIST = (
     r"|to-?dos|to\s+dos|tasks|reminders|agenda|checklist"
 )
 _LIST_REF = rf"(?:my|the|our|your)\s+(?:{_LIST})"
+LIST_REF = _LIST_REF
+"""Regex source for the list itself ("my list", "the todo list", "my tasks")."""
 _ON_LIST = rf"(?:\s+(?:on|in|from|off)\s+{_LIST_REF})?"
 _ORDINAL_IDS = MappingProxyType(
     {
@@ -39,7 +41,8 @@ _ORDINAL_IDS = MappingProxyType(
         "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
     }
 )  # fmt: skip
-_ORDINAL = rf"(?:{'|'.join(_ORDINAL_IDS)})"
+# "third" or "3rd": a position, spelled out or in digits.
+_ORDINAL = rf"(?:{'|'.join(_ORDINAL_IDS)}|\d+(?:st|nd|rd|th)\b)"
 # "the second todo", "the third one": an id by its position (ids are given in order).
 _ORDINAL_ID = rf"(?:the\s+)?{_ORDINAL}\s+(?:to-?do|to\s+do|task|item|reminder|entry|one)"
 # "it", "that one": the todo an earlier clause named; `PatternPlanner` resolves it.
@@ -52,7 +55,15 @@ _NUMBERED_ID = (
 )
 # "tick off the second one and remove the third": "the" and a position name an id too.
 _ID = rf"(?:{_ORDINAL_ID}|{_PRONOUN_ID}|{_NUMBERED_ID}|the\s+{_ORDINAL}\b)"
-_IDS = rf"(?P<ids>{_ID}(?:\s*(?:,\s*and|,|&|\band)\s*{_ID})*)"
+ID_LIST = rf"(?:{_ID}(?:\s*(?:,\s*and|,|&|\band)\s*{_ID})*)"
+"""Regex source for one todo id or several joined by "and" or commas ("task 2 and 4")."""
+MARKED_ID_LIST = (
+    rf"(?:(?:{_ORDINAL_ID}|the\s+{_ORDINAL}\b|(?:{_NOUN}s?\s+(?:(?:number|no\.?|num\.?)\s*|\#\s*)?"
+    rf"|(?:number|\#)\s*)(?:\d+|{NUMBER_WORD_PATTERN}(?:[\s-]+{NUMBER_WORD_PATTERN})*))"
+    rf"(?:\s*(?:,\s*and|,|&|\band)\s*{_ID})*)"
+)
+"""`ID_LIST` whose first id is marked as one ("task 3", "#3", "the 3rd"), not a bare number."""
+_IDS = rf"(?P<ids>{ID_LIST})"
 _ONE_ID = rf"(?P<ids>{_ID})"
 # An id that must be introduced by a noun or a number sign, so "show 3" stays unplanned.
 _MARKED_ID = (
@@ -218,6 +229,7 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"^(?:add|put|place|stick|throw|write(?:\s+down)?|jot(?:\s+down)?|pop|append|include"
         rf"|save)\s+{_TITLE}\s+(?:to|on|onto|in|into)\s+{_LIST_REF}$",
         rf"^(?:add|put|write)\s+(?:to|on|onto|in)\s+{_LIST_REF}\s*[:,\-–]?\s+{_TITLE}$",
+        rf"^(?:to|on|onto)\s+{_LIST_REF}\s*[:,]?\s+(?:please\s+)?(?:add|put|write)\s+{_TITLE}$",
         r"^(?:create|make|add|open|start|new|set\s+up|log|record)\s+(?:a\s+|an\s+|another\s+)?"
         r"(?:new\s+)?(?:to-?do|to\s+do|task|reminder|item|entry)(?:\s+item)?(?:\s+please)?"
         r"(?:\s*[:\-–]\s*|\s+(?:called|named|titled|saying|that\s+says|for|to|about"
@@ -277,11 +289,17 @@ def _parse_id(part: str) -> int | None:
         return PREVIOUS_ID
     ordinal = _ORDINAL_MATCH.match(part)
     if ordinal is not None:
-        return _ORDINAL_IDS[ordinal.group("ordinal").lower()]
+        word = ordinal.group("ordinal").lower()
+        return _ORDINAL_IDS.get(word) or int(word[:-2])
     return parse_number_words(_ID_PREFIX.sub("", part))
 
 
-def _parse_ids(raw: str) -> list[int] | None:
+def parse_ids(raw: str) -> list[int] | None:
+    """The ids in text that `ID_LIST` matched ("task 2 and the 4th one" -> [2, 4]).
+
+    Returns:
+        The ids in order (`PREVIOUS_ID` for a pronoun), or None when a part is no id.
+    """
     ids = []
     for part in _ID_SPLIT.split(raw.strip()):
         value = _parse_id(part)
@@ -292,6 +310,7 @@ def _parse_ids(raw: str) -> list[int] | None:
 
 
 _TITLE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+|then\s+)?|;\s*|\s+and\s+then\s+|\s+then\s+)", re.I)
+_DONE_TITLES = frozenset({"done", "complete", "completed", "finished"})
 _COUNTS = MappingProxyType({"two": 2, "three": 3, "four": 4, "five": 5})
 
 
@@ -321,30 +340,37 @@ def _quoted_titles(raw: str) -> list[str] | None:
     return titles if len(titles) >= 2 else None
 
 
+def _titled_inputs(rule: TodoRule, raw: str) -> list[dict[str, JsonValue]] | str | None:
+    """The adds of several quoted titles, else the one clean title (None: refused)."""
+    if rule.action == "add" and (quoted := _quoted_titles(raw)):
+        return [{"action": "add", "title": t} for t in quoted]
+    title = clean_title(raw)
+    return title if _acceptable_title(title, strict=rule.strict_title) else None
+
+
 def _inputs(rule: TodoRule, m: re.Match[str]) -> list[dict[str, JsonValue]] | None:
     groups = m.groupdict()
     if groups.get("titles") is not None:
         titles = _many_titles(groups["count"], groups["titles"])
         return None if titles is None else [{"action": "add", "title": t} for t in titles]
     title = None
-    if (
-        rule.action == "add"
-        and groups.get("title") is not None
-        and (quoted := _quoted_titles(groups["title"]))
-    ):
-        return [{"action": "add", "title": t} for t in quoted]
     if groups.get("title") is not None:
-        title = clean_title(groups["title"])
-        if not _acceptable_title(title, strict=rule.strict_title):
-            return None
+        titled = _titled_inputs(rule, groups["title"])
+        if not isinstance(titled, str):
+            return titled
+        title = titled
     if groups.get("ids") is None:
         base: dict[str, JsonValue] = {"action": rule.action}
         return [base if title is None else {**base, "title": title}]
-    ids = _parse_ids(groups["ids"])
-    if ids is None:
-        return None
+    ids = parse_ids(groups["ids"])
+    return None if ids is None else _id_inputs(rule.action, ids, title)
+
+
+def _id_inputs(action: TodoAction, ids: list[int], title: str | None) -> list[dict[str, JsonValue]]:
+    if action == "update" and title is not None and title.lower() in _DONE_TITLES:
+        action, title = "complete", None  # "set task 3 to done"
     extra: dict[str, JsonValue] = {} if title is None else {"title": title}
-    return [{"action": rule.action, "id": i, **extra} for i in ids]
+    return [{"action": action, "id": i, **extra} for i in ids]
 
 
 _ID_MENTION = re.compile(
