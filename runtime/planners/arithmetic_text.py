@@ -125,6 +125,13 @@ _PHRASES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     (re.compile(r"\babsolute\s+value\s+of\b|\babs\s+of\b", _I), " abs "),
     (re.compile(r"\bround(?:ed)?\s+(?:of\s+)?(?=[\d(])", _I), " round "),
     (re.compile(r"\bnegative\b", _I), " neg "),
+    # "the answer to 45 / 9": a frame around a calculation, not the result before.
+    (
+        re.compile(
+            r"\b(?:the\s+)?(?:answer|result|value|solution)\s+(?:to|of|for)\s+(?=[\d(-])", _I
+        ),
+        " ",
+    ),
     # "then multiply that by 6": the result of the calculation before.
     (
         re.compile(
@@ -276,6 +283,8 @@ _FRAME_WORDS = frozenset(
         "value", "so", "hey", "ok", "okay", "just", "now", "come", "comes", "out", "work",
         "figure", "find", "calculate", "compute", "evaluate", "for", "real", "fast", "help",
         "with", "solve", "doing", "lets", "let's", "see", "again", "exactly", "that",
+        "wondering", "wonder", "curious", "i'd", "id", "like", "asap", "pls", "plz", "time",
+        "hi", "hello", "thanks", "thank", "u", "mind", "say",
     }
 )  # fmt: skip
 _MAX_FRAMED_WORDS = 24

@@ -245,3 +245,16 @@ def test_quoted_titles_split_into_adds_only() -> None:
 
 def test_a_position_followed_by_another_noun_is_no_id() -> None:
     assert steps_of("remove the third paragraph") == []
+
+
+@pytest.mark.parametrize(
+    ("clause", "expression"),
+    [
+        ("i was wondering what 3 to the power of 5 is", "3 ** 5"),
+        ("need the answer to 72 / 8 asap", "72 / 8"),
+        ("i'd like 36 divided by 4", "36 / 4"),
+        ("math time: 30 - 7", "30 - 7"),
+    ],
+)
+def test_more_frames_around_a_calculation(clause: str, expression: str) -> None:
+    assert spoken_to_expression(clause) == expression
