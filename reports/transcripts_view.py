@@ -187,7 +187,9 @@ def _planner_event(event: TranscriptEvent) -> EventView | None:  # noqa: PLR0911
     if isinstance(event, ModelVerdictEvent):
         asked = f"{who}model's answer for {event.asked!r}"
         if event.used:
-            return EventView("verdict", f"{asked} used: {steps_text(event.steps)}", "ok")
+            head = f"{asked} used: {steps_text([s for s in event.steps if s not in event.refused])}"
+            sub = f"refused (no cue): {steps_text(event.refused)}" if event.refused else ""
+            return EventView("verdict", head, "ok", sub=sub)
         reason = event.fallback
         why = f"{reason.reason.value}: {reason.detail}" if reason else "not used"
         return EventView("verdict", f"{asked} not used ({why})", "bad")

@@ -176,6 +176,8 @@ class ModelVerdictEvent(TranscriptEvent):
     fallback: Fallback | None = None
     steps: list[PlanStep] = Field(default_factory=list)
     """The model's steps, when it gave a plan."""
+    refused: list[PlanStep] = Field(default_factory=list)
+    """Steps of that plan the planner did not keep (no cue for them in `asked`)."""
 
 
 class DecisionEvent(TranscriptEvent):

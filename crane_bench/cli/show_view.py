@@ -155,7 +155,10 @@ def _event_blocks(transcript: Transcript, *, full: bool) -> Iterator[RenderableT
         elif isinstance(event, ModelVerdictEvent):
             line = Text(f"{who}model's answer for {event.asked!r}: ")
             if event.used:
-                line.append(f"used ({steps_text(event.steps)})", style="green")
+                kept = [s for s in event.steps if s not in event.refused]
+                line.append(f"used ({steps_text(kept)})", style="green")
+                if event.refused:
+                    line.append(f" · refused, no cue: {steps_text(event.refused)}", style="red")
             else:
                 reason = event.fallback
                 why = f"{reason.reason.value}: {reason.detail}" if reason else "not used"

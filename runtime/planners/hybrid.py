@@ -249,16 +249,21 @@ class HybridPlanner:
             if has_no_signal(reading.text, refers_back=back):
                 words.append("no cue")
                 continue
-            answer = await self._ask_llm(reading.text, tally)
+            answer = await self._llm_answer(reading.text, tally)
             if isinstance(answer, Fallback):
+                self._record_verdict(reading.text, answer, tally.recorder)
                 fallbacks.append(answer)
                 words.append(f"model failed ({answer.reason.value})")
                 continue
             kept = [step for step in answer.steps if _supported(reading.text, step, back)]
-            if len(kept) < len(answer.steps):
-                refused = sorted({_step_name(s) for s in answer.steps if s not in kept})
-                detail = f"no cue for {', '.join(refused)} in {reading.text[:60]!r}"
-                fallbacks.append(Fallback(reason=FallbackReason.UNSUPPORTED_STEP, detail=detail))
+            refused = [step for step in answer.steps if step not in kept]
+            unsupported = None
+            if refused:
+                names = sorted({_step_name(s) for s in refused})
+                detail = f"no cue for {', '.join(names)} in {reading.text[:60]!r}"
+                unsupported = Fallback(reason=FallbackReason.UNSUPPORTED_STEP, detail=detail)
+                fallbacks.append(unsupported)
+            self._record_verdict(reading.text, answer, tally.recorder, refused, unsupported)
             steps += kept
             words.append(f"model ({len(kept)} step(s))")
         decision = "per clause: " + "; ".join(words)
@@ -271,8 +276,7 @@ class HybridPlanner:
     async def _ask_llm(self, prompt: str, tally: _Tally) -> Plan | Fallback:
         """The LLM's validated plan, or why there is none; recorded when `tally` records."""
         answer = await self._llm_answer(prompt, tally)
-        if tally.recorder is not None:
-            self._record_verdict(prompt, answer, tally.recorder)
+        self._record_verdict(prompt, answer, tally.recorder)
         return answer
 
     async def _llm_answer(self, prompt: str, tally: _Tally) -> Plan | Fallback:
@@ -314,16 +318,37 @@ class HybridPlanner:
             )
         )
 
-    def _record_verdict(self, asked: str, answer: Plan | Fallback, recorder: Recorder) -> None:
-        used = isinstance(answer, Plan)
+    def _record_verdict(
+        self,
+        asked: str,
+        answer: Plan | Fallback,
+        recorder: Recorder | None,
+        refused: Sequence[PlanStep] = (),
+        unsupported: Fallback | None = None,
+    ) -> None:
+        """Record whether the model's answer was used, and which of its steps were not.
+
+        It was not used when the model failed, or when every step it gave was refused; a
+        plan with no step counts as used (the model abstained).
+        """
+        if recorder is None:
+            return
+        fallback: Fallback | None
+        if isinstance(answer, Fallback):
+            used, fallback, steps = False, answer, []
+        else:
+            steps = list(answer.steps)
+            used = not steps or len(refused) < len(steps)
+            fallback = unsupported
         recorder.add(
             ModelVerdictEvent(
                 at_ms=recorder.now_ms(),
                 planner=self.name,
                 asked=asked,
                 used=used,
-                fallback=None if isinstance(answer, Plan) else answer,
-                steps=list(answer.steps) if isinstance(answer, Plan) else [],
+                fallback=fallback,
+                steps=steps,
+                refused=list(refused),
             )
         )
 

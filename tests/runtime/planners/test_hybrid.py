@@ -16,6 +16,7 @@ from runtime.planners.llm import LLMPlanner, LLMPlannerConfig
 from runtime.planners.pattern import PatternPlanner
 from runtime.settings import HybridStrategy
 from runtime.tools import default_tools
+from runtime.transcript import ModelVerdictEvent, Recorder
 from tests.runtime.planners.fake_openai import (
     FAKE_KEY,
     FakeOpenAI,
@@ -299,6 +300,25 @@ async def test_clause_merge_refuses_a_step_its_clause_gives_no_cue_for(fake: Fak
     assert meta.fallback.reason is FallbackReason.UNSUPPORTED_STEP
     assert "calculator" in meta.fallback.detail
     assert meta.model_calls == 1
+
+
+async def test_a_verdict_whose_every_step_was_refused_is_recorded_as_not_used(
+    fake: FakeOpenAI,
+) -> None:
+    refused = ("calculator", {"expression": "3"})
+    fake.enqueue(plan_json(refused))
+    clause = "remind me about the 3 meetings"
+    pattern = ScriptedPattern(Plan(steps=[]), clauses=[ScriptedClause(clause, None)])
+    recorder = Recorder()
+
+    hybrid = make_hybrid(fake, strategy="clause-merge", pattern=pattern)
+    await hybrid.plan_recorded(clause, recorder)
+
+    (verdict,) = [e for e in recorder.events if isinstance(e, ModelVerdictEvent)]
+    assert (verdict.asked, verdict.used) == (clause, False)
+    assert verdict.refused == verdict.steps == [PlanStep(tool=refused[0], input=refused[1])]
+    assert verdict.fallback is not None
+    assert verdict.fallback.reason is FallbackReason.UNSUPPORTED_STEP
 
 
 @pytest.mark.parametrize(
