@@ -150,9 +150,14 @@ def eval_settings() -> Settings:
     return settings.model_copy(update={"llm_timeout_s": LLM_TIMEOUT_S})
 
 
-def run_set(set_file: Path, out: Path, planners: tuple[PlannerSpec, ...], console: Console) -> Path:
+def run_set(
+    set_file: Path,
+    out: Path,
+    planners: tuple[PlannerSpec, ...],
+    settings: Settings,
+    console: Console,
+) -> Path:
     """Run `planners` over one set file into the run directory `out`; return `out`."""
-    settings = eval_settings()
     config = EvalConfig(
         planners=planners,
         case_paths=(set_file,),
@@ -196,11 +201,12 @@ def measure(
         RobustSetsError, UserError: Bad arguments, set files or settings.
     """
     specs = parse_specs(planners)
+    settings = eval_settings()
     found = discover_sets(data)
     stems = choose_sets(list(found), sets)
     for stem in stems:  # before the first trial: a long run must not stop half way
         RunDir.create(out / stem)
-    runs = [run_set(found[stem], out / stem, specs, console) for stem in stems]
+    runs = [run_set(found[stem], out / stem, specs, settings, console) for stem in stems]
     return report_runs(runs, out=out, labels=None, console=console, argv=argv)
 
 

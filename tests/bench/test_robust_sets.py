@@ -8,6 +8,7 @@ right, and a plain todo request is acted on by any planner that serves todos.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from rich.console import Console
 
 from bench.robust_figures import (
     FALSE_ACTION_COLUMN,
@@ -24,7 +26,7 @@ from bench.robust_figures import (
     pair_map,
     paraphrase_figures,
 )
-from bench.robust_sets import choose_sets, cli, discover_sets
+from bench.robust_sets import choose_sets, cli, discover_sets, main
 from evals.stats import clustered_interval, wilson_interval
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -271,6 +273,40 @@ def test_compare_counts_cases_better_and_worse_by_case_id(
     ood = by_set["ood_tiny"]["planners"]["pattern"]
     assert (ood["better"], ood["worse"]) == (1, 0)
     assert (ood["before"], ood["after"], ood["change"]) == (0.5, 0.0, -0.5)
+
+
+def test_compare_and_from_run_keep_only_the_sets_and_planners_asked_for(
+    measured: tuple[Path, Path], tmp_path: Path
+) -> None:
+    before, after = measured
+    out = ["--out", str(tmp_path)]
+    assert cli(["--compare", str(before), str(after), "--sets", "tiny", *out]) == 0
+    result = json.loads((tmp_path / "compare.json").read_text())
+    assert [entry["set"] for entry in result["sets"]] == ["ood_tiny", "paraphrase_tiny"]
+    assert cli(["--compare", str(before), str(after), "--sets", "paraphrase_tiny", *out]) == 0
+    result = json.loads((tmp_path / "compare.json").read_text())
+    assert [entry["set"] for entry in result["sets"]] == ["paraphrase_tiny"]
+    runs = [str(before / "ood_tiny"), str(before / "paraphrase_tiny")]
+    assert cli(["--from-run", *runs, "--sets", "ood_tiny", "--planners", "llm", *out]) == 0
+    report = json.loads((tmp_path / "robust_sets.json").read_text())
+    assert [(entry["set"], entry["planners"]) for entry in report["sets"]] == [("ood_tiny", {})]
+
+
+def test_bench_main_reads_sets_and_planners_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the default --out is a new runs/robust-sets-<stamp>
+    monkeypatch.setenv("BENCH_ROBUST_SETS", "dev")
+    monkeypatch.setenv("BENCH_ROBUST_PLANNERS", "pattern")
+    main(Console(file=io.StringIO()))
+    (out,) = (tmp_path / "runs").iterdir()
+    assert out.name.startswith("robust-sets-")
+    report = json.loads((out / "robust_sets.json").read_text())
+    assert report["argv"] == ["--sets", "dev", "--planners", "pattern"]
+    assert [(entry["set"], list(entry["planners"])) for entry in report["sets"]] == [
+        ("ood_dev", ["pattern"]),
+        ("paraphrase_dev", ["pattern"]),
+    ]
 
 
 def test_sets_are_found_by_glob_and_chosen_by_suffix_or_stem(tmp_path: Path) -> None:
