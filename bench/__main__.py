@@ -19,6 +19,7 @@ BENCHMARKS = [
     "llm",
     "latency_isolation",
     "load_quality",
+    "robust_sets",
 ]
 
 

@@ -1,0 +1,332 @@
+"""Figures of the hand-written robustness sets, read from eval run directories.
+
+Pure functions over a run's `results.jsonl` (one run per set file); `bench.robust_sets`
+runs the sets and prints what these compute. What is measured, and how, is said in that
+module's docstring. The statistics are the project's own: majority verdicts per case
+and the exact McNemar test (`evals.comparison`), paired figures of variants against
+originals (`evals.robustness`), Wilson and clustered intervals (`evals.stats`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from evals.comparison import case_verdicts
+from evals.metric_registry import DEFAULT_METRICS
+from evals.metrics import metric_column, scalar_row
+from evals.results import OutcomeClass, TrialResult
+from evals.robustness import perturbation_metrics
+from evals.run_dir import RunDir
+from evals.stats import Interval, clustered_interval
+from plumbing.errors import RunFileError
+from plumbing.run_files import JsonlReader
+from runtime.errors import ConfigError
+
+SetKind = Literal["paraphrase", "ood"]
+KIND_PREFIXES: Final[dict[SetKind, str]] = {"paraphrase": "paraphrase_", "ood": "ood_"}
+"""A set file's kind is the start of its name: `paraphrase_*.yaml`, `ood_*.yaml`."""
+PAIR_TAG: Final = re.compile(r"^pair-\S+$")
+ROLE_TAGS: Final = ("original", "paraphrase")
+FALSE_ACTION_COLUMN: Final = metric_column("false_action_rate")
+NO_PLAN: Final = frozenset({OutcomeClass.PLANNER_ERROR.value, OutcomeClass.TIMEOUT.value})
+
+
+class RobustSetsError(Exception):
+    """A usage or input problem: reported as one line, exit 2."""
+
+
+def set_kind(stem: str) -> SetKind | None:
+    """`paraphrase` or `ood` by the set file's name; None for any other file."""
+    for kind, prefix in KIND_PREFIXES.items():
+        if stem.startswith(prefix) and len(stem) > len(prefix):
+            return kind
+    return None
+
+
+def set_suffix(stem: str) -> str:
+    """`paraphrase_holdout_2` -> `holdout_2`: the name `--sets` chooses files by."""
+    kind = set_kind(stem)
+    return stem[len(KIND_PREFIXES[kind]) :] if kind else stem
+
+
+@dataclass(frozen=True)
+class SetRun:
+    """One set file's eval run: the trials of the planners that ran it."""
+
+    name: str
+    """The set file's stem (`paraphrase_dev`)."""
+    kind: SetKind
+    path: Path
+    cases_sha256: str
+    trials: pd.DataFrame
+    """The scalar columns of each trial (`evals.metrics`), its tags, prompt and tools."""
+
+
+def read_trials(path: Path) -> pd.DataFrame:
+    """Each trial of a `results.jsonl`: scalar and metric columns, `tags`, `prompt`, `tools`.
+
+    Raises:
+        RobustSetsError: The file cannot be read or a row is not a trial.
+    """
+    records = []
+    try:
+        for line in JsonlReader(path):
+            try:
+                row = TrialResult.model_validate(line.data)
+            except ValidationError as exc:
+                problem = exc.errors(include_url=False)[0]["msg"]
+                raise RobustSetsError(f"{path}: line {line.number}: {problem}") from None
+            record = scalar_row(row, DEFAULT_METRICS)
+            record["tags"] = tuple(row.tags)
+            record["prompt"] = row.prompt or ""
+            record["tools"] = tuple(step.tool for step in row.plan.steps) if row.plan else ()
+            records.append(record)
+    except RunFileError as exc:
+        raise RobustSetsError(str(exc)) from None
+    return pd.DataFrame.from_records(records)
+
+
+def read_set_run(path: Path) -> SetRun:
+    """Read the run of one set file (a run directory that ran exactly one case file).
+
+    Perturbed variants, if the run made any, are left out: the sets are their own variants.
+
+    Raises:
+        RobustSetsError: Not a run directory, not one set file's run, or no trials.
+    """
+    if not (path / "spec.json").is_file():
+        raise RobustSetsError(f"{path}: not an eval run directory (no spec.json)")
+    try:
+        spec = RunDir(path).read_spec()
+    except ConfigError as exc:
+        raise RobustSetsError(str(exc)) from None
+    files = spec.args.case_files
+    if len(files) != 1:
+        raise RobustSetsError(f"{path}: ran {len(files)} case files; a set's run runs one")
+    stem = Path(files[0].path).stem
+    kind = set_kind(stem)
+    if kind is None:
+        raise RobustSetsError(f"{path}: ran {stem}, which is neither paraphrase_* nor ood_*")
+    trials = read_trials(path / "results.jsonl")
+    if not trials.empty:
+        trials = trials[trials["perturbation"].isna()]
+    if trials.empty:
+        raise RobustSetsError(f"{path}: no trials in results.jsonl")
+    return SetRun(stem, kind, path, files[0].sha256, trials.reset_index(drop=True))
+
+
+class PairRef(BaseModel):
+    """One paraphrase pair: its tag and the ids of its two cases."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pair: str
+    original: str
+    paraphrase: str
+
+
+class ParaphraseFigures(BaseModel):
+    """One planner on the pairs of a paraphrase set (one majority verdict per case)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    kind: Literal["paraphrase"] = "paraphrase"
+    pairs: int
+    """Pairs whose two halves this planner ran."""
+    unpaired: int
+    """Cases left out because the planner did not run the other half."""
+    original_correct: int
+    original_accuracy: float
+    original_ci: Interval
+    """Wilson 95% interval."""
+    paraphrase_correct: int
+    paraphrase_accuracy: float
+    paraphrase_ci: Interval
+    drop_points: float
+    """(original - paraphrase accuracy) x 100: positive when the rewording hurts."""
+    flips: int
+    """Pairs right on the original and wrong on the paraphrase."""
+    gains: int
+    """Pairs wrong on the original and right on the paraphrase."""
+    p_value: float
+    """Two-sided exact McNemar on flips and gains."""
+    verdict: str
+    flipped: list[PairRef]
+    gained: list[PairRef]
+
+
+class FalseAction(BaseModel):
+    """A trial that planned a step for a prompt that needs none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: str
+    repeat: int
+    prompt: str
+    tools: list[str]
+    outcome: str
+
+
+class OodFigures(BaseModel):
+    """One planner on an out-of-domain set, where every case expects no step."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    kind: Literal["ood"] = "ood"
+    trials: int
+    cases: int
+    false_actions: int
+    """Trials whose plan had any step (valid or not)."""
+    false_action_rate: float
+    false_action_ci: Interval
+    """Wilson 95% interval, clustered by case when cases were repeated."""
+    metric_false_actions: int
+    """The registry's `false_action_rate` numerator (a valid plan with a step): what
+    `summary.json` and the gates count. It differs only by invalid plans with steps."""
+    no_plan: int
+    """Trials that ended without a plan (planner error or timeout): neither acted nor
+    abstained."""
+    actions: list[FalseAction]
+
+
+def pair_map(trials: pd.DataFrame, name: str) -> dict[str, PairRef]:
+    """Pair tag -> its cases, from the tags `[original|paraphrase, pair-N]` of each case.
+
+    Raises:
+        RobustSetsError: A case lacks the tags, or a pair has two cases of one role.
+    """
+    halves: dict[str, dict[str, str]] = {}
+    for case_id, tags in trials.drop_duplicates("case_id")[["case_id", "tags"]].itertuples(
+        index=False
+    ):
+        pairs = [tag for tag in tags if PAIR_TAG.match(tag)]
+        roles = [tag for tag in tags if tag in ROLE_TAGS]
+        if len(pairs) != 1 or len(roles) != 1:
+            raise RobustSetsError(
+                f"{name}: case {case_id} needs one pair-N tag and one of original, paraphrase"
+            )
+        seen = halves.setdefault(pairs[0], {})
+        if roles[0] in seen:
+            raise RobustSetsError(f"{name}: {pairs[0]} has two {roles[0]} cases")
+        seen[roles[0]] = str(case_id)
+    return {
+        pair: PairRef(pair=pair, original=cases["original"], paraphrase=cases["paraphrase"])
+        for pair, cases in halves.items()
+        if len(cases) == 2
+    }
+
+
+def paraphrase_figures(trials: pd.DataFrame, pairs: dict[str, PairRef]) -> ParaphraseFigures | None:
+    """One planner's figures on a paraphrase set; None when it ran no whole pair."""
+    verdicts = case_verdicts(trials)
+    both = [ref for ref in pairs.values() if {ref.original, ref.paraphrase} <= set(verdicts.index)]
+    original = pd.Series({ref.pair: bool(verdicts[ref.original]) for ref in both}, dtype=bool)
+    variant = pd.Series({ref.pair: bool(verdicts[ref.paraphrase]) for ref in both}, dtype=bool)
+    found = perturbation_metrics(original, variant, "paraphrase")
+    if found is None:
+        return None
+    return ParaphraseFigures(
+        pairs=found.pairs,
+        unpaired=len(verdicts) - 2 * len(both),
+        original_correct=int(original.sum()),
+        original_accuracy=found.original_accuracy,
+        original_ci=found.original_accuracy_ci,
+        paraphrase_correct=int(variant.sum()),
+        paraphrase_accuracy=found.accuracy,
+        paraphrase_ci=found.accuracy_ci,
+        drop_points=100 * found.accuracy_drop,
+        flips=found.flips,
+        gains=found.gains,
+        p_value=found.test.p_value,
+        verdict=found.verdict,
+        flipped=[ref for ref in both if original[ref.pair] and not variant[ref.pair]],
+        gained=[ref for ref in both if variant[ref.pair] and not original[ref.pair]],
+    )
+
+
+def ood_figures(trials: pd.DataFrame, name: str) -> OodFigures:
+    """One planner's false actions on an out-of-domain set.
+
+    Raises:
+        RobustSetsError: A case of the set expects a step.
+    """
+    expecting = trials.loc[~trials["expected_abstain"], "case_id"]
+    if not expecting.empty:
+        raise RobustSetsError(f"{name}: case {expecting.iloc[0]} expects a step; ood cases don't")
+    acted = trials["tools"].map(len) > 0
+    per_case = acted.groupby(trials["case_id"]).agg(["sum", "size"])
+    k, n = int(acted.sum()), len(trials)
+    rows = trials[acted].sort_values(["case_id", "repeat"])
+    return OodFigures(
+        trials=n,
+        cases=len(per_case),
+        false_actions=k,
+        false_action_rate=k / n,
+        false_action_ci=clustered_interval(
+            [int(x) for x in per_case["sum"]], [int(x) for x in per_case["size"]]
+        ),
+        metric_false_actions=int((trials[FALSE_ACTION_COLUMN] == 1).sum()),
+        no_plan=int(trials["outcome"].isin(NO_PLAN).sum()),
+        actions=[
+            FalseAction(
+                case_id=str(row["case_id"]),
+                repeat=int(row["repeat"]),
+                prompt=str(row["prompt"]),
+                tools=list(row["tools"]),
+                outcome=str(row["outcome"]),
+            )
+            for row in rows.to_dict("records")
+        ],
+    )
+
+
+PlannerFigures = ParaphraseFigures | OodFigures
+
+
+class SetFigures(BaseModel):
+    """Every planner's figures on one set file."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    set: str
+    """The set file's stem."""
+    kind: SetKind
+    run_dir: str
+    cases_sha256: str
+    """sha256 of the set file the run read (from its spec.json)."""
+    repeats: int
+    """Most trials of one case by one planner."""
+    planners: dict[str, PlannerFigures]
+    """Planner label -> its figures; a planner with no whole pair is left out."""
+
+
+def set_figures(run: SetRun, labels: list[str] | None = None) -> SetFigures:
+    """The figures of every planner (or of `labels`) in one set's run.
+
+    Raises:
+        RobustSetsError: The set's cases do not have its kind's shape.
+    """
+    trials = run.trials
+    pairs = pair_map(trials, run.name) if run.kind == "paraphrase" else {}
+    figures: dict[str, PlannerFigures] = {}
+    for planner, rows in sorted(trials.groupby("planner"), key=lambda item: str(item[0])):
+        if labels is not None and planner not in labels:
+            continue
+        if run.kind == "ood":
+            figures[str(planner)] = ood_figures(rows, run.name)
+        elif (found := paraphrase_figures(rows, pairs)) is not None:
+            figures[str(planner)] = found
+    return SetFigures(
+        set=run.name,
+        kind=run.kind,
+        run_dir=str(run.path),
+        cases_sha256=run.cases_sha256,
+        repeats=int(trials.groupby(["planner", "case_id"]).size().max()),
+        planners=figures,
+    )
