@@ -214,14 +214,20 @@ TODO_RULES: tuple[TodoRule, ...] = (
     ),
     *_rules(
         "add",
-        r"^(?:remind\s+me\s+(?:to|about)|(?:i\s+(?:need|have|want)\s+to\s+|i\s+must\s+|i\s+should\s+)?"
-        r"remember\s+to|(?:i\s+)?(?:don[’']?t|do\s+not|must\s+not|mustn[’']?t|can[’']?t|cannot"
-        r"|shouldn[’']?t|should\s+not)\s+(?:let\s+me\s+)?forget\s+to"
-        r"|note\s+to\s+self\s*:?|make\s+a\s+note\s+to|(?:i\s+need\s+a|set\s+a)\s+reminder\s+to)"
+        r"^(?:remind\s+me\s+(?:later\s+|tomorrow\s+|tonight\s+)?(?:to|about)"
+        r"|(?:make\s+sure\s+i\s+|i\s+(?:need|have|want)\s+to\s+|i\s+must\s+|i\s+should\s+)?"
+        r"remember\s+to|(?:make\s+sure\s+)?(?:i\s+)?(?:don[’']?t|do\s+not|must\s+not|mustn[’']?t"
+        r"|can[’']?t|cannot|shouldn[’']?t|should\s+not)\s+(?:let\s+me\s+)?forget\s+to"
+        # "don't forget the dentist": an order to remember a thing (not "i can't forget ...")
+        r"|(?:don[’']?t|do\s+not)\s+(?:let\s+me\s+)?forget(?:\s+about)?"
+        r"|note\s+to\s+self\s*:?|make\s+a\s+note\s+to|(?:i\s+(?:need|want|would\s+like)\s+a"
+        r"|i[’']d\s+like\s+a|set\s+a|create\s+a|make\s+a)\s+reminder\s+(?:to|about|for))"
         rf"\s+{_TITLE}(?:\s+(?:on|to|in|onto)\s+{_LIST_REF})?$",
-        # "I need to walk the dog, put that on my list": the title is the earlier clause.
-        r"^i(?:\s+(?:need|have|want|got)\s+to|['’]ve\s+got\s+to|\s+must|\s+should|\s+gotta)"
-        rf"\s+{_TITLE}\s*[,.;]?\s+(?:so\s+|and\s+)?(?:(?:can|could|would|will)\s+you\s+)?"
+        # "I need to walk the dog, put that on my list", "gotta renew my license - add that
+        # to my todos": the title is the earlier part.
+        r"^(?:(?:i\s+(?:need|have|want|got)\s+to|i['’]ve\s+got\s+to|i\s+must|i\s+should"
+        r"|i\s+gotta|gotta|got\s+to|need\s+to|have\s+to)\s+)?"
+        rf"{_TITLE}\s*(?:[,.;:\-–—]\s*|\s+)(?:so\s+|and\s+)?(?:(?:can|could|would|will)\s+you\s+)?"
         r"(?:please\s+)?(?:put|add|note|write|jot|save|stick|pop)\s+(?:that|it|this)\s+(?:down\s+)?"
         rf"(?:on|to|in|onto|into)\s+{_LIST_REF}$",
         r"^(?:add|put|jot\s+down|write\s+down|save|note(?:\s+down)?|log|record)"
@@ -235,7 +241,7 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"(?:\s*[:\-–]\s*|\s+(?:called|named|titled|saying|that\s+says|for|to|about"
         rf"|with\s+(?:the\s+)?title)\s+|\s+){_TITLE}$",
         rf"^(?:new\s+)?(?:to-?do|task|reminder)(?:\s+please)?\s*:\s*{_TITLE}$",
-        rf"^(?:note|jot|write)(?:\s+down)?\s*:\s*{_TITLE}$",
+        rf"^(?:note|jot|write)(?:\s+(?:this|that|it))?(?:\s+down)?\s*:\s*{_TITLE}$",
     ),
 )
 """Rules tried before arithmetic, in order; the first that matches wins."""

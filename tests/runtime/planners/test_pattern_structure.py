@@ -258,3 +258,30 @@ def test_a_position_followed_by_another_noun_is_no_id() -> None:
 )
 def test_more_frames_around_a_calculation(clause: str, expression: str) -> None:
     assert spoken_to_expression(clause) == expression
+
+
+@pytest.mark.parametrize(
+    ("prompt", "steps"),
+    [
+        ("gotta fix the gutter, add that to my todos", [todo("add", title="fix the gutter")]),
+        (
+            "return the library books - put it on the list",
+            [todo("add", title="return the library books")],
+        ),
+        ("don't let me forget the parking permit", [todo("add", title="the parking permit")]),
+        ("remind me later to defrost the chicken", [todo("add", title="defrost the chicken")]),
+        ("i want a reminder to renew the domain", [todo("add", title="renew the domain")]),
+        ("make sure i remember to feed the fish", [todo("add", title="feed the fish")]),
+        ("jot this down: dentist on tuesday", [todo("add", title="dentist on tuesday")]),
+    ],
+)
+def test_adds_said_around_the_title(prompt: str, steps: list[Step]) -> None:
+    assert steps_of(prompt) == steps
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["i remember to bring an umbrella", "i can't forget about the time we went to paris"],
+)
+def test_remembering_as_a_statement_is_no_todo(prompt: str) -> None:
+    assert steps_of(prompt) == []
