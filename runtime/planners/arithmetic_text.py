@@ -244,6 +244,11 @@ _VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
          _binary("{a} * (1 + {b} / 100)")),
         (r"^(?:decrease|reduce|lower|cut|discount)\s+(?P<a>\S+)\s+by\s+(?P<b>[\d.]+)\s*"
          r"(?:%|percent)$", _binary("{a} * (1 - {b} / 100)")),
+        # "a 15% tip on 80": a share of an amount.
+        (r"^(?:a\s+)?(?P<a>[\d.]+)\s*(?:%|percent)\s+(?:tip|tax|interest|commission|fee|vat"
+         r"|service\s+charge)\s+(?:on|of|for)\s+(?:a\s+)?(?P<b>[\d.]+)"
+         r"(?:\s+(?:dollar|euro|pound|buck)s?)?(?:\s+(?:bill|meal|total"
+         r"|purchase|loan))?$", _binary("{a} / 100 * {b}")),
         (r"^(?P<b>[\d.]+)\s*(?:%|percent)\s+off\s+(?:of\s+)?(?P<a>\S+)$",
          _binary("{a} * (1 - {b} / 100)")),
     )
@@ -284,7 +289,8 @@ _FRAME_WORDS = frozenset(
         "figure", "find", "calculate", "compute", "evaluate", "for", "real", "fast", "help",
         "with", "solve", "doing", "lets", "let's", "see", "again", "exactly", "that",
         "wondering", "wonder", "curious", "i'd", "id", "like", "asap", "pls", "plz", "time",
-        "hi", "hello", "thanks", "thank", "u", "mind", "say",
+        "hi", "hello", "thanks", "thank", "u", "mind", "say", "dollars", "dollar", "bucks",
+        "euros", "euro", "pounds", "usd", "eur", "gbp",
     }
 )  # fmt: skip
 _MAX_FRAMED_WORDS = 24

@@ -285,3 +285,16 @@ def test_adds_said_around_the_title(prompt: str, steps: list[Step]) -> None:
 )
 def test_remembering_as_a_statement_is_no_todo(prompt: str) -> None:
     assert steps_of(prompt) == []
+
+
+@pytest.mark.parametrize(
+    ("clause", "expression"),
+    [
+        ("what's a 12% tip on 75", "12 / 100 * 75"),
+        ("how much is a 20 percent tip on a 60 dollar bill", "20 / 100 * 60"),
+        ("what's 9% tax on 340", "9 / 100 * 340"),
+        ("how much is 30 percent of 90 dollars", "30 / 100 * 90"),
+    ],
+)
+def test_a_share_of_an_amount(clause: str, expression: str) -> None:
+    assert spoken_to_expression(clause) == expression
