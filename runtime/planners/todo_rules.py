@@ -219,7 +219,7 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"remember\s+to|(?:make\s+sure\s+)?(?:i\s+)?(?:don[’']?t|do\s+not|must\s+not|mustn[’']?t"
         r"|can[’']?t|cannot|shouldn[’']?t|should\s+not)\s+(?:let\s+me\s+)?forget\s+to"
         # "don't forget the dentist": an order to remember a thing (not "i can't forget ...")
-        r"|(?:don[’']?t|do\s+not)\s+(?:let\s+me\s+)?forget(?:\s+about)?"
+        r"|(?:don[’']?t|do\s+not)\s+(?:let\s+me\s+)?forget(?:\s+about)?(?!\s+your\b)"
         r"|note\s+to\s+self\s*:?|make\s+a\s+note\s+to|(?:i\s+(?:need|want|would\s+like)\s+a"
         r"|i[’']d\s+like\s+a|set\s+a|create\s+a|make\s+a)\s+reminder\s+(?:to|about|for))"
         rf"\s+{_TITLE}(?:\s+(?:on|to|in|onto)\s+{_LIST_REF})?$",

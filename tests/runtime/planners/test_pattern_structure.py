@@ -281,7 +281,11 @@ def test_adds_said_around_the_title(prompt: str, steps: list[Step]) -> None:
 
 @pytest.mark.parametrize(
     "prompt",
-    ["i remember to bring an umbrella", "i can't forget about the time we went to paris"],
+    [
+        "i remember to bring an umbrella",
+        "i can't forget about the time we went to paris",
+        "don't forget your keys today",  # advice to someone, not a note for the user
+    ],
 )
 def test_remembering_as_a_statement_is_no_todo(prompt: str) -> None:
     assert steps_of(prompt) == []
