@@ -48,6 +48,10 @@ _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 _KILO = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b", _I)
 
 
+# "90 dollars", "45 bucks": the amount is the number.
+_CURRENCY_WORD = re.compile(r"(\d)\s+(?:dollars?|bucks|euros?|pounds?|quid)\b", _I)
+
+
 def _thousands(m: re.Match[str]) -> str:
     return f"{float(m.group(1)) * 1000:g}"
 
@@ -222,6 +226,12 @@ _VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
         # "..., then add 5", "then multiply by 3": the result before is the first operand.
         (r"^(?:add|plus)\s+(?P<b>[\d.]+)$", _chained("{p} + {b}")),
         (r"^(?:subtract|minus)\s+(?P<b>[\d.]+)$", _chained("{p} - {b}")),
+        (r"^take\s+(?P<a>[\d.]+)\s+off\s+(?:of\s+)?(?P<b>[\d.]+)$", _binary("{b} - {a}")),
+        # "round 1.41421 off to three decimal places"
+        (r"^round\s+(?P<a>.+?)\s+(?:off\s+)?to\s+(?P<b>\d+)\s+(?:decimal\s+places?|decimals?"
+         r"|dp|places?|digits?)$", _binary("round( {a} , {b} )")),
+        (r"^(?P<a>.+?)\s+rounded\s+(?:off\s+)?to\s+(?P<b>\d+)\s+(?:decimal\s+places?|decimals?"
+         r"|dp|places?|digits?)$", _binary("round( {a} , {b} )")),
         (r"^(?P<op>\*\*|\*|/|//)\s+(?P<b>[\d.]+)$", _chained("{p} {op} {b}")),
         (r"^square\s+(?:of\s+)?(?P<a>.+)$", _binary("{a} ** 2", "a")),
         (r"^cube\s+(?:of\s+)?(?P<a>.+)$", _binary("{a} ** 3", "a")),
@@ -249,6 +259,8 @@ _VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
          r"|service\s+charge)\s+(?:on|of|for)\s+(?:a\s+)?(?P<b>[\d.]+)"
          r"(?:\s+(?:dollar|euro|pound|buck)s?)?(?:\s+(?:bill|meal|total"
          r"|purchase|loan))?$", _binary("{a} / 100 * {b}")),
+        (r"^(?:tip|tax|interest)\s+(?:on|of|for)\s+(?P<b>[\d.]+)\s+at\s+(?P<a>[\d.]+)\s*"
+         r"(?:%|percent)$", _binary("{a} / 100 * {b}")),
         (r"^(?P<b>[\d.]+)\s*(?:%|percent)\s+off\s+(?:of\s+)?(?P<a>\S+)$",
          _binary("{a} * (1 - {b} / 100)")),
     )
@@ -261,6 +273,7 @@ def _fold(text: str) -> str:
         text = pattern.sub(repl, text)
     text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
     text = _KILO.sub(_thousands, text)
+    text = _CURRENCY_WORD.sub(r"\1", text)
     text = text.strip()
     for _ in range(_TRIGGER_PASSES):  # "tell me what 2 + 2 is" carries two triggers
         text, found = _TRIGGER.subn("", text, count=1)
@@ -290,7 +303,7 @@ _FRAME_WORDS = frozenset(
         "with", "solve", "doing", "lets", "let's", "see", "again", "exactly", "that",
         "wondering", "wonder", "curious", "i'd", "id", "like", "asap", "pls", "plz", "time",
         "hi", "hello", "thanks", "thank", "u", "mind", "say", "dollars", "dollar", "bucks",
-        "euros", "euro", "pounds", "usd", "eur", "gbp",
+        "euros", "euro", "pounds", "usd", "eur", "gbp", "should",
     }
 )  # fmt: skip
 _MAX_FRAMED_WORDS = 24

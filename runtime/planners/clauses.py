@@ -9,9 +9,11 @@ a sentence end), then picks by dynamic programming the segmentation that
 2. then serves the most clauses,
 3. then cuts the most (so a trailing "and" or a polite "please" falls away).
 
-Separators inside quotes or parentheses are never cut ("add 'salt and pepper'",
-"max(3, 7)"). Leading fillers ("please", "can you", "first") and trailing ones ("?",
-"thanks") are removed from every clause; a clause of fillers only ("hi") is neutral.
+A clause that says it comes first ("..., but first ...", "before that, ...") is moved
+ahead of the clause before it. Separators inside quotes or parentheses are never cut
+("add 'salt and pepper'", "max(3, 7)"). Leading fillers ("please", "can you", "first")
+and trailing ones ("?", "thanks") are removed from every clause; a clause of fillers
+only ("hi") is neutral.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ _SEPARATOR = re.compile(
 # Spans that a cut must not enter: quoted text and parenthesized groups.
 _PROTECTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*'(?!\w)|‘[^’]*’|\([^()]*\)")
 _LEADING = re.compile(
-    r"^(?:\s*(?:hi|hey|hello|ok|okay|so|please|pls|kindly|now|first(?:ly)?|next|finally"
+    r"^(?:\s*(?:hi|hey|hello|ok|okay|so|please|pls|kindly|now|first(?:ly)?|next|finally|but"
+    r"|before\s+(?:that|you\s+do\s+that|anything\s+else)"
     r"|lastly|and|also|then|can\s+you|could\s+you|would\s+you(?:\s+mind)?|will\s+you"
     r"|i(?:['’]d|\s+would)\s+like\s+you\s+to|i\s+(?:want|need)\s+you\s+to|go\s+ahead\s+and"
     r"|(?:i\s+want|i\s+would\s+like|i['’]d\s+like)\s+to(?=\s+(?:add|put|delete|remove|mark"
@@ -43,6 +46,11 @@ _LEADING = re.compile(
 )
 _TRAILING = re.compile(
     r"(?:[\s,]*\b(?:please|pls|thanks|thank\s+you|for\s+me|too|as\s+well)\b|[\s?!.,;:]+)+$",
+    re.IGNORECASE,
+)
+# "add paint to my list, but first tell me 25% of 80": the second clause comes first.
+_GOES_FIRST = re.compile(
+    r"^\s*(?:but\s+|and\s+)?(?:first(?:ly)?|before\s+(?:that|you\s+do\s+that|anything\s+else))\b",
     re.IGNORECASE,
 )
 _MAX_SPAN = 8  # a clause spans at most this many separators (or is the whole prompt)
@@ -60,6 +68,8 @@ class Clause(Generic[T]):
 
     text: str
     result: T | None
+    goes_first: bool = False
+    """The clause says it comes before the one it follows ("..., but first tell me ...")."""
 
 
 def normalize_clause(text: str) -> str:
@@ -117,7 +127,8 @@ def segment(prompt: str, match: Callable[[str], T | None]) -> list[Clause[T]]:
             if prev is None:
                 continue
             text = normalize_clause(prompt[starts[i] : ends[j - 1]])
-            clause = Clause(text, match(text)) if text else None
+            raw = prompt[starts[i] : ends[j - 1]]
+            clause = Clause(text, match(text), bool(_GOES_FIRST.match(raw))) if text else None
             unserved = int(clause is not None and clause.result is None)
             served = int(clause is not None and clause.result is not None)
             score = (prev[0][0] + unserved, prev[0][1] - served, prev[0][2] - 1)
@@ -133,4 +144,19 @@ def segment(prompt: str, match: Callable[[str], T | None]) -> list[Clause[T]]:
             clauses.append(entry[2])
         j = entry[1]
     clauses.reverse()
-    return clauses
+    return in_stated_order(clauses)
+
+
+def in_stated_order(clauses: list[Clause[T]]) -> list[Clause[T]]:
+    """The clauses in the order the prompt asks for them.
+
+    A clause that `goes_first` moves ahead of the clause it follows: "add paint to my
+    list, but first tell me 25% of 80" is a calculation, then an add.
+    """
+    ordered: list[Clause[T]] = []
+    for clause in clauses:
+        if clause.goes_first and ordered:
+            ordered.insert(len(ordered) - 1, clause)
+        else:
+            ordered.append(clause)
+    return ordered

@@ -177,7 +177,7 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"^what\s+(?:do|must|should)\s+i\s+(?:still\s+)?(?:have|need|got)\s+to\s+do"
         r"(?:\s+today|\s+next|\s+now|\s+still)?$",
         rf"^(?:(?:show|tell)\s+me\s+)?what(?:{_A}s|\s+is)\s+(?:still\s+)?(?:left|remaining"
-        r"|pending|open)(?:\s+to\s+do)?"
+        r"|pending|open)(?:\s+(?:for\s+me\s+)?to\s+do)?"
         rf"(?:\s+on\s+{_LIST_REF})?$",
         r"^(?:what|which)\s+(?:tasks|to-?dos|to\s+dos|reminders|items|things)\s+(?:do\s+i\s+have"
         r"|have\s+i\s+got|are\s+there|are)(?:\s+(?:still|left))?"
@@ -185,6 +185,9 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"^(?:do\s+i\s+have|are\s+there|how\s+many)\s+(?:any\s+)?(?:open\s+)?"
         r"(?:to-?dos|to\s+dos|tasks|reminders)(?:\s+(?:left|do\s+i\s+have|are\s+there))?$",
         r"^(?:my\s+)?(?:to-?dos|to\s+dos|tasks|(?:to-?do|todo|to\s+do|task)\s+list)$",
+        # after a clause that named the list: "..., then list them all", "show me what's there"
+        r"^(?:list|show(?:\s+me)?)\s+(?:them(?:\s+all)?|all\s+of\s+them)$",
+        rf"^(?:show|tell)\s+me\s+what{_A}?s\s+(?:on\s+)?(?:there|on\s+it|in\s+it)(?:\s+now)?$",
         rf"^{_LIST_OPENER}\s+(?:{_LIST_OBJECT}){_LIST_TRAIL}$",
     ),
     *_rules(
@@ -248,9 +251,9 @@ TODO_RULES: tuple[TodoRule, ...] = (
 
 MANY_ADD_RULES: tuple[TodoRule, ...] = _rules(
     "add",
-    r"^(?:add|put|write(?:\s+down)?|jot(?:\s+down)?)\s+(?P<count>two|three|four|five|2|3|4|5"
-    r"|these|the\s+following|a\s+few|some)\s+(?:things|items|tasks|to-?dos)\s+"
-    rf"(?:to|on|onto|in|into)\s+{_LIST_REF}\s*:\s*(?P<titles>.+)$",
+    r"^(?:(?:add|put|write(?:\s+down)?|jot(?:\s+down)?)\s+)?(?P<count>two|three|four|five|2|3|4"
+    r"|5|these|the\s+following|a\s+few|some)\s+(?:(?:new|more)\s+)?(?:things|items|tasks|to-?dos)\s+"
+    rf"(?:to|on|onto|in|into|for)\s+{_LIST_REF}\s*:\s*(?P<titles>.+)$",
 )
 """Several titles after a colon ("put two things on my list: A, then B"): one add each."""
 

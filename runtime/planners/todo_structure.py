@@ -75,6 +75,10 @@ _ACTIONS: Final[dict[str, tuple[str, ...]]] = {
         r"what\s+(?:was|is|does)",
         r"what['’]?s",
         r"details\s+(?:of|for|on)",
+        r"look\s+at",
+        r"see",
+        r"view",
+        r"open",
         r"show",
         r"describe",
         r"read",
@@ -110,7 +114,7 @@ _FRAME: Final = frozenset(
         "tonight", "currently", "right", "all", "still", "there", "on", "from", "off",
         "out", "of", "to", "up", "then", "also", "yes", "kindly", "quickly", "by", "am",
         "we", "our", "your", "at", "moment", "list", "todo", "to-do", "tasks", "todos", "'s",
-        "s", "item", "task",
+        "s", "item", "task", "let", "first",
     }
 )  # fmt: skip
 _WORD: Final = re.compile(r"[\w'’-]+")

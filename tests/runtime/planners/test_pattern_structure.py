@@ -302,3 +302,62 @@ def test_remembering_as_a_statement_is_no_todo(prompt: str) -> None:
 )
 def test_a_share_of_an_amount(clause: str, expression: str) -> None:
     assert spoken_to_expression(clause) == expression
+
+
+@pytest.mark.parametrize(
+    ("prompt", "steps"),
+    [
+        (
+            "put call the bank on my list, but first tell me 10 percent of 70",
+            [("calculator", {"expression": "10 / 100 * 70"}), todo("add", title="call the bank")],
+        ),
+        (
+            "show my todos, but before that add buy soap",
+            [todo("add", title="buy soap"), todo("list")],
+        ),
+        ("first show my todos, then add buy soap", [todo("list"), todo("add", title="buy soap")]),
+    ],
+)
+def test_a_clause_that_says_it_comes_first_is_planned_first(prompt: str, steps: list[Step]) -> None:
+    assert steps_of(prompt) == steps
+
+
+@pytest.mark.parametrize(
+    ("prompt", "steps"),
+    [
+        (
+            "three things for my list: rake leaves, buy soil and plant bulbs",
+            [
+                todo("add", title="rake leaves"),
+                todo("add", title="buy soil"),
+                todo("add", title="plant bulbs"),
+            ],
+        ),
+        (
+            "add feed the cat to my todos, then list them all",
+            [todo("add", title="feed the cat"), todo("list")],
+        ),
+        ("delete task 1 and show me what's there", [todo("delete", id=1), todo("list")]),
+        ("what's left for me to do", [todo("list")]),
+        (
+            "let me look at item 2 first, then tick it off",
+            [todo("get", id=2), todo("complete", id=2)],
+        ),
+    ],
+)
+def test_more_todo_shapes(prompt: str, steps: list[Step]) -> None:
+    assert steps_of(prompt) == steps
+
+
+@pytest.mark.parametrize(
+    ("clause", "expression"),
+    [
+        ("take 1.5 off 9.25", "9.25 - 1.5"),
+        ("split 120 dollars between 5 people", "120 / 5"),
+        ("round 2.71828 off to two decimal places", "round(2.71828, 2)"),
+        ("what is 9.8765 rounded to 1 decimal place", "round(9.8765, 1)"),
+        ("how much should i tip on 60 bucks at 15 percent", "15 / 100 * 60"),
+    ],
+)
+def test_amounts_rounding_and_taking_off(clause: str, expression: str) -> None:
+    assert spoken_to_expression(clause) == expression
