@@ -25,10 +25,21 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
+# "(after) showing me my list": a request said as a gerund, read as the imperative.
+_IMPERATIVES = {
+    "showing": "show", "listing": "list", "telling": "tell", "checking": "check",
+    "marking": "mark", "deleting": "delete", "removing": "remove",
+    "calculating": "calculate", "working": "work",
+}  # fmt: skip
+# Not "adding": "(what happens after) adding salt" would become a bare "add salt".
+_LEADING_GERUND = re.compile(rf"^({'|'.join(_IMPERATIVES)})\b", re.IGNORECASE)
+_GERUND = rf"(?:{'|'.join(_IMPERATIVES)})"
 _SEPARATOR = re.compile(
     r"(?:\s*(?:,\s*and\s+then\b|,\s*then\b|\band\s+then\b|\band\s+also\b"
     r"|\band\s+after\s+that\b,?|,\s*and\s+also\b|,\s*also\b|\bafter\s+that\b,?|;"
     r"|\bfollowed\s+by\b|\b(?:and\s+)?afterwards\b,?"
+    # "add X after showing me my list": cut before "after", which the clause keeps
+    rf"|(?=\bafter\s+{_GERUND}\b)"
     r"|\bthen\b|\band\b|\balso\b|,\s*and\b|[.!?](?=\s)|,)\s*)+",
     re.IGNORECASE,
 )
@@ -36,7 +47,7 @@ _SEPARATOR = re.compile(
 _PROTECTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*'(?!\w)|‘[^’]*’|\([^()]*\)")
 _LEADING = re.compile(
     r"^(?:\s*(?:hi|hey|hello|ok|okay|so|please|pls|kindly|now|first(?:ly)?|next|finally|but"
-    r"|before\s+(?:that|you\s+do\s+that|anything\s+else)"
+    rf"|before\s+(?:that|you\s+do\s+that|anything\s+else)|after(?=\s+{_GERUND}\b)"
     r"|lastly|and|also|then|can\s+you|could\s+you|would\s+you(?:\s+mind)?|will\s+you"
     r"|i(?:['’]d|\s+would)\s+like\s+you\s+to|i\s+(?:want|need)\s+you\s+to|go\s+ahead\s+and"
     r"|(?:i\s+want|i\s+would\s+like|i['’]d\s+like)\s+to(?=\s+(?:add|put|delete|remove|mark"
@@ -50,7 +61,8 @@ _TRAILING = re.compile(
 )
 # "add paint to my list, but first tell me 25% of 80": the second clause comes first.
 _GOES_FIRST = re.compile(
-    r"^\s*(?:but\s+|and\s+)?(?:first(?:ly)?|before\s+(?:that|you\s+do\s+that|anything\s+else))\b",
+    r"^\s*(?:but\s+|and\s+)?(?:first(?:ly)?|before\s+(?:that|you\s+do\s+that|anything\s+else)"
+    rf"|after\s+{_GERUND})\b",
     re.IGNORECASE,
 )
 _MAX_SPAN = 8  # a clause spans at most this many separators (or is the whole prompt)
@@ -82,6 +94,7 @@ def normalize_clause(text: str) -> str:
         The clause ("add milk"); empty when it held fillers only.
     """
     text = _LEADING.sub("", text.strip())
+    text = _LEADING_GERUND.sub(lambda m: _IMPERATIVES[m.group(1).lower()], text)
     return _TRAILING.sub("", text).strip()
 
 

@@ -361,3 +361,25 @@ def test_more_todo_shapes(prompt: str, steps: list[Step]) -> None:
 )
 def test_amounts_rounding_and_taking_off(clause: str, expression: str) -> None:
     assert spoken_to_expression(clause) == expression
+
+
+@pytest.mark.parametrize(
+    ("prompt", "steps"),
+    [
+        (
+            "add wash the car after showing me my list",
+            [todo("list"), todo("add", title="wash the car")],
+        ),
+        ("mark task 1 done after deleting task 4", [todo("delete", id=4), todo("complete", id=1)]),
+    ],
+)
+def test_a_request_after_a_gerund_one_comes_second(prompt: str, steps: list[Step]) -> None:
+    assert steps_of(prompt) == steps
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["what happens after adding salt", "adding salt to taste", "showing respect is important"],
+)
+def test_gerunds_in_statements_stay_unplanned(prompt: str) -> None:
+    assert steps_of(prompt) == []
