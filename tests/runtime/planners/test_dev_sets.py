@@ -13,6 +13,10 @@ held-out set now: written blind, before the rule changes it measures, and never 
 paraphrase set opens with gold paraphrases: each `-orig` tagged `gold-copy` is a gold case
 copied exactly, so it is the one kind of prompt allowed to be a gold prompt, and it must
 still equal its gold case.
+
+The third held-out pair (`paraphrase_holdout_3.yaml`, `ood_holdout_3.yaml`) was written
+blind the same way, by someone who had read neither the rules nor the other sets, and has
+no gold copies: every prompt in it is new.
 """
 
 from __future__ import annotations
@@ -35,9 +39,17 @@ PARAPHRASE_HOLDOUT_PATH = DATA / "paraphrase_holdout.yaml"
 OOD_HOLDOUT_PATH = DATA / "ood_holdout.yaml"
 PARAPHRASE_HOLDOUT_2_PATH = DATA / "paraphrase_holdout_2.yaml"
 OOD_HOLDOUT_2_PATH = DATA / "ood_holdout_2.yaml"
+PARAPHRASE_HOLDOUT_3_PATH = DATA / "paraphrase_holdout_3.yaml"
+OOD_HOLDOUT_3_PATH = DATA / "ood_holdout_3.yaml"
 HOLDOUT_2_SETS = (PARAPHRASE_HOLDOUT_2_PATH, OOD_HOLDOUT_2_PATH)
-PARAPHRASE_SETS = (PARAPHRASE_PATH, PARAPHRASE_HOLDOUT_PATH, PARAPHRASE_HOLDOUT_2_PATH)
-OOD_SETS = (OOD_PATH, OOD_HOLDOUT_PATH, OOD_HOLDOUT_2_PATH)
+HOLDOUT_3_SETS = (PARAPHRASE_HOLDOUT_3_PATH, OOD_HOLDOUT_3_PATH)
+PARAPHRASE_SETS = (
+    PARAPHRASE_PATH,
+    PARAPHRASE_HOLDOUT_PATH,
+    PARAPHRASE_HOLDOUT_2_PATH,
+    PARAPHRASE_HOLDOUT_3_PATH,
+)
+OOD_SETS = (OOD_PATH, OOD_HOLDOUT_PATH, OOD_HOLDOUT_2_PATH, OOD_HOLDOUT_3_PATH)
 ROBUST_SETS = (*PARAPHRASE_SETS, *OOD_SETS)
 GOLD_COPY = "gold-copy"
 GOLD_TAG = "gold:"
@@ -110,11 +122,14 @@ def test_no_holdout_prompt_is_a_clause_of_a_dev_prompt_or_the_reverse() -> None:
     assert [c.id for c in dev_cases if normalised(c.prompt) in holdout] == []
 
 
-def test_the_second_holdout_shares_no_prompt_or_clause_with_the_other_sets() -> None:
-    """Clauses too, both ways, against llm_dev, the dev sets, the first held-out sets and
-    between its own two files (whole prompts are checked across all sets above)."""
-    earlier = (DEV_PATH, *(path for path in ROBUST_SETS if path not in HOLDOUT_2_SETS))
-    group_paths = (*((path,) for path in HOLDOUT_2_SETS), earlier)
+@pytest.mark.parametrize("own", [HOLDOUT_2_SETS, HOLDOUT_3_SETS], ids=["second", "third"])
+def test_a_blind_holdout_shares_no_prompt_or_clause_with_the_other_sets(
+    own: tuple[Path, Path],
+) -> None:
+    """Clauses too, both ways, against llm_dev and every other robustness set, and between
+    its own two files (whole prompts are checked across all sets above)."""
+    others = (DEV_PATH, *(path for path in ROBUST_SETS if path not in own))
+    group_paths = (*((path,) for path in own), others)
     groups = [[c for path in paths for c in _written(path)] for paths in group_paths]
     for i, cases in enumerate(groups):
         for j, other in enumerate(groups):
@@ -123,11 +138,16 @@ def test_the_second_holdout_shares_no_prompt_or_clause_with_the_other_sets() -> 
                 assert [c.id for c in cases if normalised(c.prompt) in forms] == [], (i, j)
 
 
-def test_second_ood_holdout_has_enough_of_each_kind() -> None:
-    cases = load_case_file(OOD_HOLDOUT_2_PATH)
+@pytest.mark.parametrize(
+    ("path", "prefix", "least"),
+    [(OOD_HOLDOUT_2_PATH, "ood-h2-", 150), (OOD_HOLDOUT_3_PATH, "ood-h3-", 120)],
+    ids=["second", "third"],
+)
+def test_blind_ood_holdouts_have_enough_of_each_kind(path: Path, prefix: str, least: int) -> None:
+    cases = load_case_file(path)
     counts = Counter(tag for case in cases for tag in case.tags)
-    assert len(cases) >= 150
-    assert [c.id for c in cases if not c.id.startswith("ood-h2-")] == []
+    assert len(cases) >= least
+    assert [c.id for c in cases if not c.id.startswith(prefix)] == []
     assert counts["numbers-no-math"] >= 20
     assert counts["todo-words-no-todo"] >= 20
     assert set(counts) <= {
@@ -149,8 +169,36 @@ def test_second_paraphrase_holdout_has_gold_and_new_pairs_with_many_multi_step()
     assert sum(c.category == "multi_step" and bool(c.setup.todos) for c in new) >= 3
 
 
-@pytest.mark.parametrize("case", load_case_file(PARAPHRASE_HOLDOUT_2_PATH), ids=lambda c: c.id)
-async def test_second_paraphrase_holdout_plans_run_as_promised(case: Case) -> None:
+def test_third_paraphrase_holdout_is_fifty_new_pairs_of_each_kind() -> None:
+    cases = load_case_file(PARAPHRASE_HOLDOUT_3_PATH)
+    originals = [c for c in cases if c.id.endswith("-orig")]
+    assert [c.id for c in cases if not c.id.startswith("para-h3-")] == []
+    assert len(originals) >= 50
+    counts = Counter(c.category for c in originals)
+    assert set(counts) == {"calculator", "todo", "multi_step"}
+    assert min(counts.values()) >= 15, counts
+    todo_actions = {
+        step.input["action"] for c in originals if c.category == "todo" for step in c.expected.steps
+    }
+    assert todo_actions == {"add", "list", "get", "complete", "delete", "update"}
+    multi = [c for c in originals if c.category == "multi_step"]
+    assert (
+        sum({s.tool for s in c.expected.steps} == {"calculator", "todo_store"} for c in multi) >= 3
+    )
+    assert sum(len(c.expected.steps) >= 3 for c in multi) >= 2
+    assert sum(bool(c.setup.todos) for c in multi) >= 3
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        c
+        for path in (PARAPHRASE_HOLDOUT_2_PATH, PARAPHRASE_HOLDOUT_3_PATH)
+        for c in load_case_file(path)
+    ],
+    ids=lambda c: c.id,
+)
+async def test_blind_paraphrase_holdout_plans_run_as_promised(case: Case) -> None:
     """Each expected plan runs on the real tools: expressions evaluate, ids exist."""
     output, error = await execute_expected(case)
     if case.expected.fails:
