@@ -48,6 +48,15 @@ _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 _KILO = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b", _I)
 
 
+# "seven and a half" (7 and a half, once number words are digits) -> 7.5.
+_AND_A_FRACTION = re.compile(r"\b(\d+)\s+and\s+a\s+(half|quarter)\b", _I)
+_FRACTION_PARTS = {"half": 0.5, "quarter": 0.25}
+
+
+def _add_fraction(m: re.Match[str]) -> str:
+    return f"{int(m.group(1)) + _FRACTION_PARTS[m.group(2).lower()]:g}"
+
+
 # "90 dollars", "45 bucks": the amount is the number.
 _CURRENCY_WORD = re.compile(r"(\d)\s+(?:dollars?|bucks|euros?|pounds?|quid)\b", _I)
 
@@ -219,6 +228,9 @@ _VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
         (rf"^(?:{_MIN_WORDS})\s+(?:of\s+|between\s+)?(?P<items>.+)$", _listed("", "min")),
         (r"^remainder\s+(?:of|when|after)\s+(?P<a>.+?)\s+(?:is\s+)?(?:/|%)\s+(?P<b>.+)$",
          _binary("{a} % {b}")),
+        (r"^remainder\s+(?:do\s+(?:you|i|we)\s+get\s+|is\s+there\s+|is\s+left\s+)?(?:of|when|after"
+         r"|from)\s+(?:dividing|(?:you|i|we)\s+divide)\s+(?P<a>\S+)\s+(?:by|/)\s+(?P<b>\S+)$",
+         _binary("{a} % {b}")),
         (r"^(?:how\s+many\s+times\s+(?:does|do|will|can|would)\s+)?(?P<a>\S+)\s+go(?:es)?\s+into"
          r"\s+(?P<b>.+)$", _binary("{b} / {a}")),
         (rf"^(?:split|share|divide)\s+(?P<a>.+?)\s+{_SHARED_BY}$", _binary("{a} / {b}")),
@@ -233,6 +245,7 @@ _VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
         (r"^(?P<a>.+?)\s+rounded\s+(?:off\s+)?to\s+(?P<b>\d+)\s+(?:decimal\s+places?|decimals?"
          r"|dp|places?|digits?)$", _binary("round( {a} , {b} )")),
         (r"^(?P<op>\*\*|\*|/|//)\s+(?P<b>[\d.]+)$", _chained("{p} {op} {b}")),
+        (r"^times\s+(?P<b>[\d.]+)$", _chained("{p} * {b}")),
         (r"^square\s+(?:of\s+)?(?P<a>.+)$", _binary("{a} ** 2", "a")),
         (r"^cube\s+(?:of\s+)?(?P<a>.+)$", _binary("{a} ** 3", "a")),
         (r"^raise\s+(?P<a>.+?)\s+\*\*\s+(?P<b>.+)$", _binary("{a} ** {b}")),
@@ -283,6 +296,7 @@ def _fold(text: str) -> str:
     for pattern, repl in _FRACTIONS:
         text = pattern.sub(repl, text)
     text = replace_number_words(text)
+    text = _AND_A_FRACTION.sub(_add_fraction, text)
     for synonym, verb in _VERB_SYNONYMS:
         text = synonym.sub(verb, text)
     for phrase, phrase_repl in _PHRASES:
@@ -303,7 +317,7 @@ _FRAME_WORDS = frozenset(
         "with", "solve", "doing", "lets", "let's", "see", "again", "exactly", "that",
         "wondering", "wonder", "curious", "i'd", "id", "like", "asap", "pls", "plz", "time",
         "hi", "hello", "thanks", "thank", "u", "mind", "say", "dollars", "dollar", "bucks",
-        "euros", "euro", "pounds", "usd", "eur", "gbp", "should",
+        "euros", "euro", "pounds", "usd", "eur", "gbp", "should", "leave",
     }
 )  # fmt: skip
 _MAX_FRAMED_WORDS = 24

@@ -52,11 +52,13 @@ _LEADING = re.compile(
     r"|i(?:['’]d|\s+would)\s+like\s+you\s+to|i\s+(?:want|need)\s+you\s+to|go\s+ahead\s+and"
     r"|(?:i\s+want|i\s+would\s+like|i['’]d\s+like)\s+to(?=\s+(?:add|put|delete|remove|mark"
     r"|tick|cross|see|check|rename|change|update))"
+    r"|you\s+(?:can|may|could)|(?:two|three|a\s+couple\s+of|a\s+few)\s+things(?=\s*:)"
     r"|just|quickly|thanks|thank\s+you)\b[\s,!.:]*)+",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(
-    r"(?:[\s,]*\b(?:please|pls|thanks|thank\s+you|for\s+me|too|as\s+well)\b|[\s?!.,;:]+)+$",
+    r"(?:[\s,]*\b(?:please|pls|thanks|thank\s+you|for\s+me|too|as\s+well|afterwards)\b"
+    r"|[\s?!.,;:]+)+$",
     re.IGNORECASE,
 )
 # "add paint to my list, but first tell me 25% of 80": the second clause comes first.

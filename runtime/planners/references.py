@@ -11,13 +11,17 @@ rules as `PREVIOUS_RESULT`; `resolve` then gives them their referent:
 - a result: the expression of the calculator step just before, which the chained step
   replaces ("(8 + 4) * 6" is one calculation);
 - a step that only repeats the step just before it ("I finished task 2, tick it off")
-  is dropped.
+  is dropped;
+- a clause that asks for the result just after a calculation ("take 875 away from 1,250
+  and tell me what's left", "... how much is that?") is served by that calculation: it
+  asks for no step of its own (and "what's left" is then no list request).
 
 A pronoun with no referent leaves its clause unserved, as if no rule had read it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from pydantic import JsonValue
@@ -30,6 +34,11 @@ Reading = tuple[str, list[PlanStep] | None]
 """A clause's text and the steps the rules read from it (None: not served)."""
 
 CALCULATOR = "calculator"
+_RESULT_REQUEST = re.compile(
+    r"^(?:(?:tell|show|give)\s+me\s+)?(?:what(?:['’]s|\s+is)\s+(?:left|the\s+(?:result|answer|total))"
+    r"|the\s+(?:result|answer|total)|how\s+much\s+(?:is|would\s+be)\s+(?:that|it|left))$",
+    re.IGNORECASE,
+)
 
 
 def _last_id(done: list[list[PlanStep] | None], texts: list[str]) -> tuple[int, int] | None:
@@ -96,7 +105,10 @@ def resolve(readings: Sequence[Reading]) -> list[Reading]:
     """
     texts = [text for text, _ in readings]
     done: list[list[PlanStep] | None] = []
-    for _text, steps in readings:
+    for text, steps in readings:
+        if _RESULT_REQUEST.match(text) and _last_calculation(done) is not None:
+            done.append([])  # "..., and tell me what's left": the calculation answers it
+            continue
         if steps is None:
             done.append(None)
             continue

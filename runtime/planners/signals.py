@@ -42,7 +42,8 @@ _WINDOW: Final = 3
 _BINARY_SIGN: Final = re.compile(
     r"[\d)]\s*(?:\*\*|[-+*/^×÷−]|\bx\b)\s*[-(\d.]|[\d)]\s*x\s*\d|\d\s*%\s*(?:of|off)\b", _I
 )
-_TOKEN: Final = re.compile(r"\d+(?:[.,]\d+)*|[a-z_]+(?:['’][a-z]+)?", _I)
+# A number glued to letters ("4G", "3D", "2nd") is a name, not an operand.
+_TOKEN: Final = re.compile(r"\d+(?:[.,]\d+)*[a-z]*|[a-z_]+(?:['’][a-z]+)?", _I)
 # Words that name an operation (stems, so "multiplication" and "divides" count too).
 _OPERATION_WORD: Final = re.compile(
     r"(?:plus|minus|times|multipl\w*|divid\w*|division|divisible|add(?:s|ed|ing|ition)?"
@@ -57,19 +58,28 @@ _COMPARATIVE: Final = re.compile(r"\b(more|less|fewer)\s+than\b", _I)
 # "percent" is an operation only with an operand after it: "15 percent of 80".
 _PERCENT_OPERAND: Final = re.compile(r"(?:percent(?:age)?|per\s+cent)\s+(?:of|off)\b", _I)
 
+# The list as an object. "task" and "reminder" in the singular name no list ("what task
+# does the pancreas perform") unless owned ("my task list"). A list that modifies another noun
+# ("to-do list apps") is not the user's list.
+_NOT_THE_LIST: Final = (
+    r"(?!(?:\s+lists?)?\s+(?:of|apps?|software|tools?|templates?|ideas?|tips?|methods?|systems?"
+    r"|books?|examples?|format)\b)"
+)
 _LIST_NOUN: Final = (
-    r"(?:to-?dos?|to\s+dos?|todo\s+list|tasks?|reminders?|checklist|agenda"
+    rf"(?:(?:to-?dos?|to\s+dos?|todo\s+list|to-?do\s+list|checklist|agenda){_NOT_THE_LIST}"
+    r"|(?:my|our|all\s+(?:my|the)|any|open|pending)\s+(?:tasks?|reminders?|to-?dos?)"
+    r"|\b(?:tasks|reminders)\b"
     r"|(?:my|the|our)\s+(?:(?:to-?do|to\s+do|task|shopping|grocery|whole|entire|full)\s+)?"
-    r"lists?(?!\s+of\b))"
+    rf"lists?{_NOT_THE_LIST})"
 )
 _ORDINAL: Final = (
     r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
     r"|\d+(?:st|nd|rd|th)\b)"
 )
 _ITEM: Final = r"(?:to-?do|task|item|reminder|entry|one)"
-_ITEM_REF: Final = (
-    rf"(?:{_ITEM}s?\s+(?:number\s+|no\.?\s*|#\s*)?\d+|(?:number|#)\s*\d+|{_ORDINAL}\s+{_ITEM})"
-)
+# "task 3", "the second item"; "number 3" alone only where a todo verb acts on it
+# ("who wore number 23" is no todo), which `_BARE_ID` reads.
+_ITEM_REF: Final = rf"(?:{_ITEM}s?\s+(?:number\s+|no\.?\s*|#\s*)?\d+|{_ORDINAL}\s+{_ITEM})"
 _REMIND: Final = (
     r"(?:remind\s+me|(?:don['’]?t|do\s+not|must\s+not|mustn['’]?t|can['’]?t|cannot"
     r"|shouldn['’]?t|should\s+not)\s+(?:let\s+me\s+)?forget"
@@ -78,8 +88,10 @@ _REMIND: Final = (
 # A todo verb acting on a bare id ("mark 3 done", "delete 2 and 4"), or an imperative add
 # whose object is the title ("add oat milk"; "add 5 and 7" is also arithmetic).
 _BARE_ID: Final = (
-    r"(?:mark|tick(?:\s+off)?|check\s+off|cross(?:\s+off)?|complete|finish|delete|remove"
+    r"(?:(?:mark|tick(?:\s+off)?|check\s+off|cross(?:\s+off)?|complete|finish|delete|remove"
     r"|erase|rename|update|edit)\s+(?:off\s+)?(?:number\s+|#\s*)?\d"
+    r"|(?:show|get|open|display)\s+(?:me\s+)?(?:number|#)\s*\d"
+    r"|(?:number|#)\s*\d+\s+(?:is|are)\s+(?:now\s+)?(?:done|complete|completed|finished))"
 )
 _ADD_OPENER: Final = r"^\W*(?:please\s+)?(?:add|jot\s+down|write\s+down)\s+\w"
 _TODO_OBJECT: Final = re.compile(
@@ -134,7 +146,7 @@ def has_arithmetic_signal(text: str) -> bool:
     if spoken_to_expression(text) is not None:
         return True
     words = _words(text)
-    numbers = [i for i, w in enumerate(words) if w[0].isdigit()]
+    numbers = [i for i, w in enumerate(words) if w[0].isdigit() and not w[-1].isalpha()]
     operations = [i for i, w in enumerate(words) if _OPERATION_WORD.fullmatch(w)]
     return any(abs(i - j) <= _WINDOW for i in numbers for j in operations)
 

@@ -46,7 +46,7 @@ _ORDINAL = rf"(?:{'|'.join(_ORDINAL_IDS)}|\d+(?:st|nd|rd|th)\b)"
 # "the second todo", "the third one": an id by its position (ids are given in order).
 _ORDINAL_ID = rf"(?:the\s+)?{_ORDINAL}\s+(?:to-?do|to\s+do|task|item|reminder|entry|one)"
 # "it", "that one": the todo an earlier clause named; `PatternPlanner` resolves it.
-_PRONOUN_ID = r"(?:it|that(?:\s+one)?|this(?:\s+one)?|them)"
+_PRONOUN_ID = r"(?:it|that(?:\s+one)?|this(?:\s+one)?|them(?:\s+both|\s+all)?)"
 PREVIOUS_ID = -1
 """The id a pronoun stands for until the planner resolves it from an earlier clause."""
 _NUMBERED_ID = (
@@ -164,6 +164,9 @@ TODO_RULES: tuple[TodoRule, ...] = (
         rf"^{_SHOW}\s+(?:me\s+)?(?:the\s+)?(?:details\s+(?:of|for|on)\s+)?(?:my\s+)?"
         rf"{_MARKED_ID}(?:\s+(?:say|details|about|is))?{_ON_LIST}$",
         rf"^(?:details\s+(?:of|for|on)\s+)?(?:my\s+)?{_MARKED_ID}$",
+        # after a clause that named a todo: "..., then show me how it reads now"
+        r"^(?:show|tell)\s+me\s+(?:how|what)\s+(?P<ids>it|that(?:\s+one)?)\s+(?:reads|looks|says)"
+        r"(?:\s+like)?(?:\s+now)?$",
     ),
     *_rules(
         "list",
@@ -214,6 +217,8 @@ TODO_RULES: tuple[TodoRule, ...] = (
         rf"\s*(?:\s(?:to\s+say|to\s+read|to|into|as|with|so\s+(?:that\s+)?it\s+(?:says|reads))\s+"
         rf"|:\s*|=\s*){_TITLE}$",
         rf"^(?:the\s+)?{_ONE_ID}\s+should\s+(?:say|read|be)\s+{_TITLE}(?:\s+instead)?$",
+        rf"^for\s+{_ONE_ID}\s*,?\s+(?:the\s+)?(?:new\s+)?(?:wording|title|text|name)\s+(?:should\s+be"
+        rf"|is|will\s+be)\s*:?\s*{_TITLE}$",
     ),
     *_rules(
         "add",
@@ -231,9 +236,10 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"^(?:(?:i\s+(?:need|have|want|got)\s+to|i['’]ve\s+got\s+to|i\s+must|i\s+should"
         r"|i\s+gotta|gotta|got\s+to|need\s+to|have\s+to)\s+)?"
         rf"{_TITLE}\s*(?:[,.;:\-–—]\s*|\s+)(?:so\s+|and\s+)?(?:(?:can|could|would|will)\s+you\s+)?"
-        r"(?:please\s+)?(?:put|add|note|write|jot|save|stick|pop)\s+(?:that|it|this)\s+(?:down\s+)?"
+        r"(?:please\s+)?(?:(?:put|add|note|write|jot|save|stick|pop)\s+(?:that|it|this)\s+(?:down\s+)?"
+        r"|(?:could|can|would)\s+(?:that|it|this)\s+go\s+)"
         rf"(?:on|to|in|onto|into)\s+{_LIST_REF}$",
-        r"^(?:add|put|jot\s+down|write\s+down|save|note(?:\s+down)?|log|record)"
+        r"^(?:add|put(?:\s+down)?|jot\s+down|write\s+down|save|note(?:\s+down)?|log|record)"
         rf"\s+{_TITLE}\s+as\s+(?:a\s+|an\s+)?(?:new\s+)?(?:to-?do|task|reminder|item)$",
         r"^(?:add|put|place|stick|throw|write(?:\s+down)?|jot(?:\s+down)?|pop|append|include"
         rf"|save)\s+{_TITLE}\s+(?:to|on|onto|in|into)\s+{_LIST_REF}$",
@@ -252,13 +258,19 @@ TODO_RULES: tuple[TodoRule, ...] = (
 MANY_ADD_RULES: tuple[TodoRule, ...] = _rules(
     "add",
     r"^(?:(?:add|put|write(?:\s+down)?|jot(?:\s+down)?)\s+)?(?P<count>two|three|four|five|2|3|4"
-    r"|5|these|the\s+following|a\s+few|some)\s+(?:(?:new|more)\s+)?(?:things|items|tasks|to-?dos)\s+"
-    rf"(?:to|on|onto|in|into|for)\s+{_LIST_REF}\s*:\s*(?P<titles>.+)$",
+    r"|5|these|the\s+following|a\s+few|some)\s+(?:(?:new|more)\s+)?(?:things|items|tasks|to-?dos"
+    rf"|chores|errands|jobs)\s+(?:to|on|onto|in|into|for)\s+{_LIST_REF}\s*:\s*(?P<titles>.+)$",
+    # "I need to renew my card and buy stamps; put both on my list"
+    r"^(?:(?:i\s+(?:need|have|want|got)\s+to|i['’]ve\s+got\s+to|i\s+must|i\s+should|gotta"
+    r"|need\s+to|have\s+to)\s+)?(?P<titles>.+?)\s*(?:[,.;:\-–—]\s*|\s+)(?:so\s+|and\s+)?"
+    r"(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:put|add|note|write|jot|save|stick)\s+"
+    r"(?P<count>both|them\s+both|all\s+three|all\s+four|all\s+of\s+them|them\s+all)\s+(?:down\s+)?"
+    rf"(?:on|to|in|onto|into)\s+{_LIST_REF}$",
 )
 """Several titles after a colon ("put two things on my list: A, then B"): one add each."""
 
 FALLBACK_ADD_RULES: tuple[TodoRule, ...] = _rules(
-    "add", rf"^(?:add|jot\s+down|write\s+down)\s+{_TITLE}$", strict_title=True
+    "add", rf"^(?:add|jot\s+down|write\s+down|note\s+down)\s+{_TITLE}$", strict_title=True
 )
 """Bare "add X": tried after arithmetic, so "add 5 and 7" stays a calculation."""
 
@@ -320,7 +332,12 @@ def parse_ids(raw: str) -> list[int] | None:
 
 _TITLE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+|then\s+)?|;\s*|\s+and\s+then\s+|\s+then\s+)", re.I)
 _DONE_TITLES = frozenset({"done", "complete", "completed", "finished"})
-_COUNTS = MappingProxyType({"two": 2, "three": 3, "four": 4, "five": 5})
+_COUNTS = MappingProxyType(
+    {
+        "two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "them both": 2,
+        "all three": 3, "all four": 4,
+    }
+)  # fmt: skip
 
 
 def _many_titles(count: str, raw: str) -> list[str] | None:

@@ -39,6 +39,7 @@ _LIST_OBJECT: Final = re.compile(
 _ACTIONS: Final[dict[str, tuple[str, ...]]] = {
     "complete": (
         r"(?:tick|check|cross|knock|mark)(?:ed)?\s+off",
+        r"got\s+through",
         r"done\s+with",
         r"finished\s+with",
         r"taken\s+care\s+of",
@@ -51,6 +52,8 @@ _ACTIONS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "delete": (
         r"get\s+rid\s+of",
+        r"clear\s+out",
+        r"clear",
         r"no\s+longer\s+(?:need(?:ed)?|required|relevant)",
         r"(?:don['’]?t|do\s+not)\s+need",
         r"not\s+needed",
@@ -90,6 +93,7 @@ _ACTIONS: Final[dict[str, tuple[str, ...]]] = {
         r"what['’]?s",
         r"what\s+have\s+i\s+got",
         r"what\s+do\s+i\s+have",
+        r"what\s+does",
         r"let\s+me\s+(?:know|see)",
         r"show",
         r"see",
@@ -114,7 +118,7 @@ _FRAME: Final = frozenset(
         "tonight", "currently", "right", "all", "still", "there", "on", "from", "off",
         "out", "of", "to", "up", "then", "also", "yes", "kindly", "quickly", "by", "am",
         "we", "our", "your", "at", "moment", "list", "todo", "to-do", "tasks", "todos", "'s",
-        "s", "item", "task", "let", "first",
+        "s", "item", "task", "let", "first", "look", "like",
     }
 )  # fmt: skip
 _WORD: Final = re.compile(r"[\w'’-]+")

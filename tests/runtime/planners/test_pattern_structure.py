@@ -383,3 +383,63 @@ def test_a_request_after_a_gerund_one_comes_second(prompt: str, steps: list[Step
 )
 def test_gerunds_in_statements_stay_unplanned(prompt: str) -> None:
     assert steps_of(prompt) == []
+
+
+@pytest.mark.parametrize(
+    ("prompt", "steps"),
+    [
+        (
+            "i must pick up the parcel, could it go on my list?",
+            [todo("add", title="pick up the parcel")],
+        ),
+        ("put down 'sort the recycling' as a task", [todo("add", title="sort the recycling")]),
+        ("i've done task 3, you can tick it off", [todo("complete", id=3)]),
+        (
+            "for task 1, the new title should be: phone the school",
+            [todo("update", id=1, title="phone the school")],
+        ),
+        (
+            "two things: note down 'order pizza', and show my list",
+            [todo("add", title="order pizza"), todo("list")],
+        ),
+        (
+            "i have to wash the dog and trim the hedge; put both on my list",
+            [todo("add", title="wash the dog"), todo("add", title="trim the hedge")],
+        ),
+        ("what does my list look like now", [todo("list")]),
+        (
+            "two errands for my list: post office, bank",
+            [todo("add", title="post office"), todo("add", title="bank")],
+        ),
+        (
+            "rename task 4 to 'walk to school' and then show me how it reads",
+            [todo("update", id=4, title="walk to school"), todo("get", id=4)],
+        ),
+        (
+            "i got through tasks one and three, tick them both off",
+            [todo("complete", id=1), todo("complete", id=3)],
+        ),
+        ("clear out items two and five", [todo("delete", id=2), todo("delete", id=5)]),
+    ],
+)
+def test_todo_shapes_from_a_retired_holdout(prompt: str, steps: list[Step]) -> None:
+    assert steps_of(prompt) == steps
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expression"),
+    [
+        ("take 40 away from 95 and tell me what's left", "95 - 40"),
+        ("work out 6 times 7. how much is that?", "6 * 7"),
+        ("nine and a half times 2", "9.5 * 2"),
+        ("the sum of 3 and 4, times five", "(3 + 4) * 5"),
+        ("what remainder do you get when dividing 23 by 5", "23 % 5"),
+        ("i want to leave a 10 percent tip on a $70 bill", "10 / 100 * 70"),
+    ],
+)
+def test_calculations_from_a_retired_holdout(prompt: str, expression: str) -> None:
+    assert steps_of(prompt) == [("calculator", {"expression": expression})]
+
+
+def test_what_is_left_after_a_todo_step_is_still_the_list() -> None:
+    assert steps_of("delete task 2 and tell me what's left") == [todo("delete", id=2), todo("list")]

@@ -173,3 +173,24 @@ def test_a_pronoun_stands_for_a_todo_only_after_a_todo_was_named() -> None:
     assert not refers_back("show task 2", ["add milk to my list"])  # no pronoun
     assert supports_step("mark it done", "todo_store", "complete", refers_back=True)
     assert not supports_step("mark it done", "todo_store", "complete")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who wore number 10 for brazil",  # "number N" with no todo verb acting on it
+        "why is the number 7 lucky",
+        "what's the difference between 3G and 4G",  # numbers glued to letters are names
+        "what task does the liver perform",  # a singular task with no owner
+        "which to-do list apps are free",  # the list noun modifies another noun
+    ],
+)
+def test_names_that_look_like_todos_or_operands_are_no_cue(text: str) -> None:
+    assert signals(text) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text", ["what tasks are left", "mark number 3 done", "number 2 is finished", "show me #4"]
+)
+def test_plural_tasks_and_numbers_a_todo_verb_acts_on_are_todo_cues(text: str) -> None:
+    assert "todo" in signals(text)
