@@ -16,7 +16,9 @@ still equal its gold case.
 
 The third held-out pair (`paraphrase_holdout_3.yaml`, `ood_holdout_3.yaml`) was written
 blind the same way, by someone who had read neither the rules nor the other sets, and has
-no gold copies: every prompt in it is new.
+no gold copies: every prompt in it is new. The fourth held-out pair
+(`paraphrase_holdout_4.yaml`, `ood_holdout_4.yaml`) was written the same way again, blind
+to the rules and to the first three held-out pairs.
 """
 
 from __future__ import annotations
@@ -41,15 +43,25 @@ PARAPHRASE_HOLDOUT_2_PATH = DATA / "paraphrase_holdout_2.yaml"
 OOD_HOLDOUT_2_PATH = DATA / "ood_holdout_2.yaml"
 PARAPHRASE_HOLDOUT_3_PATH = DATA / "paraphrase_holdout_3.yaml"
 OOD_HOLDOUT_3_PATH = DATA / "ood_holdout_3.yaml"
+PARAPHRASE_HOLDOUT_4_PATH = DATA / "paraphrase_holdout_4.yaml"
+OOD_HOLDOUT_4_PATH = DATA / "ood_holdout_4.yaml"
 HOLDOUT_2_SETS = (PARAPHRASE_HOLDOUT_2_PATH, OOD_HOLDOUT_2_PATH)
 HOLDOUT_3_SETS = (PARAPHRASE_HOLDOUT_3_PATH, OOD_HOLDOUT_3_PATH)
+HOLDOUT_4_SETS = (PARAPHRASE_HOLDOUT_4_PATH, OOD_HOLDOUT_4_PATH)
 PARAPHRASE_SETS = (
     PARAPHRASE_PATH,
     PARAPHRASE_HOLDOUT_PATH,
     PARAPHRASE_HOLDOUT_2_PATH,
     PARAPHRASE_HOLDOUT_3_PATH,
+    PARAPHRASE_HOLDOUT_4_PATH,
 )
-OOD_SETS = (OOD_PATH, OOD_HOLDOUT_PATH, OOD_HOLDOUT_2_PATH, OOD_HOLDOUT_3_PATH)
+OOD_SETS = (
+    OOD_PATH,
+    OOD_HOLDOUT_PATH,
+    OOD_HOLDOUT_2_PATH,
+    OOD_HOLDOUT_3_PATH,
+    OOD_HOLDOUT_4_PATH,
+)
 ROBUST_SETS = (*PARAPHRASE_SETS, *OOD_SETS)
 GOLD_COPY = "gold-copy"
 GOLD_TAG = "gold:"
@@ -122,7 +134,9 @@ def test_no_holdout_prompt_is_a_clause_of_a_dev_prompt_or_the_reverse() -> None:
     assert [c.id for c in dev_cases if normalised(c.prompt) in holdout] == []
 
 
-@pytest.mark.parametrize("own", [HOLDOUT_2_SETS, HOLDOUT_3_SETS], ids=["second", "third"])
+@pytest.mark.parametrize(
+    "own", [HOLDOUT_2_SETS, HOLDOUT_3_SETS, HOLDOUT_4_SETS], ids=["second", "third", "fourth"]
+)
 def test_a_blind_holdout_shares_no_prompt_or_clause_with_the_other_sets(
     own: tuple[Path, Path],
 ) -> None:
@@ -140,8 +154,12 @@ def test_a_blind_holdout_shares_no_prompt_or_clause_with_the_other_sets(
 
 @pytest.mark.parametrize(
     ("path", "prefix", "least"),
-    [(OOD_HOLDOUT_2_PATH, "ood-h2-", 150), (OOD_HOLDOUT_3_PATH, "ood-h3-", 120)],
-    ids=["second", "third"],
+    [
+        (OOD_HOLDOUT_2_PATH, "ood-h2-", 150),
+        (OOD_HOLDOUT_3_PATH, "ood-h3-", 120),
+        (OOD_HOLDOUT_4_PATH, "ood-h4-", 120),
+    ],
+    ids=["second", "third", "fourth"],
 )
 def test_blind_ood_holdouts_have_enough_of_each_kind(path: Path, prefix: str, least: int) -> None:
     cases = load_case_file(path)
@@ -169,10 +187,17 @@ def test_second_paraphrase_holdout_has_gold_and_new_pairs_with_many_multi_step()
     assert sum(c.category == "multi_step" and bool(c.setup.todos) for c in new) >= 3
 
 
-def test_third_paraphrase_holdout_is_fifty_new_pairs_of_each_kind() -> None:
-    cases = load_case_file(PARAPHRASE_HOLDOUT_3_PATH)
+@pytest.mark.parametrize(
+    ("path", "prefix"),
+    [(PARAPHRASE_HOLDOUT_3_PATH, "para-h3-"), (PARAPHRASE_HOLDOUT_4_PATH, "para-h4-")],
+    ids=["third", "fourth"],
+)
+def test_later_paraphrase_holdouts_are_fifty_new_pairs_of_each_kind(
+    path: Path, prefix: str
+) -> None:
+    cases = load_case_file(path)
     originals = [c for c in cases if c.id.endswith("-orig")]
-    assert [c.id for c in cases if not c.id.startswith("para-h3-")] == []
+    assert [c.id for c in cases if not c.id.startswith(prefix)] == []
     assert len(originals) >= 50
     counts = Counter(c.category for c in originals)
     assert set(counts) == {"calculator", "todo", "multi_step"}
@@ -193,7 +218,11 @@ def test_third_paraphrase_holdout_is_fifty_new_pairs_of_each_kind() -> None:
     "case",
     [
         c
-        for path in (PARAPHRASE_HOLDOUT_2_PATH, PARAPHRASE_HOLDOUT_3_PATH)
+        for path in (
+            PARAPHRASE_HOLDOUT_2_PATH,
+            PARAPHRASE_HOLDOUT_3_PATH,
+            PARAPHRASE_HOLDOUT_4_PATH,
+        )
         for c in load_case_file(path)
     ],
     ids=lambda c: c.id,
