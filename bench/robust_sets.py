@@ -198,6 +198,7 @@ def measure(
     data: Path,
     console: Console,
     argv: list[str],
+    details: bool = False,
 ) -> RobustSetsReport:
     """Run the chosen sets with the chosen planners into `out`, print and write the figures.
 
@@ -211,7 +212,7 @@ def measure(
     for stem in stems:  # before the first trial: a long run must not stop half way
         RunDir.create(out / stem)
     runs = [run_set(found[stem], out / stem, specs, settings, console) for stem in stems]
-    return report_runs(runs, out=out, labels=None, console=console, argv=argv)
+    return report_runs(runs, out=out, labels=None, console=console, argv=argv, details=details)
 
 
 def report_runs(
@@ -222,6 +223,7 @@ def report_runs(
     console: Console,
     argv: list[str],
     sets: str | None = None,
+    details: bool = False,
 ) -> RobustSetsReport:
     """Print the figures of set runs already made, and write them to `out` if given."""
     read = [read_set_run(path) for path in runs]
@@ -229,7 +231,7 @@ def report_runs(
         wanted = set(choose_sets([run.name for run in read], sets))
         read = [run for run in read if run.name in wanted]
     report = RobustSetsReport(argv=argv, sets=[set_figures(run, labels) for run in read])
-    print_figures(console, report.sets)
+    print_figures(console, report.sets, details=details)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         write_atomically(out / REPORT_FILE, report.model_dump_json(indent=2) + "\n")
@@ -279,6 +281,12 @@ def _parser() -> argparse.ArgumentParser:
                         "runs/robust-sets-<stamp>; with --from-run or --compare, "
                         "none)")  # fmt: skip
     parser.add_argument("--data", type=Path, default=DATA_DIR, help="where the set files are")
+    parser.add_argument(
+        "--details",
+        action="store_true",
+        help="also print which cases of "
+        "held-out sets failed (reading them retires a set; dev sets always)",
+    )
     parser.add_argument("--from-run", type=Path, nargs="+", metavar="DIR",
                         help="read these set runs instead of running")  # fmt: skip
     parser.add_argument("--compare", type=Path, nargs=2, metavar=("BEFORE", "AFTER"),
@@ -299,7 +307,7 @@ def _dispatch(argv: list[str], console: Console) -> None:
     elif args.from_run is not None:
         report_runs(
             args.from_run, out=args.out, labels=_labels(args.planners), console=console,
-            argv=argv, sets=args.sets,
+            argv=argv, sets=args.sets, details=args.details,
         )  # fmt: skip
     else:
         measure(
@@ -309,6 +317,7 @@ def _dispatch(argv: list[str], console: Console) -> None:
             data=args.data,
             console=console,
             argv=argv,
+            details=args.details,
         )
 
 

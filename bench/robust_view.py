@@ -78,33 +78,38 @@ def _ood_table(sets: list[SetFigures]) -> Table:
     return table
 
 
-def _details(console: Console, figures: SetFigures) -> None:
+def _details(console: Console, figures: SetFigures, *, cases: bool) -> None:
     for planner, found in figures.planners.items():
         where = f"{figures.set}, {escape(planner)}"
         if isinstance(found, ParaphraseFigures):
             console.print(f"  {where}: {escape(found.verdict)}", soft_wrap=True)
-            if found.flipped:
+            if found.flipped and cases:
                 console.print(f"  flipped ({where}): {_pairs(found.flipped)}", soft_wrap=True)
-        if isinstance(found, OodFigures):
+        if isinstance(found, OodFigures) and cases:
             for action in found.actions[:SHOWN_IDS]:
                 tools = ", ".join(action.tools)
                 console.print(
                     f"  false action ({where}): {action.case_id} -> {tools}: "
-                    f"{escape(action.prompt)!r}",
+                    f"{escape(repr(action.prompt))}",
                     soft_wrap=True,
                 )
             if len(found.actions) > SHOWN_IDS:
                 console.print(f"  ... {len(found.actions)} false actions in all ({where})")
 
 
-def print_figures(console: Console, sets: list[SetFigures]) -> None:
-    """Print a table per kind of set, then the flipped pairs and the false actions."""
+def print_figures(console: Console, sets: list[SetFigures], *, details: bool = False) -> None:
+    """Print a table per kind of set, then the flipped pairs and the false actions.
+
+    Which cases failed is printed for dev sets only, unless `details`: reading a held-out
+    set's failures is what retires it, so that takes asking (`--details`); the figures
+    file holds them all either way.
+    """
     if any(figures.kind == "paraphrase" for figures in sets):
         console.print(_paraphrase_table(sets))
     if any(figures.kind == "ood" for figures in sets):
         console.print(_ood_table(sets))
     for figures in sorted(sets, key=lambda item: item.kind != "paraphrase"):
-        _details(console, figures)
+        _details(console, figures, cases=details or figures.set == "dev")
     if sets:
         console.print(
             "  read one: crane-bench show RUN_DIR CASE_ID -p PLANNER "

@@ -187,7 +187,7 @@ def _planner_event(event: TranscriptEvent) -> EventView | None:  # noqa: PLR0911
     if isinstance(event, ModelVerdictEvent):
         asked = f"{who}model's answer for {event.asked!r}"
         if event.used:
-            head = f"{asked} used: {steps_text([s for s in event.steps if s not in event.refused])}"
+            head = f"{asked} used: {steps_text(event.kept)}"
             sub = f"refused (no cue): {steps_text(event.refused)}" if event.refused else ""
             return EventView("verdict", head, "ok", sub=sub)
         reason = event.fallback

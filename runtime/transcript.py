@@ -179,6 +179,11 @@ class ModelVerdictEvent(TranscriptEvent):
     refused: list[PlanStep] = Field(default_factory=list)
     """Steps of that plan the planner did not keep (no cue for them in `asked`)."""
 
+    @property
+    def kept(self) -> list[PlanStep]:
+        """The model's steps the planner kept."""
+        return [step for step in self.steps if step not in self.refused]
+
 
 class DecisionEvent(TranscriptEvent):
     """How a combining planner chose its plan."""

@@ -155,8 +155,7 @@ def _event_blocks(transcript: Transcript, *, full: bool) -> Iterator[RenderableT
         elif isinstance(event, ModelVerdictEvent):
             line = Text(f"{who}model's answer for {event.asked!r}: ")
             if event.used:
-                kept = [s for s in event.steps if s not in event.refused]
-                line.append(f"used ({steps_text(kept)})", style="green")
+                line.append(f"used ({steps_text(event.kept)})", style="green")
                 if event.refused:
                     line.append(f" · refused, no cue: {steps_text(event.refused)}", style="red")
             else:

@@ -31,6 +31,7 @@ from runtime.planners.number_words import replace_number_words
 
 _I = re.IGNORECASE
 _MAX_CHARS = 300
+_DATE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 _TRIGGER_PASSES = 2
 
 _SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -45,7 +46,7 @@ _SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
 # "1,000" and "12,500.75" are one number; "3,4" and "1,20" are not (lists, typos).
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 # "1k", "2.5k": a number of thousands, as people type amounts.
-_KILO = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b", _I)
+_KILO = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)k\b", _I)
 
 
 # "seven and a half" (7 and a half, once number words are digits) -> 7.5.
@@ -241,9 +242,9 @@ _VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
         (r"^take\s+(?P<a>[\d.]+)\s+off\s+(?:of\s+)?(?P<b>[\d.]+)$", _binary("{b} - {a}")),
         # "round 1.41421 off to three decimal places"
         (r"^round\s+(?P<a>.+?)\s+(?:off\s+)?to\s+(?P<b>\d+)\s+(?:decimal\s+places?|decimals?"
-         r"|dp|places?|digits?)$", _binary("round( {a} , {b} )")),
+         r"|dp|places?)$", _binary("round( {a} , {b} )")),
         (r"^(?P<a>.+?)\s+rounded\s+(?:off\s+)?to\s+(?P<b>\d+)\s+(?:decimal\s+places?|decimals?"
-         r"|dp|places?|digits?)$", _binary("round( {a} , {b} )")),
+         r"|dp|places?)$", _binary("round( {a} , {b} )")),
         (r"^(?P<op>\*\*|\*|/|//)\s+(?P<b>[\d.]+)$", _chained("{p} {op} {b}")),
         (r"^times\s+(?P<b>[\d.]+)$", _chained("{p} * {b}")),
         (r"^square\s+(?:of\s+)?(?P<a>.+)$", _binary("{a} ** 2", "a")),
@@ -371,8 +372,8 @@ def spoken_to_expression(clause: str) -> str | None:
         A clean Python expression for the calculator tool, or None when the clause is
         not a calculation (not arithmetic at all, a bare number, or text with code).
     """
-    if len(clause) > _MAX_CHARS:
-        return None
+    if len(clause) > _MAX_CHARS or _DATE.search(clause):
+        return None  # "2024-01-05" is a date, not two subtractions
     text = _fold(clause)
     if not text:
         return None

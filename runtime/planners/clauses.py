@@ -57,8 +57,9 @@ _LEADING = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = re.compile(
-    r"(?:[\s,]*\b(?:please|pls|thanks|thank\s+you|for\s+me|too|as\s+well|afterwards)\b"
-    r"|[\s?!.,;:]+)+$",
+    # possessive: nested repeats over the same characters backtrack exponentially
+    r"(?:[\s,]*+\b(?:please|pls|thanks|thank\s+you|for\s+me|too|as\s+well|afterwards)\b"
+    r"|[\s?!.,;:]++)++$",
     re.IGNORECASE,
 )
 # "add paint to my list, but first tell me 25% of 80": the second clause comes first.
@@ -67,6 +68,7 @@ _GOES_FIRST = re.compile(
     rf"|after\s+{_GERUND})\b",
     re.IGNORECASE,
 )
+_SPACES = re.compile(r"\s{2,}")
 _MAX_SPAN = 8  # a clause spans at most this many separators (or is the whole prompt)
 _MAX_CUTS = 24  # beyond this many separators the prompt is read as one clause
 
@@ -126,6 +128,7 @@ def segment(prompt: str, match: Callable[[str], T | None]) -> list[Clause[T]]:
     Returns:
         The chosen clauses in order, fillers-only clauses left out.
     """
+    prompt = _SPACES.sub(" ", prompt)  # runs of spaces would make the rules backtrack
     cuts = _cuts(prompt)
     if len(cuts) > _MAX_CUTS:
         cuts = []  # bounds the work on pasted walls of text; such prompts rarely match

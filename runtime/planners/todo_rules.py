@@ -71,6 +71,23 @@ _MARKED_ID = (
     rf"|(?:number|\#)\s*)(?:\d+|{NUMBER_WORD_PATTERN}(?:[\s-]+{NUMBER_WORD_PATTERN})*))"
 )
 _TITLE = r"(?P<title>.+?)"
+# "I need to X, put that on my list": a need stated before the request.
+_NEED_TO = (
+    r"(?:i\s+(?:need|have|want|got)\s+to|i['’]ve\s+got\s+to|i\s+must|i\s+should|i\s+gotta"
+    r"|gotta|got\s+to|need\s+to|have\s+to)"
+)
+_PUT_THAT_ON_THE_LIST = (
+    r"(?:so\s+|and\s+)?(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
+    r"(?:(?:put|add|note|write|jot|save|stick|pop)\s+(?:that|it|this)\s+(?:down\s+)?"
+    rf"|(?:could|can|would)\s+(?:that|it|this)\s+go\s+)(?:on|to|in|onto|into)\s+{_LIST_REF}"
+)
+# Without a stated need, the earlier part must not be a question, a reply or another
+# request: "what's 12 * 12, add it to my list", "sure, add that to my list".
+_NOT_A_TITLE = (
+    r"(?!(?:what|what['’]s|whats|who|why|how|when|where|which|did|do|does|is|are|was|were|can"
+    r"|could|would|will|i['’]ll|i\s+will|yes|yeah|sure|ok|okay|no|calculate|compute|work\s+out"
+    r"|show|tell|list|delete|remove|mark|tick|give|find|add|put)\b)"
+)
 
 _ID_PREFIX = re.compile(rf"^(?:{_NOUN}\s+)?(?:(?:number|no\.?|num\.?)\s*|\#\s*)?", re.I)
 _ORDINAL_MATCH = re.compile(rf"^(?:the\s+)?(?P<ordinal>{_ORDINAL})\b", re.I)
@@ -91,7 +108,7 @@ _ACTION_TAIL = re.compile(
     r"|add|remind)\b",
     re.I,
 )
-_PRONOUN = re.compile(r"^(?:it|this|that|these|those|them|one|something)$", re.I)
+_PRONOUN = re.compile(r"^(?:it|this|that|these|those|them|one|something|me|you|us|him|her)$", re.I)
 # "add up the receipts": "add up" sums things; the rest is not a title.
 _SUM_PARTICLE = re.compile(r"(?:up|together)\b", re.I)
 # Bare "add an event to my calendar", "add some salt to the soup": a thing (a determiner
@@ -227,18 +244,16 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"remember\s+to|(?:make\s+sure\s+)?(?:i\s+)?(?:don[’']?t|do\s+not|must\s+not|mustn[’']?t"
         r"|can[’']?t|cannot|shouldn[’']?t|should\s+not)\s+(?:let\s+me\s+)?forget\s+to"
         # "don't forget the dentist": an order to remember a thing (not "i can't forget ...")
-        r"|(?:don[’']?t|do\s+not)\s+(?:let\s+me\s+)?forget(?:\s+about)?(?!\s+your\b)"
+        r"|(?:don[’']?t|do\s+not)\s+(?:let\s+me\s+)?forget"
+        r"(?!(?:\s+about)?\s+(?:your|me|us|you|him|her|them|who|what|that|how|why|where|when)\b)"
+        r"(?:\s+about)?"
         r"|note\s+to\s+self\s*:?|make\s+a\s+note\s+to|(?:i\s+(?:need|want|would\s+like)\s+a"
-        r"|i[’']d\s+like\s+a|set\s+a|create\s+a|make\s+a)\s+reminder\s+(?:to|about|for))"
+        r"|i[’']d\s+like\s+a|set\s+a|create\s+a|make\s+a)\s+reminder\s+(?:to|about))"
         rf"\s+{_TITLE}(?:\s+(?:on|to|in|onto)\s+{_LIST_REF})?$",
         # "I need to walk the dog, put that on my list", "gotta renew my license - add that
         # to my todos": the title is the earlier part.
-        r"^(?:(?:i\s+(?:need|have|want|got)\s+to|i['’]ve\s+got\s+to|i\s+must|i\s+should"
-        r"|i\s+gotta|gotta|got\s+to|need\s+to|have\s+to)\s+)?"
-        rf"{_TITLE}\s*(?:[,.;:\-–—]\s*|\s+)(?:so\s+|and\s+)?(?:(?:can|could|would|will)\s+you\s+)?"
-        r"(?:please\s+)?(?:(?:put|add|note|write|jot|save|stick|pop)\s+(?:that|it|this)\s+(?:down\s+)?"
-        r"|(?:could|can|would)\s+(?:that|it|this)\s+go\s+)"
-        rf"(?:on|to|in|onto|into)\s+{_LIST_REF}$",
+        rf"^{_NEED_TO}\s+{_TITLE}\s*(?:[,.;:\-–—]\s*|\s+){_PUT_THAT_ON_THE_LIST}$",
+        rf"^{_NOT_A_TITLE}{_TITLE}\s*[,.;:\-–—]\s*{_PUT_THAT_ON_THE_LIST}$",
         r"^(?:add|put(?:\s+down)?|jot\s+down|write\s+down|save|note(?:\s+down)?|log|record)"
         rf"\s+{_TITLE}\s+as\s+(?:a\s+|an\s+)?(?:new\s+)?(?:to-?do|task|reminder|item)$",
         r"^(?:add|put|place|stick|throw|write(?:\s+down)?|jot(?:\s+down)?|pop|append|include"
@@ -250,7 +265,7 @@ TODO_RULES: tuple[TodoRule, ...] = (
         r"(?:\s*[:\-–]\s*|\s+(?:called|named|titled|saying|that\s+says|for|to|about"
         rf"|with\s+(?:the\s+)?title)\s+|\s+){_TITLE}$",
         rf"^(?:new\s+)?(?:to-?do|task|reminder)(?:\s+please)?\s*:\s*{_TITLE}$",
-        rf"^(?:note|jot|write)(?:\s+(?:this|that|it))?(?:\s+down)?\s*:\s*{_TITLE}$",
+        rf"^(?:note|jot|write)(?:\s+(?:this|that|it))?\s+down\s*:\s*{_TITLE}$",
     ),
 )
 """Rules tried before arithmetic, in order; the first that matches wins."""
@@ -261,8 +276,7 @@ MANY_ADD_RULES: tuple[TodoRule, ...] = _rules(
     r"|5|these|the\s+following|a\s+few|some)\s+(?:(?:new|more)\s+)?(?:things|items|tasks|to-?dos"
     rf"|chores|errands|jobs)\s+(?:to|on|onto|in|into|for)\s+{_LIST_REF}\s*:\s*(?P<titles>.+)$",
     # "I need to renew my card and buy stamps; put both on my list"
-    r"^(?:(?:i\s+(?:need|have|want|got)\s+to|i['’]ve\s+got\s+to|i\s+must|i\s+should|gotta"
-    r"|need\s+to|have\s+to)\s+)?(?P<titles>.+?)\s*(?:[,.;:\-–—]\s*|\s+)(?:so\s+|and\s+)?"
+    rf"^(?:{_NEED_TO}\s+|{_NOT_A_TITLE})(?P<titles>.+?)\s*[,.;:\-–—]\s*(?:so\s+|and\s+)?"
     r"(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:put|add|note|write|jot|save|stick)\s+"
     r"(?P<count>both|them\s+both|all\s+three|all\s+four|all\s+of\s+them|them\s+all)\s+(?:down\s+)?"
     rf"(?:on|to|in|onto|into)\s+{_LIST_REF}$",
@@ -311,7 +325,7 @@ def _parse_id(part: str) -> int | None:
     ordinal = _ORDINAL_MATCH.match(part)
     if ordinal is not None:
         word = ordinal.group("ordinal").lower()
-        return _ORDINAL_IDS.get(word) or int(word[:-2])
+        return _ORDINAL_IDS.get(word) or int(word[:-2]) or None  # "0th" names no todo
     return parse_number_words(_ID_PREFIX.sub("", part))
 
 
@@ -331,7 +345,10 @@ def parse_ids(raw: str) -> list[int] | None:
 
 
 _TITLE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+|then\s+)?|;\s*|\s+and\s+then\s+|\s+then\s+)", re.I)
-_DONE_TITLES = frozenset({"done", "complete", "completed", "finished"})
+# "set task 3 to done" completes it; "rename task 3 to done" is still a rename.
+_SET_TO_DONE = re.compile(
+    r"^(?:set|mark|flag)\b.*\bto\s+(?:done|complete|completed|finished)$", re.I
+)
 _COUNTS = MappingProxyType(
     {
         "two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "them both": 2,
@@ -389,12 +406,14 @@ def _inputs(rule: TodoRule, m: re.Match[str]) -> list[dict[str, JsonValue]] | No
         base: dict[str, JsonValue] = {"action": rule.action}
         return [base if title is None else {**base, "title": title}]
     ids = parse_ids(groups["ids"])
-    return None if ids is None else _id_inputs(rule.action, ids, title)
+    if ids is None:
+        return None
+    if rule.action == "update" and title is not None and _SET_TO_DONE.match(m.string):
+        return [{"action": "complete", "id": i} for i in ids]  # "set task 3 to done"
+    return _id_inputs(rule.action, ids, title)
 
 
 def _id_inputs(action: TodoAction, ids: list[int], title: str | None) -> list[dict[str, JsonValue]]:
-    if action == "update" and title is not None and title.lower() in _DONE_TITLES:
-        action, title = "complete", None  # "set task 3 to done"
     extra: dict[str, JsonValue] = {} if title is None else {"title": title}
     return [{"action": action, "id": i, **extra} for i in ids]
 

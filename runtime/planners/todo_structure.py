@@ -79,14 +79,12 @@ _ACTIONS: Final[dict[str, tuple[str, ...]]] = {
         r"what['’]?s",
         r"details\s+(?:of|for|on)",
         r"look\s+at",
-        r"see",
+        r"(?:let\s+me|can\s+i|could\s+i|i\s+want\s+to)\s+see",
         r"view",
         r"open",
         r"show",
         r"describe",
         r"read",
-        r"say",
-        r"says",
     ),
     "list": (
         r"what\s+(?:is|are|was)",
@@ -95,14 +93,23 @@ _ACTIONS: Final[dict[str, tuple[str, ...]]] = {
         r"what\s+do\s+i\s+have",
         r"what\s+does",
         r"let\s+me\s+(?:know|see)",
+        r"(?:can|could|may)\s+i\s+see",
         r"show",
-        r"see",
         r"read",
         r"anything",
         r"list",
     ),
 }
 _ID_ACTIONS: Final = ("complete", "delete", "get")
+# A yes/no question about a todo ("has task 2 been deleted", "can task 2 go?") changes
+# nothing; polite requests ("can you tick task 2 off") are not questions.
+_QUESTION: Final = re.compile(
+    r"^\s*(?:is|are|was|were|has|have|had|did|does|do|(?:can|could|should|may|will|would)"
+    r"\s+(?!you\b|u\b))\b",
+    _I,
+)
+_POLITE: Final = re.compile(r"^\s*(?:please\s+)?(?:can|could|would|will)\s+(?:you|u)\b", _I)
+_SOMEONE_ELSES: Final = re.compile(r"\byour\b", _I)
 _ACTION_PATTERNS: Final = {
     action: re.compile(rf"\b(?:{'|'.join(phrases)})\b", _I) for action, phrases in _ACTIONS.items()
 }
@@ -118,7 +125,7 @@ _FRAME: Final = frozenset(
         "tonight", "currently", "right", "all", "still", "there", "on", "from", "off",
         "out", "of", "to", "up", "then", "also", "yes", "kindly", "quickly", "by", "am",
         "we", "our", "your", "at", "moment", "list", "todo", "to-do", "tasks", "todos", "'s",
-        "s", "item", "task", "let", "first", "look", "like",
+        "s", "item", "task", "let", "first", "look", "like", "say", "says",
     }
 )  # fmt: skip
 _WORD: Final = re.compile(r"[\w'’-]+")
@@ -140,18 +147,28 @@ def _named_actions(text: str, candidates: tuple[str, ...]) -> list[tuple[str, st
     return found
 
 
-def _read_with_ids(text: str, span: re.Match[str]) -> list[dict[str, JsonValue]] | None:
+def _is_question(clause: str) -> bool:
+    text = clause.strip()
+    return bool(_QUESTION.match(text)) or (text.endswith("?") and not _POLITE.match(text))
+
+
+def _read_with_ids(
+    text: str, span: re.Match[str], *, asks: bool
+) -> list[dict[str, JsonValue]] | None:
     ids = parse_ids(span.group())
     if not ids or PREVIOUS_ID in ids:
         return None  # pronouns are the rules' and `references`' business
     named = _named_actions(text[: span.start()] + " " + text[span.end() :], _ID_ACTIONS)
     if len(named) != 1 or not _only_frames(named[0][1]):
         return None
-    return [{"action": named[0][0], "id": i} for i in ids]
+    action = named[0][0]
+    if action != "get" and asks:
+        return None  # "is task 3 done?" asks; it does not tell
+    return [{"action": action, "id": i} for i in ids]
 
 
 def _read_list_request(text: str) -> list[dict[str, JsonValue]] | None:
-    if not _LIST_OBJECT.search(text):
+    if not _LIST_OBJECT.search(text) or _SOMEONE_ELSES.search(text):
         return None
     named = _named_actions(_LIST_OBJECT.sub(" ", text), ("list",))
     return [{"action": "list"}] if named and _only_frames(named[0][1]) else None
@@ -169,8 +186,9 @@ def read_todo_structure(clause: str) -> list[dict[str, JsonValue]] | None:
     """
     if len(clause) > _MAX_CHARS:
         return None
+    asks = _is_question(clause)
     text = clause.strip().rstrip("?!.")
     spans = list(_IDS.finditer(text))
     if len(spans) > 1:
         return None
-    return _read_with_ids(text, spans[0]) if spans else _read_list_request(text)
+    return _read_with_ids(text, spans[0], asks=asks) if spans else _read_list_request(text)

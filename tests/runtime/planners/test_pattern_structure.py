@@ -443,3 +443,54 @@ def test_calculations_from_a_retired_holdout(prompt: str, expression: str) -> No
 
 def test_what_is_left_after_a_todo_step_is_still_the_list() -> None:
     assert steps_of("delete task 2 and tell me what's left") == [todo("delete", id=2), todo("list")]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "I'll add it to my list",
+        "did you add it to my list",
+        "sure, add that to my list",
+        "yes put it on my list",
+        "what is the capital of france, add it to my list",
+        "don't forget about me",
+        "don't forget who you are",
+        "note: the server is down",
+        "write: a poem about cats",
+        "set a reminder for tomorrow",
+        "delete the 0th task",
+        "i'd like to know 2024-01-05",
+    ],
+)
+def test_replies_statements_and_odd_ids_are_not_todos_or_sums(prompt: str) -> None:
+    assert steps_of(prompt) == []
+
+
+def test_a_calculation_then_add_it_is_not_one_add_titled_with_the_calculation() -> None:
+    assert [tool for tool, _ in steps_of("what's 12 times 12 then add it to my list")] == [
+        "calculator"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "steps"),
+    [
+        ("rename task 3 to done", [todo("update", id=3, title="done")]),
+        ("set task 3 to done", [todo("complete", id=3)]),
+    ],
+)
+def test_only_setting_a_todo_to_done_completes_it(prompt: str, steps: list[Step]) -> None:
+    assert steps_of(prompt) == steps
+
+
+@pytest.mark.parametrize(
+    ("prompt", "steps"),
+    [
+        ("a" + " " * 60 + "b", []),
+        ("i need to" + " " * 300 + "x", []),
+        ("add milk" + "?" * 80, [todo("add", title="milk")]),
+    ],
+)
+def test_runs_of_spaces_or_punctuation_are_read_like_one(prompt: str, steps: list[Step]) -> None:
+    """Each of these took seconds to minutes when nested repeats backtracked."""
+    assert steps_of(prompt) == steps

@@ -78,3 +78,26 @@ def test_a_sum_with_thousands_commas_is_not_cut_into_a_todo_id() -> None:
 )
 def test_rules_that_came_with_the_reader(prompt: str, inputs: list[dict[str, JsonValue]]) -> None:
     assert [s.input for s in PatternPlanner().match(prompt).plan.steps] == inputs
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "has task 2 been deleted",
+        "is task 3 done?",
+        "was task 2 completed",
+        "have you finished the third one?",
+        "can task 2 go?",
+        "see you at number 10",
+        "can you say number five",
+        "what's your agenda?",
+        "i see the list",
+    ],
+)
+def test_questions_and_chat_about_todos_change_nothing(prompt: str) -> None:
+    assert PatternPlanner().match(prompt).plan.steps == []
+
+
+def test_a_polite_request_with_a_question_mark_is_still_a_request() -> None:
+    steps = PatternPlanner().match("can you check task 1 off?").plan.steps
+    assert [s.input for s in steps] == [{"action": "complete", "id": 1}]
