@@ -118,9 +118,11 @@ async def _execute(case: Case) -> tuple[JsonValue, ToolError | None]:
     return output, None
 
 
-@pytest.mark.parametrize("case_id", [c.id for c in SUITE if c.expected.steps])
-async def test_expected_plan_runs_as_promised(case_id: str) -> None:
-    case = BY_ID[case_id]
+async def assert_runs_as_promised(case: Case) -> None:
+    """Run the case's expected plan on fresh tools and check what it promises.
+
+    A case that `fails` must fail cleanly; any other must run and give its outcome.
+    """
     output, error = await _execute(case)
     if case.expected.fails:
         assert error is not None, f"expected a clean failure, got {output!r}"
@@ -128,3 +130,8 @@ async def test_expected_plan_runs_as_promised(case_id: str) -> None:
     assert error is None, f"{type(error).__name__}: {error}"
     if case.expected.outcome is not None:
         assert match_outcome(case.expected.outcome, output), output
+
+
+@pytest.mark.parametrize("case_id", [c.id for c in SUITE if c.expected.steps])
+async def test_expected_plan_runs_as_promised(case_id: str) -> None:
+    await assert_runs_as_promised(BY_ID[case_id])

@@ -29,9 +29,8 @@ from pathlib import Path
 import pytest
 
 from evals.cases import Case, load_case_file, load_cases
-from evals.matching import match_outcome
 from runtime.planners.examples import load_bank
-from tests.evals.test_suite import _execute as execute_expected
+from tests.evals.test_suite import assert_runs_as_promised
 from tests.runtime.planners.test_examples import DEV_PATH, GOLD_DIR, normalised, prompt_forms
 
 DATA = Path(__file__).with_name("data")
@@ -229,13 +228,7 @@ def test_later_paraphrase_holdouts_are_fifty_new_pairs_of_each_kind(
 )
 async def test_blind_paraphrase_holdout_plans_run_as_promised(case: Case) -> None:
     """Each expected plan runs on the real tools: expressions evaluate, ids exist."""
-    output, error = await execute_expected(case)
-    if case.expected.fails:
-        assert error is not None, f"expected a clean failure, got {output!r}"
-        return
-    assert error is None, f"{type(error).__name__}: {error}"
-    if case.expected.outcome is not None:
-        assert match_outcome(case.expected.outcome, output), output
+    await assert_runs_as_promised(case)
 
 
 @pytest.mark.parametrize("path", OOD_SETS, ids=lambda p: p.name)
