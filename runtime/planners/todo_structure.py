@@ -13,7 +13,8 @@ on my todo list?". This reader takes the parts out instead:
 
 A clause is read only when exactly one action is named and nothing is left over, so
 "task 3 of the project plan is hard" and "what's on the list of world heritage sites"
-stay unread: a word of no known role is a reason not to act.
+stay unread: a word of no known role is a reason not to act. A yes/no question about a
+todo ("is task 3 done?", "can task 2 go?") changes nothing: only `get` answers one.
 """
 
 from __future__ import annotations
