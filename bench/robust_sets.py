@@ -230,6 +230,12 @@ def report_runs(
     if sets is not None:
         wanted = set(choose_sets([run.name for run in read], sets))
         read = [run for run in read if run.name in wanted]
+    if labels is not None and read:
+        ran = {str(planner) for run in read for planner in run.trials["planner"].unique()}
+        if absent := sorted(set(labels) - ran):
+            raise RobustSetsError(
+                f"no run here has trials of {', '.join(absent)} (they ran {', '.join(sorted(ran))})"
+            )
     report = RobustSetsReport(argv=argv, sets=[set_figures(run, labels) for run in read])
     print_figures(console, report.sets, details=details)
     if out is not None:

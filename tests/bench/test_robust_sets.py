@@ -287,9 +287,13 @@ def test_compare_and_from_run_keep_only_the_sets_and_planners_asked_for(
     result = json.loads((tmp_path / "compare.json").read_text())
     assert [entry["set"] for entry in result["sets"]] == ["paraphrase_tiny"]
     runs = [str(before / "ood_tiny"), str(before / "paraphrase_tiny")]
-    assert cli(["--from-run", *runs, "--sets", "ood_tiny", "--planners", "llm", *out]) == 0
+    assert cli(["--from-run", *runs, "--sets", "ood_tiny", "--planners", "pattern", *out]) == 0
     report = json.loads((tmp_path / "robust_sets.json").read_text())
-    assert [(entry["set"], entry["planners"]) for entry in report["sets"]] == [("ood_tiny", {})]
+    assert [(entry["set"], list(entry["planners"])) for entry in report["sets"]] == [
+        ("ood_tiny", ["pattern"])
+    ]
+    # a planner that ran in none of the runs is an error, not an empty table
+    assert cli(["--from-run", *runs, "--sets", "ood_tiny", "--planners", "llm", *out]) == 2
 
 
 def test_bench_main_reads_sets_and_planners_from_the_environment(
@@ -336,6 +340,7 @@ def test_sets_are_found_by_glob_and_chosen_by_suffix_or_stem(tmp_path: Path) -> 
         (["--from-run", "{tmp}"], "not an eval run directory"),
         (["--from-run", "{data}", "--compare", "a", "b"], "cannot be used together"),
         (["--data", "{data}", "--planners", "pattern", "--out", "{out}"], "already holds a run"),
+        (["--from-run", "{out}/ood_tiny", "--planners", "hybrid"], "trials of hybrid"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(
