@@ -6,20 +6,10 @@ The prompts are written for this test, not taken from any evaluation set.
 from __future__ import annotations
 
 import pytest
-from pydantic import JsonValue
 
 from runtime.models import PlanStep
 from runtime.planners.pattern import PatternPlanner
-
-Step = tuple[str, dict[str, JsonValue]]
-
-
-def steps_of(prompt: str) -> list[Step]:
-    return [(s.tool, dict(s.input)) for s in PatternPlanner().match(prompt).plan.steps]
-
-
-def todo(action: str, **fields: JsonValue) -> Step:
-    return ("todo_store", {"action": action, **fields})
+from tests.runtime.planners.test_pattern_structure import Step, steps_of, todo
 
 
 @pytest.mark.parametrize(
