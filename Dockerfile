@@ -39,10 +39,11 @@ COPY runtime ./runtime
 COPY evals ./evals
 COPY load ./load
 COPY reports ./reports
+# crane_bench/ links to the four packages beside it (see pyproject.toml).
 COPY crane_bench ./crane_bench
 # A regular (not editable) install: the image needs no source tree at run time.
 RUN pip install . \
-    && python -c "from runtime.local_llm.catalog import resolve_model as r; print(r('smollm2-135m').path)" \
+    && python -c "from crane_bench.runtime.local_llm.catalog import resolve_model as r; print(r('smollm2-135m').path)" \
     && find /opt/venv -name __pycache__ -prune -exec rm -rf {} + \
     && find /opt/venv -path '*/site-packages/*/tests' -prune -exec rm -rf {} +
 

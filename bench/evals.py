@@ -21,12 +21,12 @@ from pathlib import Path
 from rich.console import Console
 
 from bench.figures import Figure, print_figures
-from evals.gates import load_gates
-from evals.run_config import DEFAULT_CASES, DEFAULT_GATES, EvalConfig, build_spec
-from evals.run_dir import RunDir
-from evals.runner import run_eval
-from evals.summary import build_summary
-from runtime.settings import Settings
+from crane_bench.evals.gates import load_gates
+from crane_bench.evals.run_config import DEFAULT_CASES, DEFAULT_GATES, EvalConfig, build_spec
+from crane_bench.evals.run_dir import RunDir
+from crane_bench.evals.runner import run_eval
+from crane_bench.evals.summary import build_summary
+from crane_bench.runtime.settings import Settings
 
 REPEATS = 100
 

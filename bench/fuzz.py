@@ -21,8 +21,8 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from rich.console import Console
 
-from runtime.errors import CalculatorError
-from runtime.tools import evaluate
+from crane_bench.runtime.errors import CalculatorError
+from crane_bench.runtime.tools import evaluate
 from tests.runtime.tools.calculator_strategies import ARITHMETIC_ALPHABET, render, trees
 
 DEFAULT_COUNT = 100_000

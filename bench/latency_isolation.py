@@ -25,11 +25,11 @@ import yaml
 from rich.console import Console
 
 from bench.figures import Figure, print_figures
-from evals.cases import load_cases
-from evals.run_config import DEFAULT_CASES, EvalConfig, build_spec
-from evals.run_dir import EvalSummary, RunDir
-from evals.runner import run_eval
-from runtime.settings import PlannerName, Settings
+from crane_bench.evals.cases import load_cases
+from crane_bench.evals.run_config import DEFAULT_CASES, EvalConfig, build_spec
+from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.runner import run_eval
+from crane_bench.runtime.settings import PlannerName, Settings
 
 EVERY = int(os.environ.get("BENCH_ISOLATION_EVERY", "3"))
 GOAL_RATIO = 1.15

@@ -29,11 +29,16 @@ import httpx
 from rich.console import Console
 
 from bench.figures import Figure, print_figures
-from evals.cases import load_cases
-from runtime.local_llm import LocalModelServer, local_endpoint, local_server, make_openai_client
-from runtime.planners.factory import build_llm_planner
-from runtime.settings import Settings
-from runtime.tools import default_tools
+from crane_bench.evals.cases import load_cases
+from crane_bench.runtime.local_llm import (
+    LocalModelServer,
+    local_endpoint,
+    local_server,
+    make_openai_client,
+)
+from crane_bench.runtime.planners.factory import build_llm_planner
+from crane_bench.runtime.settings import Settings
+from crane_bench.runtime.tools import default_tools
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "evals" / "cases"

@@ -21,12 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
 
 from bench.figures import Figure, print_figures
-from load import LoadConfig, LoadSummary, run_load
+from crane_bench.load import LoadConfig, LoadSummary, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
 USERS = 50
 RUN_TIME_S = 12.0
-CRANE = "runtime.service.app:create_app_from_env"
+CRANE = "crane_bench.runtime.service.app:create_app_from_env"
 BARE = "bench.load:bare_app"
 
 

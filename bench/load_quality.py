@@ -27,10 +27,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from crane_bench.cli.load import planner_choice, serve_command
-from evals.cases import load_cases
-from load import LoadConfig, run_load
-from load.config import DEFAULT_CASES
-from load.quality import QualityStats
+from crane_bench.evals.cases import load_cases
+from crane_bench.load import LoadConfig, run_load
+from crane_bench.load.config import DEFAULT_CASES
+from crane_bench.load.quality import QualityStats
 
 EVERY = int(os.environ.get("BENCH_QUALITY_EVERY", "8"))
 STEP_S = float(os.environ.get("BENCH_QUALITY_STEP_S", "30"))

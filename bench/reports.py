@@ -28,16 +28,22 @@ from typing import Any
 from rich.console import Console
 
 from bench.figures import Figure, print_figures
-from evals.cases import Case, load_cases
-from evals.gates import load_gates
-from evals.results import OutcomeClass, TrialResult
-from evals.run_config import DEFAULT_CASES, DEFAULT_GATES, PLANNER_NAMES, EvalConfig, build_spec
-from evals.run_dir import ResultsWriter, RunDir
-from evals.summary import build_summary
-from reports import build_eval_report
-from reports.render import assets
-from runtime.models import Plan, PlanStep
-from runtime.settings import Settings
+from crane_bench.evals.cases import Case, load_cases
+from crane_bench.evals.gates import load_gates
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.run_config import (
+    DEFAULT_CASES,
+    DEFAULT_GATES,
+    PLANNER_NAMES,
+    EvalConfig,
+    build_spec,
+)
+from crane_bench.evals.run_dir import ResultsWriter, RunDir
+from crane_bench.evals.summary import build_summary
+from crane_bench.reports import build_eval_report
+from crane_bench.reports.render import assets
+from crane_bench.runtime.models import Plan, PlanStep
+from crane_bench.runtime.settings import Settings
 
 PLANNERS = PLANNER_NAMES
 REPEATS = 18

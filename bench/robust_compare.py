@@ -25,7 +25,7 @@ from bench.robust_figures import (
     read_set_run,
     set_figures,
 )
-from evals.comparison import case_verdicts, compare_verdicts
+from crane_bench.evals.comparison import case_verdicts, compare_verdicts
 
 
 class PlannerChange(BaseModel):

@@ -17,16 +17,16 @@ from typing import Final, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from evals.comparison import case_verdicts
-from evals.metric_registry import DEFAULT_METRICS
-from evals.metrics import metric_column, scalar_row
-from evals.results import OutcomeClass, TrialResult
-from evals.robustness import perturbation_metrics
-from evals.run_dir import RunDir
-from evals.stats import Interval, clustered_interval
-from plumbing.errors import RunFileError
-from plumbing.run_files import JsonlReader
-from runtime.errors import ConfigError
+from crane_bench.evals.comparison import case_verdicts
+from crane_bench.evals.metric_registry import DEFAULT_METRICS
+from crane_bench.evals.metrics import metric_column, scalar_row
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.robustness import perturbation_metrics
+from crane_bench.evals.run_dir import RunDir
+from crane_bench.evals.stats import Interval, clustered_interval
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.plumbing.run_files import JsonlReader
+from crane_bench.runtime.errors import ConfigError
 
 SetKind = Literal["paraphrase", "ood"]
 KIND_PREFIXES: Final[dict[SetKind, str]] = {"paraphrase": "paraphrase_", "ood": "ood_"}

@@ -66,14 +66,14 @@ from bench.robust_figures import (
 )
 from bench.robust_view import print_comparison, print_figures
 from crane_bench.cli.eval_view import EvalProgress
-from evals.errors import EvalError
-from evals.run_config import EvalConfig, build_spec, default_case_timeout
-from evals.run_dir import RunDir
-from evals.runner import run_eval
-from plumbing.run_files import DEFAULT_RUNS_DIR, run_stamp, write_atomically
-from runtime.errors import CraneRuntimeError, UserError
-from runtime.planners.specs import PlannerSpec, parse_spec, parse_specs, split_specs
-from runtime.settings import Settings
+from crane_bench.evals.errors import EvalError
+from crane_bench.evals.run_config import EvalConfig, build_spec, default_case_timeout
+from crane_bench.evals.run_dir import RunDir
+from crane_bench.evals.runner import run_eval
+from crane_bench.plumbing.run_files import DEFAULT_RUNS_DIR, run_stamp, write_atomically
+from crane_bench.runtime.errors import CraneRuntimeError, UserError
+from crane_bench.runtime.planners.specs import PlannerSpec, parse_spec, parse_specs, split_specs
+from crane_bench.runtime.settings import Settings
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 DATA_DIR: Final = ROOT / "tests" / "runtime" / "planners" / "data"

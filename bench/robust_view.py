@@ -9,7 +9,7 @@ from rich.table import Table
 
 from bench.robust_compare import RunComparison
 from bench.robust_figures import OodFigures, PairRef, ParaphraseFigures, SetFigures, set_suffix
-from evals.stats import Interval
+from crane_bench.evals.stats import Interval
 
 SHOWN_IDS = 20
 """Flipped pairs or false actions listed per planner; robust_sets.json holds them all."""

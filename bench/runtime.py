@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 from rich.console import Console
 
 from bench.figures import Figure, median_us, print_figures
-from runtime.models import Plan, PlanStep
-from runtime.orchestrator import Orchestrator
-from runtime.planners.pattern import PatternPlanner
-from runtime.tools.base import ToolRegistry
+from crane_bench.runtime.models import Plan, PlanStep
+from crane_bench.runtime.orchestrator import Orchestrator
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.tools.base import ToolRegistry
 
 # Prompts of the shapes the gold suite has; the suite itself is read by the evals bench.
 PROMPTS = [

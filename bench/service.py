@@ -31,7 +31,7 @@ CONCURRENCY = 32
 WARMUP_S = 1.0
 DURATION_S = 5.0
 PROMPT = "calculate (10 + 5) * 2"
-CRANE = ("runtime.service.app:create_app_from_env", "/api/v1/runs?wait=true")
+CRANE = ("crane_bench.runtime.service.app:create_app_from_env", "/api/v1/runs?wait=true")
 BARE = ("bench.service:bare_app", "/echo")
 
 

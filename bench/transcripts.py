@@ -23,10 +23,10 @@ from pathlib import Path
 from rich.console import Console
 
 from bench.figures import Figure, print_figures
-from evals.run_config import DEFAULT_CASES, EvalConfig, build_spec
-from evals.run_dir import RunDir
-from evals.runner import run_eval
-from runtime.settings import Settings
+from crane_bench.evals.run_config import DEFAULT_CASES, EvalConfig, build_spec
+from crane_bench.evals.run_dir import RunDir
+from crane_bench.evals.runner import run_eval
+from crane_bench.runtime.settings import Settings
 
 REPEATS = 20
 ROUNDS = 2

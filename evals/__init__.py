@@ -9,7 +9,7 @@ in `evals.gates`, and the package's errors in `evals.errors`. Planner specs and 
 endpoints are the runtime's (`runtime.planners.specs`, `runtime.planners.endpoints`).
 """
 
-from evals.cases import (
+from crane_bench.evals.cases import (
     KNOWN_CATEGORIES,
     Case,
     CaseSetup,
@@ -21,13 +21,13 @@ from evals.cases import (
     load_case_file,
     load_cases,
 )
-from evals.comparison import Comparison, compare_all, compare_planners
-from evals.errors import CaseFormatError, EvalError, GateConfigError, RunLogError
-from evals.figures import Figure, LatencyFigure, RateFigure, ScalarFigure
-from evals.gate_config import GatesConfig, load_gates
-from evals.gates import Baseline, GateCheck, GateReport, evaluate_gates, load_baseline
-from evals.llm_cache import CachingTransport
-from evals.matching import (
+from crane_bench.evals.comparison import Comparison, compare_all, compare_planners
+from crane_bench.evals.errors import CaseFormatError, EvalError, GateConfigError, RunLogError
+from crane_bench.evals.figures import Figure, LatencyFigure, RateFigure, ScalarFigure
+from crane_bench.evals.gate_config import GatesConfig, load_gates
+from crane_bench.evals.gates import Baseline, GateCheck, GateReport, evaluate_gates, load_baseline
+from crane_bench.evals.llm_cache import CachingTransport
+from crane_bench.evals.matching import (
     PlanComparison,
     compare_plan,
     first_choice,
@@ -36,8 +36,8 @@ from evals.matching import (
     match_step_input,
     match_value,
 )
-from evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry, metric
-from evals.metrics import (
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry, metric
+from crane_bench.evals.metrics import (
     CategoryMetrics,
     PlannerMetrics,
     compute_metrics,
@@ -45,13 +45,19 @@ from evals.metrics import (
     read_summary_metrics,
     trials_frame,
 )
-from evals.results import OutcomeClass, TrialResult
-from evals.robustness import RobustnessMetrics, robustness_metrics
-from evals.run_config import EvalConfig
-from evals.run_dir import EvalSummary, RunDir
-from evals.runner import run_eval
-from evals.scoring import score_trial
-from evals.stats import mcnemar_exact, pass_at_k, pass_hat_k, percentiles, wilson_interval
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.robustness import RobustnessMetrics, robustness_metrics
+from crane_bench.evals.run_config import EvalConfig
+from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.runner import run_eval
+from crane_bench.evals.scoring import score_trial
+from crane_bench.evals.stats import (
+    mcnemar_exact,
+    pass_at_k,
+    pass_hat_k,
+    percentiles,
+    wilson_interval,
+)
 
 __all__ = [
     "KNOWN_CATEGORIES",

@@ -29,8 +29,8 @@ from pydantic import (
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, SequenceNode
 
-from evals.errors import CaseFormatError
-from runtime.models import MAX_PLAN_STEPS
+from crane_bench.evals.errors import CaseFormatError
+from crane_bench.runtime.models import MAX_PLAN_STEPS
 
 KnownCategory = Literal[
     "calculator", "todo", "multi_step", "abstain", "adversarial", "out_of_domain"

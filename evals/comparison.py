@@ -15,7 +15,7 @@ from typing import Final, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from evals.stats import mcnemar_exact
+from crane_bench.evals.stats import mcnemar_exact
 
 PairedMetric = Literal[
     "plan_correct",

@@ -17,8 +17,8 @@ A case that fails while it runs is not an error here: the runner records it as a
 
 from __future__ import annotations
 
-from plumbing.errors import RunFileError
-from runtime.errors import CraneRuntimeError, UserError
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.runtime.errors import CraneRuntimeError, UserError
 
 
 class EvalError(CraneRuntimeError):

@@ -15,8 +15,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from evals.cases import ExpectedPlan, ExpectedStep
-from evals.matching import (
+from crane_bench.evals.cases import ExpectedPlan, ExpectedStep
+from crane_bench.evals.matching import (
     CALCULATOR,
     EXPRESSION,
     is_any_of,
@@ -24,10 +24,10 @@ from evals.matching import (
     match_outcome,
     match_value,
 )
-from evals.results import OutcomeClass, TrialResult
-from runtime.errors import CalculatorError
-from runtime.models import PlanStep
-from runtime.tools.calculator import evaluate
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.runtime.errors import CalculatorError
+from crane_bench.runtime.models import PlanStep
+from crane_bench.runtime.tools.calculator import evaluate
 
 _MAX_VALUE: Final = 200
 

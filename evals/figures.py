@@ -21,7 +21,7 @@ from typing import Annotated, Final, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from evals.stats import Interval, clustered_interval, percentiles
+from crane_bench.evals.stats import Interval, clustered_interval, percentiles
 
 MetricKind = Literal["rate", "latency", "mean", "sum"]
 LATENCY_FIELDS: Final = ("p50", "p95", "p99", "mean", "n", "cached_excluded")

@@ -30,11 +30,11 @@ from pydantic import (
     model_validator,
 )
 
-from evals.comparison import DEFAULT_ALPHA, PairedMetric
-from evals.errors import GateConfigError
-from evals.metric_registry import DEFAULT_METRICS, Better, MetricRegistry
-from evals.results import OutcomeClass
-from evals.robustness import RobustnessMetrics
+from crane_bench.evals.comparison import DEFAULT_ALPHA, PairedMetric
+from crane_bench.evals.errors import GateConfigError
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, Better, MetricRegistry
+from crane_bench.evals.results import OutcomeClass
+from crane_bench.evals.robustness import RobustnessMetrics
 
 Op = Literal[">=", "<=", ">", "<"]
 Use = Literal["point", "lower_bound", "upper_bound"]

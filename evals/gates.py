@@ -19,9 +19,9 @@ from typing import Final
 import pandas as pd
 from pydantic import BaseModel
 
-from evals.comparison import case_verdicts, compare_verdicts
-from evals.figures import figure_value
-from evals.gate_config import (
+from crane_bench.evals.comparison import case_verdicts, compare_verdicts
+from crane_bench.evals.figures import figure_value
+from crane_bench.evals.gate_config import (
     ALL_PLANNERS,
     CheckSpec,
     GatesConfig,
@@ -32,10 +32,15 @@ from evals.gate_config import (
     load_gates,
     robustness_path,
 )
-from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from evals.metrics import CategoryMetrics, PlannerMetrics, read_results, read_summary_metrics
-from plumbing.gates import GateCheck, GateReport, GateStatus
-from plumbing.run_files import RESULTS_FILE, SUMMARY_FILE
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from crane_bench.evals.metrics import (
+    CategoryMetrics,
+    PlannerMetrics,
+    read_results,
+    read_summary_metrics,
+)
+from crane_bench.plumbing.gates import GateCheck, GateReport, GateStatus
+from crane_bench.plumbing.run_files import RESULTS_FILE, SUMMARY_FILE
 
 __all__ = [
     "Baseline",

@@ -26,7 +26,7 @@ from typing import Final
 
 import httpx
 
-from plumbing.run_files import write_atomically
+from crane_bench.plumbing.run_files import write_atomically
 
 CACHED_PATHS: Final = ("/chat/completions", "/completions")
 CACHE_HEADER: Final = "x-crane-cache"

@@ -25,9 +25,9 @@ from typing import Final, Protocol, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from evals.cases import ANY_OF
-from runtime.errors import CalculatorError
-from runtime.tools.calculator import evaluate
+from crane_bench.evals.cases import ANY_OF
+from crane_bench.runtime.errors import CalculatorError
+from crane_bench.runtime.tools.calculator import evaluate
 
 REL_TOL: Final = 1e-9
 ABS_TOL: Final = 1e-12

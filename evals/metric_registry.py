@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from evals.figures import LATENCY_FIELDS, MetricKind
-from evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.figures import LATENCY_FIELDS, MetricKind
+from crane_bench.evals.results import OutcomeClass, TrialResult
 
 Better = Literal["higher", "lower"]
 Show = Literal["brief", "report", "hidden"]

@@ -23,14 +23,14 @@ from typing import Any, Final
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from evals.errors import RunLogError
-from evals.figures import Figure, LatencyFigure, RateFigure, aggregate
-from evals.metric_registry import DEFAULT_METRICS, NOT_FALLBACKS, MetricRegistry
-from evals.results import OutcomeClass, TrialResult
-from evals.robustness import RobustnessMetrics, originals, robustness_metrics
-from evals.stats import pass_at_k, pass_hat_k
-from plumbing.errors import RunFileError
-from plumbing.run_files import JsonlReader
+from crane_bench.evals.errors import RunLogError
+from crane_bench.evals.figures import Figure, LatencyFigure, RateFigure, aggregate
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, NOT_FALLBACKS, MetricRegistry
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.robustness import RobustnessMetrics, originals, robustness_metrics
+from crane_bench.evals.stats import pass_at_k, pass_hat_k
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.plumbing.run_files import JsonlReader
 
 SCALAR_COLUMNS: Final[dict[str, str]] = {
     "case_id": "str",

@@ -27,10 +27,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from evals.cases import Case
-from evals.errors import RescoreRefusedError
-from evals.results import OutcomeClass, TrialResult
-from evals.scoring import (
+from crane_bench.evals.cases import Case
+from crane_bench.evals.errors import RescoreRefusedError
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.scoring import (
     Execution,
     Failure,
     accepted_despite_validation,
@@ -38,9 +38,9 @@ from evals.scoring import (
     one_line_error,
     run_error,
 )
-from evals.trial import case_tools, refusal_of
-from runtime.models import RunStatus
-from runtime.orchestrator import Orchestrator
+from crane_bench.evals.trial import case_tools, refusal_of
+from crane_bench.runtime.models import RunStatus
+from crane_bench.runtime.orchestrator import Orchestrator
 
 _FAILURES: dict[OutcomeClass, Failure] = {
     OutcomeClass.PLANNER_ERROR: "planner_error",

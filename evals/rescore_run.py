@@ -20,19 +20,25 @@ from typing import Final
 
 from pydantic import ValidationError
 
-from evals.cases import load_cases
-from evals.errors import RescoreRefusedError, RunLogError
-from evals.gate_config import load_gates
-from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from evals.perturbations import with_variants
-from evals.rescore import CaseChange, OutcomeChange, check_cases, outcome_changes, rescore_rows
-from evals.results import TrialResult
-from evals.run_dir import EvalSummary, RunDir
-from evals.summary import build_summary, load_baseline_file
-from evals.transcript_store import rescore_transcripts
-from plumbing.errors import RunFileError
-from plumbing.run_files import JsonlReader, write_atomically
-from runtime.orchestrator import Orchestrator, OrchestratorConfig
+from crane_bench.evals.cases import load_cases
+from crane_bench.evals.errors import RescoreRefusedError, RunLogError
+from crane_bench.evals.gate_config import load_gates
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from crane_bench.evals.perturbations import with_variants
+from crane_bench.evals.rescore import (
+    CaseChange,
+    OutcomeChange,
+    check_cases,
+    outcome_changes,
+    rescore_rows,
+)
+from crane_bench.evals.results import TrialResult
+from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.summary import build_summary, load_baseline_file
+from crane_bench.evals.transcript_store import rescore_transcripts
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.plumbing.run_files import JsonlReader, write_atomically
+from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
 
 BACKUP_FILE: Final = "results.pre-rescore.jsonl"
 """The rows as the run wrote them, kept beside the re-scored ones."""

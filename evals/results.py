@@ -11,8 +11,8 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from evals.cases import ExpectedPlan
-from runtime.models import Plan
+from crane_bench.evals.cases import ExpectedPlan
+from crane_bench.runtime.models import Plan
 
 RESULTS_VERSION: Final = 1
 

@@ -21,8 +21,8 @@ from typing import Final
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from evals.comparison import Comparison, case_verdicts, compare_verdicts
-from evals.stats import Interval, wilson_interval
+from crane_bench.evals.comparison import Comparison, case_verdicts, compare_verdicts
+from crane_bench.evals.stats import Interval, wilson_interval
 
 ORIGINAL: Final = "original"
 

@@ -16,13 +16,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, field_validator
 
-from evals.cases import case_files
-from evals.perturbations import DEFAULT_SEED
-from runtime.errors import ConfigError
-from runtime.local_llm import DEFAULT_BASE_URL, resolve_model
-from runtime.planners.llm import LLMPlannerConfig
-from runtime.planners.specs import PlannerSpec, parse_spec
-from runtime.settings import PlannerName, Settings
+from crane_bench.evals.cases import case_files
+from crane_bench.evals.perturbations import DEFAULT_SEED
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.local_llm import DEFAULT_BASE_URL, resolve_model
+from crane_bench.runtime.planners.llm import LLMPlannerConfig
+from crane_bench.runtime.planners.specs import PlannerSpec, parse_spec
+from crane_bench.runtime.settings import PlannerName, Settings
 
 PLANNER_NAMES: Final[tuple[str, ...]] = get_args(PlannerName)
 EVALS_DIR: Final = Path(__file__).resolve().parent

@@ -26,14 +26,14 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from evals.comparison import Comparison
-from evals.errors import RunLogError
-from evals.gates import GateReport
-from evals.metrics import PlannerMetrics
-from evals.results import TrialResult
-from evals.run_config import EvalSpec
-from plumbing.errors import RunFileError
-from plumbing.run_files import (
+from crane_bench.evals.comparison import Comparison
+from crane_bench.evals.errors import RunLogError
+from crane_bench.evals.gates import GateReport
+from crane_bench.evals.metrics import PlannerMetrics
+from crane_bench.evals.results import TrialResult
+from crane_bench.evals.run_config import EvalSpec
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.plumbing.run_files import (
     DEFAULT_RUNS_DIR,
     RESULTS_FILE,
     SPEC_FILE,
@@ -45,7 +45,7 @@ from plumbing.run_files import (
     run_stamp,
     write_atomically,
 )
-from runtime.errors import ConfigError
+from crane_bench.runtime.errors import ConfigError
 
 SUMMARY_VERSION: Final = 2
 """2: each planner's metrics are figures keyed by name under `metrics` (the metric

@@ -26,27 +26,32 @@ from typing import Protocol
 
 import httpx
 
-from evals.cases import Case, load_cases
-from evals.gates import Baseline, GatesConfig, load_gates
-from evals.llm_cache import CachingTransport
-from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from evals.perturbations import with_variants
-from evals.results import TrialResult
-from evals.run_config import EvalConfig, EvalSpec, check_unchanged
-from evals.run_dir import EvalSummary, Recovered, ResultsWriter, RunDir, recover_results
-from evals.summary import build_summary, latency_measurement, llm_modes, load_baseline_file
-from evals.transcript_store import TranscriptWriter, reconcile_transcripts
-from evals.transcripts import build_transcript
-from evals.trial import run_trial
-from runtime.errors import UserError
-from runtime.local_llm import LLMEndpoint
-from runtime.orchestrator import Orchestrator, OrchestratorConfig
-from runtime.planners.base import Planner
-from runtime.planners.endpoints import EndpointPool
-from runtime.planners.factory import open_spec_planner
-from runtime.planners.specs import PlannerSpec
-from runtime.settings import Settings
-from runtime.transcript import Recorder
+from crane_bench.evals.cases import Case, load_cases
+from crane_bench.evals.gates import Baseline, GatesConfig, load_gates
+from crane_bench.evals.llm_cache import CachingTransport
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from crane_bench.evals.perturbations import with_variants
+from crane_bench.evals.results import TrialResult
+from crane_bench.evals.run_config import EvalConfig, EvalSpec, check_unchanged
+from crane_bench.evals.run_dir import EvalSummary, Recovered, ResultsWriter, RunDir, recover_results
+from crane_bench.evals.summary import (
+    build_summary,
+    latency_measurement,
+    llm_modes,
+    load_baseline_file,
+)
+from crane_bench.evals.transcript_store import TranscriptWriter, reconcile_transcripts
+from crane_bench.evals.transcripts import build_transcript
+from crane_bench.evals.trial import run_trial
+from crane_bench.runtime.errors import UserError
+from crane_bench.runtime.local_llm import LLMEndpoint
+from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.endpoints import EndpointPool
+from crane_bench.runtime.planners.factory import open_spec_planner
+from crane_bench.runtime.planners.specs import PlannerSpec
+from crane_bench.runtime.settings import Settings
+from crane_bench.runtime.transcript import Recorder
 
 PlannerOpener = Callable[[str], AbstractAsyncContextManager[Planner]]
 """Builds a planner by label for the length of the run (tests pass their own)."""

@@ -31,12 +31,12 @@ from typing import Literal
 
 from pydantic import JsonValue
 
-from evals.cases import Case
-from evals.matching import PlanComparison, compare_plan, match_outcome
-from evals.perturbations.variants import VariantCase
-from evals.results import OutcomeClass, TrialResult
-from runtime.errors import InvalidPlanError
-from runtime.models import Plan, PlanMeta, PlanResult, RunRecord, RunStatus
+from crane_bench.evals.cases import Case
+from crane_bench.evals.matching import PlanComparison, compare_plan, match_outcome
+from crane_bench.evals.perturbations.variants import VariantCase
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.runtime.errors import InvalidPlanError
+from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, RunRecord, RunStatus
 
 _MAX_ERROR = 500
 

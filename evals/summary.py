@@ -16,18 +16,24 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Final
 
-from evals.comparison import compare_all
-from evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
-from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from evals.metrics import compute_metrics, read_results, read_summary_metrics
-from evals.robustness import originals
-from evals.run_config import EvalConfig, EvalSpec, redact_url
-from evals.run_dir import EndpointInfo, Environment, EvalSummary, LatencyMeasurement, RunDir
-from plumbing.run_files import RESULTS_FILE
-from runtime.errors import ConfigError
-from runtime.local_llm import LLMEndpoint
-from runtime.planners.factory import resolve_llm_mode
-from runtime.settings import LLMPlannerMode, Settings
+from crane_bench.evals.comparison import compare_all
+from crane_bench.evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from crane_bench.evals.metrics import compute_metrics, read_results, read_summary_metrics
+from crane_bench.evals.robustness import originals
+from crane_bench.evals.run_config import EvalConfig, EvalSpec, redact_url
+from crane_bench.evals.run_dir import (
+    EndpointInfo,
+    Environment,
+    EvalSummary,
+    LatencyMeasurement,
+    RunDir,
+)
+from crane_bench.plumbing.run_files import RESULTS_FILE
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.local_llm import LLMEndpoint
+from crane_bench.runtime.planners.factory import resolve_llm_mode
+from crane_bench.runtime.settings import LLMPlannerMode, Settings
 
 PACKAGES: Final = ("crane-bench", "openai", "llama_cpp_python", "httpx", "pydantic", "pandas")
 _GIT_TIMEOUT_S: Final = 5.0

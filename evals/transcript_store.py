@@ -19,12 +19,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from evals.errors import RunLogError
-from evals.results import TrialResult
-from evals.transcripts import Transcript, rescored_transcript
-from plumbing.errors import RunFileError
-from plumbing.run_files import JsonlAppender, JsonlReader, write_atomically
-from runtime.transcript import mask
+from crane_bench.evals.errors import RunLogError
+from crane_bench.evals.results import TrialResult
+from crane_bench.evals.transcripts import Transcript, rescored_transcript
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.plumbing.run_files import JsonlAppender, JsonlReader, write_atomically
+from crane_bench.runtime.transcript import mask
 
 TrialKey = tuple[str, str, int]
 

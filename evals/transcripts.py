@@ -18,11 +18,11 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from evals.explain import Mismatch, explain_trial
-from evals.results import TrialResult
-from runtime.errors import InvalidPlanError
-from runtime.models import Fallback, PlanResult, PlanStep, RunRecord
-from runtime.transcript import (
+from crane_bench.evals.explain import Mismatch, explain_trial
+from crane_bench.evals.results import TrialResult
+from crane_bench.runtime.errors import InvalidPlanError
+from crane_bench.runtime.models import Fallback, PlanResult, PlanStep, RunRecord
+from crane_bench.runtime.transcript import (
     ClausesEvent,
     DecisionEvent,
     ExamplesEvent,

@@ -14,18 +14,18 @@ from __future__ import annotations
 import asyncio
 import time
 
-from evals.cases import Case
-from evals.llm_cache import CacheStats, cache_stats
-from evals.results import TrialResult
-from evals.scoring import Observation, accepted_despite_validation, score_trial
-from evals.transcripts import TrialRecording
-from runtime.errors import InvalidPlanError, PlannerError
-from runtime.models import Plan, PlanResult, RunRecord
-from runtime.orchestrator import Orchestrator
-from runtime.planners.base import Planner, plan_with
-from runtime.planners.validation import validate_plan
-from runtime.tools import TodoStore, ToolRegistry, default_tools
-from runtime.transcript import Recorder
+from crane_bench.evals.cases import Case
+from crane_bench.evals.llm_cache import CacheStats, cache_stats
+from crane_bench.evals.results import TrialResult
+from crane_bench.evals.scoring import Observation, accepted_despite_validation, score_trial
+from crane_bench.evals.transcripts import TrialRecording
+from crane_bench.runtime.errors import InvalidPlanError, PlannerError
+from crane_bench.runtime.models import Plan, PlanResult, RunRecord
+from crane_bench.runtime.orchestrator import Orchestrator
+from crane_bench.runtime.planners.base import Planner, plan_with
+from crane_bench.runtime.planners.validation import validate_plan
+from crane_bench.runtime.tools import TodoStore, ToolRegistry, default_tools
+from crane_bench.runtime.transcript import Recorder
 
 
 def case_tools(case: Case) -> ToolRegistry:

@@ -6,7 +6,7 @@ eval package and its statistics: the `gold` scenario's scoring (`load.quality`,
 `load.reference`) brings them in when used. See `load/README.md`.
 """
 
-from load.config import (
+from crane_bench.load.config import (
     DEFAULT_SLO,
     SCENARIOS,
     SHAPES,
@@ -16,7 +16,7 @@ from load.config import (
     format_duration,
     parse_duration,
 )
-from load.errors import (
+from crane_bench.load.errors import (
     LoadConfigError,
     LoadError,
     LocustRunError,
@@ -24,16 +24,16 @@ from load.errors import (
     ServiceStartError,
     UnloadedPassError,
 )
-from load.history import HistoryRecorder, HistoryRow, read_history, write_history
-from load.prompts import Prompt, PromptPool
-from load.quality_gates import QualitySlo, evaluate_quality
-from load.quality_models import PlannerQuality, QualityReport, QualityStats
-from load.runner import run_load
-from load.server_metrics import ServerCounts
-from load.service import ServiceCommand, ServiceProcess
-from load.slo import SloConfig, evaluate, load_slo
-from load.stats import LatencyStats, RateReport, RequestStats
-from load.summary import (
+from crane_bench.load.history import HistoryRecorder, HistoryRow, read_history, write_history
+from crane_bench.load.prompts import Prompt, PromptPool
+from crane_bench.load.quality_gates import QualitySlo, evaluate_quality
+from crane_bench.load.quality_models import PlannerQuality, QualityReport, QualityStats
+from crane_bench.load.runner import run_load
+from crane_bench.load.server_metrics import ServerCounts
+from crane_bench.load.service import ServiceCommand, ServiceProcess
+from crane_bench.load.slo import SloConfig, evaluate, load_slo
+from crane_bench.load.stats import LatencyStats, RateReport, RequestStats
+from crane_bench.load.summary import (
     SUMMARY_FILE,
     CpuReport,
     LoadResult,
@@ -42,7 +42,7 @@ from load.summary import (
     read_result,
     read_summary,
 )
-from plumbing.gates import GateCheck, GateReport
+from crane_bench.plumbing.gates import GateCheck, GateReport
 
 __all__ = [
     "DEFAULT_SLO",

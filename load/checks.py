@@ -7,7 +7,7 @@ Shared by the latency and failure gates (`load.slo`) and the quality gates
 
 from __future__ import annotations
 
-from plumbing.gates import GateCheck, GateStatus
+from crane_bench.plumbing.gates import GateCheck, GateStatus
 
 
 def gate_check(

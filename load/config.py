@@ -10,7 +10,7 @@ from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from load.errors import LoadConfigError
+from crane_bench.load.errors import LoadConfigError
 
 Scenario = Literal["calculator", "todo", "multi_step", "health", "mixed", "gold"]
 Shape = Literal["steady", "step", "spike", "soak"]

@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from evals.cases import Case, load_cases
-from evals.errors import CaseFormatError
-from evals.results import TrialResult
-from load.errors import LoadConfigError, ResultError
-from load.quality import QualityRow
-from plumbing.errors import RunFileError
-from plumbing.run_files import RESULTS_FILE, JsonlReader, write_atomically
+from crane_bench.evals.cases import Case, load_cases
+from crane_bench.evals.errors import CaseFormatError
+from crane_bench.evals.results import TrialResult
+from crane_bench.load.errors import LoadConfigError, ResultError
+from crane_bench.load.quality import QualityRow
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.plumbing.run_files import RESULTS_FILE, JsonlReader, write_atomically
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -18,8 +18,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
-from load import histogram
-from load.stats import HTTP, RUN
+from crane_bench.load import histogram
+from crane_bench.load.stats import HTTP, RUN
 
 COLUMNS: Final = (
     "t", "timestamp", "users", "arrivals", "request_type",

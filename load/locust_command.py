@@ -18,9 +18,9 @@ import os
 import sys
 from pathlib import Path
 
-from load.config import LoadConfig, dump_labels, format_duration
-from load.scenarios import SHAPE_FILE, scenario_file
-from load.summary import (
+from crane_bench.load.config import LoadConfig, dump_labels, format_duration
+from crane_bench.load.scenarios import SHAPE_FILE, scenario_file
+from crane_bench.load.summary import (
     HISTORY_FILE,
     QUALITY_FILE,
     REPORT_FILE,

@@ -13,8 +13,8 @@ import time
 
 import psutil
 
-from load.summary import CpuReport
-from plumbing.processes import GRACE_S, free_port, spawn, stop, tail
+from crane_bench.load.summary import CpuReport
+from crane_bench.plumbing.processes import GRACE_S, free_port, spawn, stop, tail
 
 __all__ = ["GRACE_S", "CpuSampler", "free_port", "spawn", "stop", "tail"]
 

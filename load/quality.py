@@ -23,11 +23,11 @@ from typing import Final, Literal
 import pandas as pd
 from statsmodels.stats.proportion import proportions_ztest
 
-from evals.comparison import case_verdicts, compare_verdicts
-from evals.figures import rate_figure
-from evals.results import OutcomeClass, TrialResult
-from evals.stats import percentiles
-from load.quality_models import (
+from crane_bench.evals.comparison import case_verdicts, compare_verdicts
+from crane_bench.evals.figures import rate_figure
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.stats import percentiles
+from crane_bench.load.quality_models import (
     DEFAULT_ALPHA,
     AccuracyMetric,
     Direction,

@@ -21,10 +21,15 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from load.checks import ceiling, floor, gate_check
-from load.quality_models import ACCURACY_METRICS, AccuracyMetric, PlannerQuality, QualityReport
-from plumbing.gates import GateCheck, GateStatus
-from runtime.models import FallbackReason
+from crane_bench.load.checks import ceiling, floor, gate_check
+from crane_bench.load.quality_models import (
+    ACCURACY_METRICS,
+    AccuracyMetric,
+    PlannerQuality,
+    QualityReport,
+)
+from crane_bench.plumbing.gates import GateCheck, GateStatus
+from crane_bench.runtime.models import FallbackReason
 
 RATES: Final = (
     "plan_accuracy",

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 
-from evals.cases import Case
-from evals.results import TrialResult
-from load.config import LoadConfig
-from load.gold import eval_reference, read_cases, write_rows
-from load.unloaded import unloaded_pass
+from crane_bench.evals.cases import Case
+from crane_bench.evals.results import TrialResult
+from crane_bench.load.config import LoadConfig
+from crane_bench.load.gold import eval_reference, read_cases, write_rows
+from crane_bench.load.unloaded import unloaded_pass
 
 Say = Callable[[str], None]
 

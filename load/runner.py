@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Final
 
 import httpx
 
-from load.config import LoadConfig
-from load.errors import LoadConfigError, LocustRunError, ResultError
-from load.locust_command import locust_command
-from load.processes import CpuSampler, spawn, stop, tail
-from load.server_metrics import Samples, counts_between, scrape
-from load.service import ServiceCommand, ServiceProcess
-from load.slo import load_slo
-from load.summary import (
+from crane_bench.load.config import LoadConfig
+from crane_bench.load.errors import LoadConfigError, LocustRunError, ResultError
+from crane_bench.load.locust_command import locust_command
+from crane_bench.load.processes import CpuSampler, spawn, stop, tail
+from crane_bench.load.server_metrics import Samples, counts_between, scrape
+from crane_bench.load.service import ServiceCommand, ServiceProcess
+from crane_bench.load.slo import load_slo
+from crane_bench.load.summary import (
     HISTORY_FILE,
     LOCUST_LOG,
     QUALITY_FILE,
@@ -45,10 +45,10 @@ from load.summary import (
     read_result,
     read_summary,
 )
-from plumbing.run_files import write_atomically as write_json_atomically
+from crane_bench.plumbing.run_files import write_atomically as write_json_atomically
 
 if TYPE_CHECKING:
-    from load.reference import GoldReference
+    from crane_bench.load.reference import GoldReference
 
 SAMPLE_EVERY_S: Final = 0.25
 REACH_TIMEOUT_S: Final = 5.0
@@ -151,7 +151,7 @@ def run_load(
 
 def _gold(config: LoadConfig) -> GoldReference:
     # Only the gold scenario needs the eval package (and pandas, statsmodels) here.
-    from load.reference import GoldReference  # noqa: PLC0415
+    from crane_bench.load.reference import GoldReference  # noqa: PLC0415
 
     return GoldReference.prepare(config)
 

@@ -17,12 +17,12 @@ so a run under load is classified by exactly the rules of an eval trial:
 
 from __future__ import annotations
 
-from evals.cases import Case
-from evals.results import TrialResult
-from evals.scoring import Observation, accepted_despite_validation, score_trial
-from evals.trial import case_tools, refusal_of
-from runtime.errors import InvalidPlanError, PlannerError
-from runtime.models import PlanMeta, PlanResult, RunRecord
+from crane_bench.evals.cases import Case
+from crane_bench.evals.results import TrialResult
+from crane_bench.evals.scoring import Observation, accepted_despite_validation, score_trial
+from crane_bench.evals.trial import case_tools, refusal_of
+from crane_bench.runtime.errors import InvalidPlanError, PlannerError
+from crane_bench.runtime.models import PlanMeta, PlanResult, RunRecord
 
 INVALID_PLAN = "InvalidPlanError"
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final, Self
 
-from load.errors import ServiceStartError
-from plumbing.errors import ChildExitedError, NotReadyError
-from plumbing.processes import free_port, spawn, stop, tail
-from plumbing.readiness import ReadinessProbe
+from crane_bench.load.errors import ServiceStartError
+from crane_bench.plumbing.errors import ChildExitedError, NotReadyError
+from crane_bench.plumbing.processes import free_port, spawn, stop, tail
+from crane_bench.plumbing.readiness import ReadinessProbe
 
 # uvicorn waits for open connections, then the app drains runs and closes the model server.
 STOP_GRACE_S: Final = 30.0

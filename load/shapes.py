@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from load.config import Shape
+from crane_bench.load.config import Shape
 
 STEPS: Final = 5
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from load.checks import ceiling, floor, gate_check
-from load.errors import LoadConfigError
-from load.quality_gates import QualitySlo, evaluate_quality
-from load.quality_models import QualityReport
-from load.stats import HTTP, RUN, RateReport, RequestStats
-from plumbing.gates import GateCheck, GateReport
+from crane_bench.load.checks import ceiling, floor, gate_check
+from crane_bench.load.errors import LoadConfigError
+from crane_bench.load.quality_gates import QualitySlo, evaluate_quality
+from crane_bench.load.quality_models import QualityReport
+from crane_bench.load.stats import HTTP, RUN, RateReport, RequestStats
+from crane_bench.plumbing.gates import GateCheck, GateReport
 
 __all__ = ["BaselineTolerance", "SloConfig", "evaluate", "gate_check", "load_slo"]
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from load import histogram
+from crane_bench.load import histogram
 
 RUN: Final = "RUN"
 HTTP: Final = "HTTP"

@@ -20,13 +20,13 @@ from typing import Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from load.config import LoadConfig
-from load.errors import LoadConfigError, ResultError
-from load.quality_models import QualityReport
-from load.server_metrics import ServerCounts
-from load.stats import RateReport, RequestStats
-from plumbing.gates import GateReport
-from plumbing.run_files import DEFAULT_RUNS_DIR, LOAD_SUMMARY_FILE, run_stamp
+from crane_bench.load.config import LoadConfig
+from crane_bench.load.errors import LoadConfigError, ResultError
+from crane_bench.load.quality_models import QualityReport
+from crane_bench.load.server_metrics import ServerCounts
+from crane_bench.load.stats import RateReport, RequestStats
+from crane_bench.plumbing.gates import GateReport
+from crane_bench.plumbing.run_files import DEFAULT_RUNS_DIR, LOAD_SUMMARY_FILE, run_stamp
 
 SUMMARY_VERSION: Final = 1
 RESULT_VERSION: Final = 1

@@ -16,12 +16,12 @@ from typing import Final
 import httpx
 from pydantic import ValidationError
 
-from evals.cases import Case
-from evals.results import TrialResult
-from load.errors import LoadConfigError, UnloadedPassError
-from load.gold import run_body
-from load.scoring import score_run
-from runtime.models import RunRecord
+from crane_bench.evals.cases import Case
+from crane_bench.evals.results import TrialResult
+from crane_bench.load.errors import LoadConfigError, UnloadedPassError
+from crane_bench.load.gold import run_body
+from crane_bench.load.scoring import score_run
+from crane_bench.runtime.models import RunRecord
 
 CLIENT_MARGIN_S: Final = 10.0
 """How much longer than a run's timeout the unloaded pass waits for its answer."""

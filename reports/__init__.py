@@ -6,15 +6,20 @@ Reports read run directories (files), never live objects; templates only lay out
 prepared in Python (`eval_view`, `load_view`, `history`).
 """
 
-from reports.build import RunKind, build_report, build_report_files, run_kind
-from reports.errors import NotARunDirError, ReportError, RunDataError, RunIncompleteError
-from reports.eval_report import build_eval_report
-from reports.frames import EvalRun, read_eval_run
-from reports.history import build_history
-from reports.history_data import History, read_history
-from reports.load_frames import LoadRun, read_load_run
-from reports.load_report import build_load_report
-from reports.meta import ReportFiles
+from crane_bench.reports.build import RunKind, build_report, build_report_files, run_kind
+from crane_bench.reports.errors import (
+    NotARunDirError,
+    ReportError,
+    RunDataError,
+    RunIncompleteError,
+)
+from crane_bench.reports.eval_report import build_eval_report
+from crane_bench.reports.frames import EvalRun, read_eval_run
+from crane_bench.reports.history import build_history
+from crane_bench.reports.history_data import History, read_history
+from crane_bench.reports.load_frames import LoadRun, read_load_run
+from crane_bench.reports.load_report import build_load_report
+from crane_bench.reports.meta import ReportFiles
 
 __all__ = [
     "EvalRun",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from plumbing.run_files import LOAD_SUMMARY_FILE, RESULTS_FILE, SPEC_FILE, SUMMARY_FILE
-from reports.errors import NotARunDirError
-from reports.eval_report import build_eval_report
-from reports.load_report import build_load_report
-from reports.meta import ReportFiles
+from crane_bench.plumbing.run_files import LOAD_SUMMARY_FILE, RESULTS_FILE, SPEC_FILE, SUMMARY_FILE
+from crane_bench.reports.errors import NotARunDirError
+from crane_bench.reports.eval_report import build_eval_report
+from crane_bench.reports.load_report import build_load_report
+from crane_bench.reports.meta import ReportFiles
 
 RunKind = Literal["eval", "load"]
 

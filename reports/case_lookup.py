@@ -13,9 +13,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evals.cases import Case, load_case_file
-from evals.errors import CaseFormatError
-from evals.run_config import CaseFileRef
+from crane_bench.evals.cases import Case, load_case_file
+from crane_bench.evals.errors import CaseFormatError
+from crane_bench.evals.run_config import CaseFileRef
 
 
 @dataclass(frozen=True)

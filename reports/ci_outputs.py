@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from plumbing.gates import GateCheck, GateStatus
+from crane_bench.plumbing.gates import GateCheck, GateStatus
 
 ICONS: Final[dict[GateStatus, str]] = {"pass": "✅", "fail": "❌", "skip": "⏭️", "improved": "🔼"}
 _XML_INVALID: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

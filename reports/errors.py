@@ -16,8 +16,8 @@ report says so where the plan would be.
 
 from __future__ import annotations
 
-from plumbing.errors import RunFileError
-from runtime.errors import UserError
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.runtime.errors import UserError
 
 
 class ReportError(UserError):

@@ -13,9 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from evals.metrics import CategoryMetrics, PlannerMetrics
-from evals.run_dir import EvalSummary
-from reports.charts import (
+from crane_bench.evals.metrics import CategoryMetrics, PlannerMetrics
+from crane_bench.evals.run_dir import EvalSummary
+from crane_bench.reports.charts import (
     OUTCOME_STYLE,
     Chart,
     error_bars,
@@ -23,7 +23,7 @@ from reports.charts import (
     plot_text,
     series_colors,
 )
-from reports.formatting import pct
+from crane_bench.reports.formatting import pct
 
 ALL: Final = "all"
 MAX_TOOL_LABELS: Final = 8

@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from evals.run_dir import EvalSummary
-from plumbing.gates import GateCheck
-from reports.ci_outputs import (
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from crane_bench.evals.run_dir import EvalSummary
+from crane_bench.plumbing.gates import GateCheck
+from crane_bench.reports.ci_outputs import (
     junit_xml,
     md,
     md_code,
     md_gates,
     md_table,
 )
-from reports.eval_view import EvalPage, eval_page
-from reports.frames import EvalRun, read_eval_run
-from reports.meta import ReportFiles
-from reports.render import crane_version, render, write_report_files
+from crane_bench.reports.eval_view import EvalPage, eval_page
+from crane_bench.reports.frames import EvalRun, read_eval_run
+from crane_bench.reports.meta import ReportFiles
+from crane_bench.reports.render import crane_version, render, write_report_files
 
 HTML_FILE: Final = "report.html"
 SECTIONS: Final = (

@@ -9,19 +9,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Final
 
-from evals.comparison import Comparison
-from evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from evals.run_config import SpecRecord
-from evals.run_dir import EndpointInfo
-from reports.charts import Chart
-from reports.eval_charts import eval_charts
-from reports.failures_view import FailureTable, failure_table
-from reports.formatting import count, duration, p_value, timestamp, verdict_text
-from reports.frames import EvalRun
-from reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
-from reports.metric_table import metric_columns, metric_rows
-from reports.robustness_view import RobustnessSection, robustness_section
-from reports.transcripts_view import TranscriptSet, transcript_set
+from crane_bench.evals.comparison import Comparison
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from crane_bench.evals.run_config import SpecRecord
+from crane_bench.evals.run_dir import EndpointInfo
+from crane_bench.reports.charts import Chart
+from crane_bench.reports.eval_charts import eval_charts
+from crane_bench.reports.failures_view import FailureTable, failure_table
+from crane_bench.reports.formatting import count, duration, p_value, timestamp, verdict_text
+from crane_bench.reports.frames import EvalRun
+from crane_bench.reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
+from crane_bench.reports.metric_table import metric_columns, metric_rows
+from crane_bench.reports.robustness_view import RobustnessSection, robustness_section
+from crane_bench.reports.transcripts_view import TranscriptSet, transcript_set
 
 METRIC_WORDS: Final = {
     "plan_correct": "plan accuracy",

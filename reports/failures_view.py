@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from reports.plan_text import PlanLine, differences, one_line, side_by_side
+from crane_bench.reports.plan_text import PlanLine, differences, one_line, side_by_side
 
 MAX_RAW_CHARS: Final = 800
 """Raw model output beyond this is cut in the table; results.jsonl keeps all of it."""

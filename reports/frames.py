@@ -18,15 +18,15 @@ from typing import Any, Final
 import pandas as pd
 from pydantic import ValidationError
 
-from evals.cases import ExpectedPlan
-from evals.metrics import SCALAR_COLUMNS, scalar_row
-from evals.results import OutcomeClass, TrialResult
-from evals.run_dir import EvalSummary
-from plumbing.errors import RunFileError
-from plumbing.run_files import RESULTS_FILE, SUMMARY_FILE, JsonlReader
-from reports.case_lookup import CaseIndex, load_case_index
-from reports.errors import RunDataError, RunIncompleteError
-from reports.plan_text import Step
+from crane_bench.evals.cases import ExpectedPlan
+from crane_bench.evals.metrics import SCALAR_COLUMNS, scalar_row
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.run_dir import EvalSummary
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.plumbing.run_files import RESULTS_FILE, SUMMARY_FILE, JsonlReader
+from crane_bench.reports.case_lookup import CaseIndex, load_case_index
+from crane_bench.reports.errors import RunDataError, RunIncompleteError
+from crane_bench.reports.plan_text import Step
 
 NO_PLAN_TOOLS: Final = "(no plan)"
 NO_TOOLS: Final = "(none)"

@@ -14,12 +14,12 @@ from typing import Any, Final
 
 import pandas as pd
 
-from reports.charts import Chart
-from reports.formatting import count, plural, timestamp
-from reports.history_charts import history_charts
-from reports.history_data import History, read_history
-from reports.meta import Fact, Verdict
-from reports.render import crane_version, render, write_text
+from crane_bench.reports.charts import Chart
+from crane_bench.reports.formatting import count, plural, timestamp
+from crane_bench.reports.history_charts import history_charts
+from crane_bench.reports.history_data import History, read_history
+from crane_bench.reports.meta import Fact, Verdict
+from crane_bench.reports.render import crane_version, render, write_text
 
 HTML_FILE: Final = "history.html"
 SECTIONS: Final = (("charts", "Trends"), ("runs", "Runs"))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from reports.charts import OKABE_ITO, Chart, make_chart, plot_text, series_colors
+from crane_bench.reports.charts import OKABE_ITO, Chart, make_chart, plot_text, series_colors
 
 REGRESSION: Final[dict[str, Any]] = {"symbol": "x-thin-open", "size": 18, "line": {"width": 3}}
 IMPROVEMENT: Final[dict[str, Any]] = {

@@ -21,16 +21,16 @@ from typing import Any, Final
 
 import pandas as pd
 
-from evals.comparison import case_verdicts, compare_verdicts
-from evals.errors import RunLogError
-from evals.metrics import read_results
-from evals.run_dir import EvalSummary
-from load.slo import SloConfig, evaluate
-from load.summary import LoadSummary
-from reports.build import run_kind
-from reports.errors import NotARunDirError, ReportError, RunIncompleteError
-from reports.frames import read_eval_summary
-from reports.load_frames import read_load_summary
+from crane_bench.evals.comparison import case_verdicts, compare_verdicts
+from crane_bench.evals.errors import RunLogError
+from crane_bench.evals.metrics import read_results
+from crane_bench.evals.run_dir import EvalSummary
+from crane_bench.load.slo import SloConfig, evaluate
+from crane_bench.load.summary import LoadSummary
+from crane_bench.reports.build import run_kind
+from crane_bench.reports.errors import NotARunDirError, ReportError, RunIncompleteError
+from crane_bench.reports.frames import read_eval_summary
+from crane_bench.reports.load_frames import read_load_summary
 
 ALPHA: Final = 0.05
 NO_GATES: Final = SloConfig(min_requests=0, max_fail_ratio={}, max_p95_ms={}, min_rate_ratio=None)

@@ -13,10 +13,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from load.server_metrics import ServerCounts
-from load.stats import HTTP, RUN, FailureCount
-from load.summary import LoadSummary
-from reports.charts import OKABE_ITO, Chart, make_chart, plot_text, series_colors
+from crane_bench.load.server_metrics import ServerCounts
+from crane_bench.load.stats import HTTP, RUN, FailureCount
+from crane_bench.load.summary import LoadSummary
+from crane_bench.reports.charts import OKABE_ITO, Chart, make_chart, plot_text, series_colors
 
 PERCENTILE_DASH: Final = {"p50_ms": "dot", "p95_ms": "solid", "p99_ms": "dash"}
 MAX_ERRORS: Final = 12

@@ -15,10 +15,10 @@ from typing import Final
 import pandas as pd
 from pydantic import ValidationError
 
-from load.history import COLUMNS, read_history
-from load.summary import HISTORY_FILE, SUMMARY_FILE, LoadSummary
-from reports.errors import RunDataError
-from reports.load_quality import QualityData, read_quality
+from crane_bench.load.history import COLUMNS, read_history
+from crane_bench.load.summary import HISTORY_FILE, SUMMARY_FILE, LoadSummary
+from crane_bench.reports.errors import RunDataError
+from crane_bench.reports.load_quality import QualityData, read_quality
 
 HISTORY_DTYPES: Final[dict[str, str]] = {
     "t": "int64",

@@ -15,16 +15,16 @@ from typing import Final
 
 import pandas as pd
 
-from load.errors import ResultError
-from load.gold import read_quality_rows
-from load.quality_models import PlannerQuality, QualityReport, QualityStats
-from load.summary import QUALITY_FILE, LoadSummary
-from reports.case_lookup import CaseIndex
-from reports.errors import RunDataError
-from reports.failures_view import FailureRow, FailureTable, failure_table
-from reports.formatting import Cell, count, pct, rate_cell, sig
-from reports.frames import read_trials
-from reports.meta import Column, Row
+from crane_bench.load.errors import ResultError
+from crane_bench.load.gold import read_quality_rows
+from crane_bench.load.quality_models import PlannerQuality, QualityReport, QualityStats
+from crane_bench.load.summary import QUALITY_FILE, LoadSummary
+from crane_bench.reports.case_lookup import CaseIndex
+from crane_bench.reports.errors import RunDataError
+from crane_bench.reports.failures_view import FailureRow, FailureTable, failure_table
+from crane_bench.reports.formatting import Cell, count, pct, rate_cell, sig
+from crane_bench.reports.frames import read_trials
+from crane_bench.reports.meta import Column, Row
 
 QUALITY_COLUMNS: Final = [
     Column("Runs"),

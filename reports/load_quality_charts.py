@@ -14,8 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from load.quality_models import QualityReport
-from reports.charts import Chart, error_bars, make_chart, plot_text, series_colors
+from crane_bench.load.quality_models import QualityReport
+from crane_bench.reports.charts import Chart, error_bars, make_chart, plot_text, series_colors
 
 TIME_BINS: Final = 40
 """Fallbacks over time are counted in about this many bins across the run."""

@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from load.summary import LoadSummary
-from plumbing.gates import GateCheck
-from reports.ci_outputs import junit_xml, md, md_code, md_gates, md_table
-from reports.load_frames import LoadRun, read_load_run
-from reports.load_quality import QualityPage
-from reports.load_view import LoadPage, load_page
-from reports.meta import ReportFiles
-from reports.render import crane_version, render, write_report_files
+from crane_bench.load.summary import LoadSummary
+from crane_bench.plumbing.gates import GateCheck
+from crane_bench.reports.ci_outputs import junit_xml, md, md_code, md_gates, md_table
+from crane_bench.reports.load_frames import LoadRun, read_load_run
+from crane_bench.reports.load_quality import QualityPage
+from crane_bench.reports.load_view import LoadPage, load_page
+from crane_bench.reports.meta import ReportFiles
+from crane_bench.reports.render import crane_version, render, write_report_files
 
 HTML_FILE: Final = "load_report.html"
 SECTIONS: Final[tuple[tuple[str, str], ...]] = (

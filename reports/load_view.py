@@ -6,15 +6,15 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Final
 
-from load.stats import HTTP, LatencyStats
-from load.summary import CpuReport, LoadSummary
-from reports.charts import Chart
-from reports.formatting import Cell, count, duration, pct, sig, timestamp, verdict_text
-from reports.load_charts import load_charts
-from reports.load_frames import LoadRun
-from reports.load_quality import QualityPage, quality_page
-from reports.load_quality_charts import quality_charts
-from reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
+from crane_bench.load.stats import HTTP, LatencyStats
+from crane_bench.load.summary import CpuReport, LoadSummary
+from crane_bench.reports.charts import Chart
+from crane_bench.reports.formatting import Cell, count, duration, pct, sig, timestamp, verdict_text
+from crane_bench.reports.load_charts import load_charts
+from crane_bench.reports.load_frames import LoadRun
+from crane_bench.reports.load_quality import QualityPage, quality_page
+from crane_bench.reports.load_quality_charts import quality_charts
+from crane_bench.reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
 
 SATURATED: Final = 0.8
 """Cores per generator process above which the generator may be the bottleneck."""

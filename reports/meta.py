@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from plumbing.gates import GateCheck, GateStatus
-from reports.formatting import Cell
+from crane_bench.plumbing.gates import GateCheck, GateStatus
+from crane_bench.reports.formatting import Cell
 
 MARKDOWN_FILE: Final = "summary.md"
 JUNIT_FILE: Final = "junit.xml"

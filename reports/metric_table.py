@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
-from evals.figures import LatencyFigure
-from evals.metric_registry import Format, Metric, MetricRegistry
-from evals.metrics import CategoryMetrics
-from reports.formatting import Cell, count, rate_cell, sig, usd
-from reports.meta import Column, Row
+from crane_bench.evals.figures import LatencyFigure
+from crane_bench.evals.metric_registry import Format, Metric, MetricRegistry
+from crane_bench.evals.metrics import CategoryMetrics
+from crane_bench.reports.formatting import Cell, count, rate_cell, sig, usd
+from crane_bench.reports.meta import Column, Row
 
 LATENCY_PARTS: Final = ("p50", "p95")
 """The parts of a latency shown as columns."""

@@ -22,8 +22,8 @@ from typing import Any, Final
 import jinja2
 from markupsafe import Markup
 
-from plumbing.run_files import write_atomically
-from reports.meta import JUNIT_FILE, MARKDOWN_FILE, ReportFiles
+from crane_bench.plumbing.run_files import write_atomically
+from crane_bench.reports.meta import JUNIT_FILE, MARKDOWN_FILE, ReportFiles
 
 TEMPLATES: Final = "templates"
 CSS_FILE: Final = "report.css"

@@ -13,10 +13,10 @@ from typing import Final
 
 import plotly.graph_objects as go
 
-from evals.robustness import RobustnessMetrics
-from evals.run_dir import EvalSummary
-from reports.charts import Chart, error_bars, make_chart, plot_text, series_colors
-from reports.formatting import interval, pct
+from crane_bench.evals.robustness import RobustnessMetrics
+from crane_bench.evals.run_dir import EvalSummary
+from crane_bench.reports.charts import Chart, error_bars, make_chart, plot_text, series_colors
+from crane_bench.reports.formatting import interval, pct
 
 OUT_OF_DOMAIN: Final = "out_of_domain"
 PCT_AXIS: Final = {"tickformat": ".0%", "range": [0, 1.05]}

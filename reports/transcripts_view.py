@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from evals.errors import RunLogError
-from evals.run_dir import RunDir
-from evals.transcript_store import iter_transcripts
-from evals.transcripts import (
+from crane_bench.evals.errors import RunLogError
+from crane_bench.evals.run_dir import RunDir
+from crane_bench.evals.transcript_store import iter_transcripts
+from crane_bench.evals.transcripts import (
     PlanEvent,
     PlannerErrorEvent,
     ScoreEvent,
@@ -32,9 +32,9 @@ from evals.transcripts import (
     step_text,
     steps_text,
 )
-from reports.errors import RunDataError
-from runtime.models import PlanStep
-from runtime.transcript import (
+from crane_bench.reports.errors import RunDataError
+from crane_bench.runtime.models import PlanStep
+from crane_bench.runtime.transcript import (
     ClausesEvent,
     DecisionEvent,
     ExamplesEvent,

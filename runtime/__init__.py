@@ -3,10 +3,10 @@
 `runtime` imports nothing from `evals`, `load` or `reports`: it is the system they measure.
 """
 
-from runtime.agent import Agent
-from runtime.models import Plan, PlanMeta, PlanResult, PlanStep, RunRecord, RunStatus
-from runtime.orchestrator import Orchestrator, OrchestratorConfig
-from runtime.settings import Settings
+from crane_bench.runtime.agent import Agent
+from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, PlanStep, RunRecord, RunStatus
+from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
+from crane_bench.runtime.settings import Settings
 
 __all__ = [
     "Agent",

@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from runtime.errors import PlannerError
-from runtime.models import PlanMeta, RunRecord, RunStatus, StepError
-from runtime.orchestrator import Orchestrator, new_run_id, now
-from runtime.planners.base import Planner
-from runtime.tools.base import ToolRegistry
+from crane_bench.runtime.errors import PlannerError
+from crane_bench.runtime.models import PlanMeta, RunRecord, RunStatus, StepError
+from crane_bench.runtime.orchestrator import Orchestrator, new_run_id, now
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.tools.base import ToolRegistry
 
 ToolsFactory = Callable[[], ToolRegistry]
 

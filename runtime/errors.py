@@ -30,7 +30,7 @@ import asyncio
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from runtime.models import PlanMeta
+    from crane_bench.runtime.models import PlanMeta
 
 InvalidPlanReason = Literal["invalid_json", "schema", "unknown_tool", "invalid_input"]
 

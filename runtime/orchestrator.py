@@ -24,13 +24,13 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from runtime.errors import (
+from crane_bench.runtime.errors import (
     CraneRuntimeError,
     ToolInputError,
     UnknownToolError,
     is_retryable,
 )
-from runtime.models import (
+from crane_bench.runtime.models import (
     ErrorKind,
     Plan,
     PlanStep,
@@ -40,8 +40,8 @@ from runtime.models import (
     StepRecord,
     StepStatus,
 )
-from runtime.settings import Settings, setting_default
-from runtime.tools.base import Tool, ToolRegistry
+from crane_bench.runtime.settings import Settings, setting_default
+from crane_bench.runtime.tools.base import Tool, ToolRegistry
 
 Sleep = Callable[[float], Awaitable[None]]
 RetryHook = Callable[[str, int, BaseException], None]

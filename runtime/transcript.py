@@ -33,7 +33,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from runtime.models import Fallback, PlanStep
+from crane_bench.runtime.models import Fallback, PlanStep
 
 MAX_TEXT_CHARS: Final = 4_000
 """Longest text kept in an event; the rest is cut, its length kept in `Text.chars`."""

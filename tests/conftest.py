@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from runtime.local_llm import (
+from crane_bench.runtime.local_llm import (
     LLMEndpoint,
     LocalModelServer,
     LocalServerConfig,

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from runtime.service import ServiceSettings, create_app
+from crane_bench.runtime.service import ServiceSettings, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 HEALTH_URL = re.compile(r"http://127\.0\.0\.1:(?P<port>\d+)(?P<path>/[\w/.-]*)")

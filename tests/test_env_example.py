@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic_settings import BaseSettings
 
-from evals.settings import EvalSettings
-from runtime.service.settings import ServiceSettings
-from runtime.settings import Settings
+from crane_bench.evals.settings import EvalSettings
+from crane_bench.runtime.service.settings import ServiceSettings
+from crane_bench.runtime.settings import Settings
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 

@@ -25,12 +25,12 @@ from crane_bench.cli.report import report_command
 from crane_bench.cli.rescore import rescore_command
 from crane_bench.cli.serve import serve
 from crane_bench.cli.show import show_command
-from runtime.agent import Agent
-from runtime.errors import UserError
-from runtime.orchestrator import Orchestrator, OrchestratorConfig
-from runtime.planners.factory import open_spec_planner
-from runtime.planners.validation import validate_plan
-from runtime.tools import default_tools
+from crane_bench.runtime.agent import Agent
+from crane_bench.runtime.errors import UserError
+from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
+from crane_bench.runtime.planners.factory import open_spec_planner
+from crane_bench.runtime.planners.validation import validate_plan
+from crane_bench.runtime.tools import default_tools
 
 app = typer.Typer(
     name="crane-bench",

@@ -24,7 +24,7 @@ PathsArg = Annotated[
 def schema() -> None:
     """Print the JSON schema of a case file (a list of cases)."""
     require_extra("eval")
-    from evals.cases import case_json_schema  # noqa: PLC0415 - evals loads pandas and scipy
+    from crane_bench.evals.cases import case_json_schema  # noqa: PLC0415 - evals loads pandas and scipy
 
     typer.echo(json.dumps(case_json_schema(), indent=2, ensure_ascii=False))
 
@@ -37,8 +37,8 @@ def check(paths: PathsArg) -> None:
     case and the field, and exit 2.
     """
     require_extra("eval")
-    from evals.cases import KNOWN_CATEGORIES, count_by_category, load_cases  # noqa: PLC0415
-    from evals.errors import CaseFormatError  # noqa: PLC0415 - evals loads pandas and scipy
+    from crane_bench.evals.cases import KNOWN_CATEGORIES, count_by_category, load_cases  # noqa: PLC0415
+    from crane_bench.evals.errors import CaseFormatError  # noqa: PLC0415 - evals loads pandas and scipy
 
     try:
         cases = load_cases(paths)

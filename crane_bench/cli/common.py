@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from runtime.errors import CraneRuntimeError, UserError
-from runtime.settings import PlannerName, Settings
+from crane_bench.runtime.errors import CraneRuntimeError, UserError
+from crane_bench.runtime.settings import PlannerName, Settings
 
 T = TypeVar("T")
 

@@ -24,9 +24,9 @@ from crane_bench.cli.common import (
 from crane_bench.cli.eval import EvalOptions
 from crane_bench.cli.eval_view import EvalProgress, print_summary
 from crane_bench.cli.report import report_after_run
-from evals.errors import EvalError
-from evals.perturbations import parse_perturb_option
-from evals.run_config import (
+from crane_bench.evals.errors import EvalError
+from crane_bench.evals.perturbations import parse_perturb_option
+from crane_bench.evals.run_config import (
     DEFAULT_CACHE_DIR,
     DEFAULT_CASES,
     DEFAULT_GATES,
@@ -36,12 +36,12 @@ from evals.run_config import (
     config_for_resume,
     default_case_timeout,
 )
-from evals.run_dir import EvalSummary, RunDir
-from evals.runner import run_eval
-from evals.settings import EvalSettings
-from runtime.errors import CraneRuntimeError, UserError
-from runtime.planners.specs import PlannerSpec, parse_specs
-from runtime.settings import Settings
+from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.runner import run_eval
+from crane_bench.evals.settings import EvalSettings
+from crane_bench.runtime.errors import CraneRuntimeError, UserError
+from crane_bench.runtime.planners.specs import PlannerSpec, parse_specs
+from crane_bench.runtime.settings import Settings
 
 EXIT_INTERRUPTED = 130
 

@@ -18,11 +18,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from evals.figures import LatencyFigure, RateFigure
-from evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry
-from evals.metrics import PlannerMetrics
-from evals.results import TrialResult
-from evals.run_dir import EvalSummary, Recovered
+from crane_bench.evals.figures import LatencyFigure, RateFigure
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry
+from crane_bench.evals.metrics import PlannerMetrics
+from crane_bench.evals.results import TrialResult
+from crane_bench.evals.run_dir import EvalSummary, Recovered
 
 
 class EvalProgress:

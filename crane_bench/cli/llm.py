@@ -16,14 +16,14 @@ from crane_bench.cli.common import (
     setup_logging,
     sigterm_as_interrupt,
 )
-from runtime.errors import CraneRuntimeError, UserError
-from runtime.local_llm import (
+from crane_bench.runtime.errors import CraneRuntimeError, UserError
+from crane_bench.runtime.local_llm import (
     LocalModelServer,
     LocalServerConfig,
     list_models,
     resolve_model,
 )
-from runtime.local_llm.catalog import ModelKind
+from crane_bench.runtime.local_llm.catalog import ModelKind
 
 llm_app = typer.Typer(
     name="llm",

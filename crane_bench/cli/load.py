@@ -31,7 +31,7 @@ from crane_bench.cli.common import (
 )
 from crane_bench.cli.load_quality import print_quality
 from crane_bench.cli.report import report_after_run
-from load import (
+from crane_bench.load import (
     DEFAULT_SLO,
     LoadConfig,
     LoadConfigError,
@@ -41,9 +41,9 @@ from load import (
     parse_duration,
     run_load,
 )
-from load.config import Scenario, Shape, Unloaded
-from runtime.errors import UserError
-from runtime.planners.specs import BUILTIN, parse_specs, split_specs
+from crane_bench.load.config import Scenario, Shape, Unloaded
+from crane_bench.runtime.errors import UserError
+from crane_bench.runtime.planners.specs import BUILTIN, parse_specs, split_specs
 
 EXIT_INTERRUPTED = 130
 MAX_FAILURE_LINES = 5

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from load.quality_models import Interval, PlannerQuality, QualityReport, QualityStats
+from crane_bench.load.quality_models import Interval, PlannerQuality, QualityReport, QualityStats
 
 
 def _rate(value: float | None, ci: Interval | None) -> str:

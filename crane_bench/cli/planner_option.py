@@ -14,9 +14,9 @@ from typing import Annotated, cast
 import typer
 
 from crane_bench.cli.common import fail, load_settings
-from runtime.errors import ConfigError
-from runtime.planners.specs import BUILTIN, PlannerSpec, parse_spec, parse_specs
-from runtime.settings import PlannerName, Settings
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.planners.specs import BUILTIN, PlannerSpec, parse_spec, parse_specs
+from crane_bench.runtime.settings import PlannerName, Settings
 
 PlannerOpt = Annotated[
     str | None,

@@ -41,7 +41,7 @@ def report_after_run(run_dir: Path) -> None:
     if (problem := missing_extra("reports")) is not None:
         stderr.print(f"[yellow]no report:[/] {escape(problem)}", highlight=False, soft_wrap=True)
         return
-    from reports import ReportError, build_report_files  # noqa: PLC0415 - pandas, plotly
+    from crane_bench.reports import ReportError, build_report_files  # noqa: PLC0415 - pandas, plotly
 
     try:
         files = build_report_files(run_dir)
@@ -59,7 +59,7 @@ def report_command(run_dirs: RunDirsArg = None, history: HistoryOpt = None) -> N
     Exit 0 when every report was built, 2 when a directory is not a finished run.
     """
     require_extra("reports")
-    from reports import ReportError, build_history, build_report_files  # noqa: PLC0415
+    from crane_bench.reports import ReportError, build_history, build_report_files  # noqa: PLC0415
 
     if not run_dirs and history is None:
         fail("nothing to do: give run directories, or --history RUNS_DIR")

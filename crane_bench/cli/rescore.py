@@ -24,7 +24,7 @@ from crane_bench.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from evals.rescore_run import RescoreResult
+    from crane_bench.evals.rescore_run import RescoreResult
 
 RunDirArg = Annotated[
     Path, typer.Argument(help="A finished eval run directory.", metavar="RUN_DIR")
@@ -63,9 +63,9 @@ def rescore_command(
     setup_logging(verbose)
     from crane_bench.cli.eval_view import print_summary  # noqa: PLC0415 - pandas, scipy
     from crane_bench.cli.report import report_after_run  # noqa: PLC0415
-    from evals.errors import EvalError  # noqa: PLC0415
-    from evals.rescore_run import rescore_run  # noqa: PLC0415
-    from runtime.errors import UserError  # noqa: PLC0415
+    from crane_bench.evals.errors import EvalError  # noqa: PLC0415
+    from crane_bench.evals.rescore_run import rescore_run  # noqa: PLC0415
+    from crane_bench.runtime.errors import UserError  # noqa: PLC0415
 
     try:
         result = asyncio.run(rescore_run(run_dir, gates_path=gates, baseline_path=baseline))

@@ -16,15 +16,15 @@ import typer
 from pydantic import ValidationError
 
 from crane_bench.cli.common import fail, first_problem, load_settings, setup_logging
-from runtime.errors import UserError
-from runtime.planners.specs import BUILTIN, parse_specs
-from runtime.settings import PlannerName, Settings
+from crane_bench.runtime.errors import UserError
+from crane_bench.runtime.planners.specs import BUILTIN, parse_specs
+from crane_bench.runtime.settings import PlannerName, Settings
 
 if TYPE_CHECKING:
-    from runtime.service.settings import ServiceSettings
+    from crane_bench.runtime.service.settings import ServiceSettings
 
 # uvicorn imports this in every worker process when there are several.
-APP_FACTORY = "runtime.service.app:create_app_from_env"
+APP_FACTORY = "crane_bench.runtime.service.app:create_app_from_env"
 
 
 def resolve_serve_settings(
@@ -39,7 +39,7 @@ def resolve_serve_settings(
     Raises:
         ConfigError: `planner` is neither a planner's name nor valid planner specs.
     """
-    from runtime.service.settings import ServiceSettings  # noqa: PLC0415 - loads FastAPI
+    from crane_bench.runtime.service.settings import ServiceSettings  # noqa: PLC0415 - loads FastAPI
 
     name: PlannerName | None = None
     given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
@@ -88,7 +88,7 @@ def serve(
     """Serve the runtime over HTTP: runs, health, metrics; OpenAPI docs at /docs."""
     import uvicorn  # noqa: PLC0415 - only `serve` needs the server
 
-    from runtime.service.app import create_app  # noqa: PLC0415 - FastAPI is heavy
+    from crane_bench.runtime.service.app import create_app  # noqa: PLC0415 - FastAPI is heavy
 
     setup_logging(verbose)
     try:

@@ -43,9 +43,9 @@ def show_command(
     steps and the score's explanation. Exit 2 with one line when there is none to show.
     """
     from crane_bench.cli.show_view import print_transcript  # noqa: PLC0415 - rich tables
-    from evals.errors import RunLogError  # noqa: PLC0415
-    from evals.run_dir import RunDir  # noqa: PLC0415
-    from evals.transcript_store import find_transcripts  # noqa: PLC0415
+    from crane_bench.evals.errors import RunLogError  # noqa: PLC0415
+    from crane_bench.evals.run_dir import RunDir  # noqa: PLC0415
+    from crane_bench.evals.transcript_store import find_transcripts  # noqa: PLC0415
 
     run = RunDir(run_dir)
     if not run_dir.is_dir() or not (run.spec_file.is_file() or run.results_file.is_file()):

@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from evals.transcripts import (
+from crane_bench.evals.transcripts import (
     PlanEvent,
     PlannerErrorEvent,
     ScoreEvent,
@@ -27,8 +27,8 @@ from evals.transcripts import (
     step_text,
     steps_text,
 )
-from runtime.models import PlanStep
-from runtime.transcript import (
+from crane_bench.runtime.models import PlanStep
+from crane_bench.runtime.transcript import (
     ClausesEvent,
     DecisionEvent,
     ExamplesEvent,
@@ -36,7 +36,7 @@ from runtime.transcript import (
     ModelVerdictEvent,
     RulesEvent,
 )
-from runtime.transcript import Text as StoredText
+from crane_bench.runtime.transcript import Text as StoredText
 
 FOLD_CHARS: Final = 600
 """Characters of a prompt, grammar or raw body shown when folded."""

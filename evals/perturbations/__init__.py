@@ -7,8 +7,8 @@ perturbation that applies to it. The perturbations are registered by name
 `clause_order`. Importing this package registers them all.
 """
 
-from evals.perturbations import numbers, order, surface, words
-from evals.perturbations.registry import (
+from crane_bench.evals.perturbations import numbers, order, surface, words
+from crane_bench.evals.perturbations.registry import (
     ALL,
     PERTURBATIONS,
     Perturbation,
@@ -17,7 +17,7 @@ from evals.perturbations.registry import (
     perturbation,
     resolve_names,
 )
-from evals.perturbations.variants import (
+from crane_bench.evals.perturbations.variants import (
     DEFAULT_SEED,
     VariantCase,
     derive_variant,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from evals.perturbations.registry import PerturbContext, perturbation
+from crane_bench.evals.perturbations.registry import PerturbContext, perturbation
 
 _UNITS: Final = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from evals.perturbations.registry import PerturbContext, perturbation
+from crane_bench.evals.perturbations.registry import PerturbContext, perturbation
 
 _CONNECTIVE: Final = re.compile(
     r"\s*(?:,\s*and also|\s+and also|,\s*also|,\s*and|;)\s+|\s+and\s+", re.IGNORECASE

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from runtime.errors import UserError
+from crane_bench.runtime.errors import UserError
 
 NAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 ALL: Final = "all"

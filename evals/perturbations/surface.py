@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from evals.perturbations.registry import PerturbContext, perturbation
+from crane_bench.evals.perturbations.registry import PerturbContext, perturbation
 
 _END_PUNCTUATION: Final = ".!?"
 _QUESTION_OPENERS: Final = re.compile(

@@ -16,10 +16,10 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from evals.cases import Case, ExpectedPlan, ExpectedStep
-from evals.perturbations.order import SWAPS_STEPS
-from evals.perturbations.registry import PERTURBATIONS, PerturbContext
-from runtime.errors import UserError
+from crane_bench.evals.cases import Case, ExpectedPlan, ExpectedStep
+from crane_bench.evals.perturbations.order import SWAPS_STEPS
+from crane_bench.evals.perturbations.registry import PERTURBATIONS, PerturbContext
+from crane_bench.runtime.errors import UserError
 
 DEFAULT_SEED: Final = 17
 NOT_PERTURBED: Final = frozenset({"adversarial"})

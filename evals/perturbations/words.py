@@ -14,9 +14,9 @@ import re
 from types import MappingProxyType
 from typing import Final
 
-from evals.perturbations.registry import PerturbContext, perturbation
-from runtime.planners.number_words import parse_number_words
-from runtime.planners.signals import has_arithmetic_signal, has_todo_signal
+from crane_bench.evals.perturbations.registry import PerturbContext, perturbation
+from crane_bench.runtime.planners.number_words import parse_number_words
+from crane_bench.runtime.planners.signals import has_arithmetic_signal, has_todo_signal
 
 TYPO_RATE: Final = 0.2
 """Share of the eligible words misspelt (at least one)."""

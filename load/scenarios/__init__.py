@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from load.config import Scenario
+from crane_bench.load.config import Scenario
 
 DIRECTORY: Final = Path(__file__).resolve().parent
 SHAPE_FILE: Final = DIRECTORY / "shape.py"

@@ -24,9 +24,9 @@ from locust.contrib.fasthttp import FastHttpUser, FastResponse
 from locust.env import Environment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from load.prompts import Kind
-from load.scenarios.plugin import context_of
-from load.stats import RUN, run_name
+from crane_bench.load.prompts import Kind
+from crane_bench.load.scenarios.plugin import context_of
+from crane_bench.load.stats import RUN, run_name
 
 RUNS: Final = "/api/v1/runs"
 RUN_NAME: Final = "/api/v1/runs/[id]"

@@ -18,12 +18,12 @@ from locust import task
 from locust.env import Environment
 from pydantic import ValidationError
 
-from evals.cases import Case
-from load.gold import run_body
-from load.quality import QualityRow
-from load.scenarios.base import CraneUser, RunState
-from load.scoring import score_run, score_unserved
-from runtime.models import RunRecord
+from crane_bench.evals.cases import Case
+from crane_bench.load.gold import run_body
+from crane_bench.load.quality import QualityRow
+from crane_bench.load.scenarios.base import CraneUser, RunState
+from crane_bench.load.scoring import score_run, score_unserved
+from crane_bench.runtime.models import RunRecord
 
 
 class GoldUser(CraneUser):

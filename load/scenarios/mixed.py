@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from locust import task
 
-from load.scenarios.base import CraneUser, status_is
+from crane_bench.load.scenarios.base import CraneUser, status_is
 
 
 class MixedUser(CraneUser):

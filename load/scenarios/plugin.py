@@ -27,20 +27,20 @@ from locust import events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from load.config import DEFAULT_CASES, DEFAULT_SLO, parse_labels
-from load.history import HistoryRecorder, write_history
-from load.prompts import PromptPool
-from load.quality_models import QualityReport
-from load.shapes import Stage, plan_of, stage_index
-from load.slo import SloConfig, evaluate, load_slo
-from load.stats import rate_report, request_stats
-from load.summary import LoadResult, read_summary
-from plumbing.run_files import write_atomically
+from crane_bench.load.config import DEFAULT_CASES, DEFAULT_SLO, parse_labels
+from crane_bench.load.history import HistoryRecorder, write_history
+from crane_bench.load.prompts import PromptPool
+from crane_bench.load.quality_models import QualityReport
+from crane_bench.load.shapes import Stage, plan_of, stage_index
+from crane_bench.load.slo import SloConfig, evaluate, load_slo
+from crane_bench.load.stats import rate_report, request_stats
+from crane_bench.load.summary import LoadResult, read_summary
+from crane_bench.plumbing.run_files import write_atomically
 
 if TYPE_CHECKING:
-    from evals.cases import Case
-    from load.gold import CaseDeck
-    from load.quality import QualityRow
+    from crane_bench.evals.cases import Case
+    from crane_bench.load.gold import CaseDeck
+    from crane_bench.load.quality import QualityRow
 
 # _gold_imports: the gold scenario's scoring (the eval package, pandas, statsmodels) is
 # imported where it is used, so the other scenarios' locust processes start as fast as
@@ -162,7 +162,7 @@ class LoadContext:
 
     def case_deck(self) -> CaseDeck:
         """A deck of the gold cases for one new user, seeded like its prompt pool."""
-        from load.gold import CaseDeck, read_cases  # noqa: PLC0415 - see _gold_imports
+        from crane_bench.load.gold import CaseDeck, read_cases  # noqa: PLC0415 - see _gold_imports
 
         if self._cases is None:
             given = str(self.option("crane_cases", ""))
@@ -218,7 +218,7 @@ class LoadContext:
         if CONTEXT_ATTR in data:
             self.recorder.merge(data[CONTEXT_ATTR])
         if rows := data.get(QUALITY_ATTR):
-            from load.quality import QualityRow  # noqa: PLC0415 - see _gold_imports
+            from crane_bench.load.quality import QualityRow  # noqa: PLC0415 - see _gold_imports
 
             self.quality += [QualityRow.model_validate(row) for row in rows]
 
@@ -260,7 +260,7 @@ class LoadContext:
             if path := self.option("crane_history", ""):
                 write_history(self.recorder.rows(), Path(path))
             if (path := self.option("crane_quality", "")) and self.quality:
-                from load.gold import write_rows  # noqa: PLC0415 - see _gold_imports
+                from crane_bench.load.gold import write_rows  # noqa: PLC0415 - see _gold_imports
 
                 write_rows(Path(path), self.quality)
             if path := self.option("crane_result", ""):
@@ -322,8 +322,8 @@ class LoadContext:
         """Accuracy under load of the scored runs; None when no run was scored."""
         if not self.quality:
             return None
-        from load.gold import read_trials  # noqa: PLC0415 - see _gold_imports
-        from load.quality import quality_report  # noqa: PLC0415
+        from crane_bench.load.gold import read_trials  # noqa: PLC0415 - see _gold_imports
+        from crane_bench.load.quality import quality_report  # noqa: PLC0415
 
         unloaded = str(self.option("crane_unloaded", ""))
         return quality_report(

@@ -13,8 +13,8 @@ from typing import Any
 
 from locust import LoadTestShape, events
 
-from load.config import SHAPES
-from load.shapes import Stage, at, plan_of
+from crane_bench.load.config import SHAPES
+from crane_bench.load.shapes import Stage, at, plan_of
 
 DEFAULT_RUN_TIME_S = 60.0
 

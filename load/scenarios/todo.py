@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from locust import task
 
-from load.scenarios.base import CraneUser
+from crane_bench.load.scenarios.base import CraneUser
 
 
 class TodoUser(CraneUser):

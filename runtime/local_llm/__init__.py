@@ -4,7 +4,7 @@ With neither `OPENAI_API_KEY` nor `OPENAI_BASE_URL` set, `open_endpoint` starts 
 `LocalModelServer` for a catalog model (or any `.gguf` file) and yields its endpoint.
 """
 
-from runtime.local_llm.catalog import (
+from crane_bench.runtime.local_llm.catalog import (
     CATALOG,
     AssembledParts,
     Availability,
@@ -17,7 +17,7 @@ from runtime.local_llm.catalog import (
     list_models,
     resolve_model,
 )
-from runtime.local_llm.endpoint import (
+from crane_bench.runtime.local_llm.endpoint import (
     DEFAULT_BASE_URL,
     LLMEndpoint,
     hosted_endpoint,
@@ -27,7 +27,7 @@ from runtime.local_llm.endpoint import (
     open_endpoint,
     open_endpoint_sync,
 )
-from runtime.local_llm.server import (
+from crane_bench.runtime.local_llm.server import (
     LocalModelServer,
     LocalServerConfig,
     ensure_port_free,

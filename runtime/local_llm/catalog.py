@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from runtime.errors import ConfigError
+from crane_bench.runtime.errors import ConfigError
 
 ModelKind = Literal["chat", "completion"]
 CatalogName = Literal["smollm2-135m", "gemma3-270m"]

@@ -15,20 +15,20 @@ from typing import TYPE_CHECKING
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from runtime.local_llm.catalog import ModelKind, resolve_model
-from runtime.local_llm.server import LocalModelServer, LocalServerConfig
-from runtime.local_llm.server_kind import (
+from crane_bench.runtime.local_llm.catalog import ModelKind, resolve_model
+from crane_bench.runtime.local_llm.server import LocalModelServer, LocalServerConfig
+from crane_bench.runtime.local_llm.server_kind import (
     ServerTraits,
     probe_server_kind,
     probe_server_kind_sync,
     traits,
 )
-from runtime.settings import ServerKind
+from crane_bench.runtime.settings import ServerKind
 
 if TYPE_CHECKING:
     import openai
 
-    from runtime.settings import Settings
+    from crane_bench.runtime.settings import Settings
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_API_KEY = "sk-local"  # the local server checks no key; the client needs one

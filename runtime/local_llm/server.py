@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Self
 import psutil
 from pydantic import BaseModel, ConfigDict, Field
 
-from plumbing.errors import ChildExitedError, PlumbingError
-from plumbing.processes import free_port, spawn, tail, tree_rss_bytes
-from plumbing.processes import stop as stop_process
-from plumbing.readiness import ReadinessProbe
-from runtime.errors import ConfigError, LLMUnavailableError
-from runtime.local_llm.catalog import ResolvedModel
-from runtime.settings import setting_default
+from crane_bench.plumbing.errors import ChildExitedError, PlumbingError
+from crane_bench.plumbing.processes import free_port, spawn, tail, tree_rss_bytes
+from crane_bench.plumbing.processes import stop as stop_process
+from crane_bench.plumbing.readiness import ReadinessProbe
+from crane_bench.runtime.errors import ConfigError, LLMUnavailableError
+from crane_bench.runtime.local_llm.catalog import ResolvedModel
+from crane_bench.runtime.settings import setting_default
 
 if TYPE_CHECKING:
-    from runtime.settings import Settings
+    from crane_bench.runtime.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from typing import Any, Final, Literal, get_args
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from runtime.settings import ServerKind
+from crane_bench.runtime.settings import ServerKind
 
 OutputFormat = Literal["json_schema", "llama_cpp"]
 

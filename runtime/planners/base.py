@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from runtime.models import PlanResult
-from runtime.transcript import Recorder
+from crane_bench.runtime.models import PlanResult
+from crane_bench.runtime.transcript import Recorder
 
 
 @runtime_checkable

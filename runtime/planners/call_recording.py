@@ -24,9 +24,16 @@ from typing import Any
 
 import openai
 
-from runtime.errors import MalformedResponseError
-from runtime.planners.model_answers import ModelAnswer
-from runtime.transcript import CallOutcome, ChatMessage, ModelCallEvent, Recorder, Text, mask
+from crane_bench.runtime.errors import MalformedResponseError
+from crane_bench.runtime.planners.model_answers import ModelAnswer
+from crane_bench.runtime.transcript import (
+    CallOutcome,
+    ChatMessage,
+    ModelCallEvent,
+    Recorder,
+    Text,
+    mask,
+)
 
 _BODY_TEXT_FIELDS = frozenset({"messages", "prompt", "grammar", "response_format", "model"})
 

@@ -29,11 +29,15 @@ from typing import Any, Final
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from runtime.local_llm.catalog import ModelKind
-from runtime.planners.call_recording import CallRecording, attempt_of
-from runtime.planners.llm import LLMPlannerConfig
-from runtime.planners.model_answers import ModelAnswer, read_chat_answer, read_text_answer
-from runtime.planners.model_errors import Sleep, model_call_retrying
+from crane_bench.runtime.local_llm.catalog import ModelKind
+from crane_bench.runtime.planners.call_recording import CallRecording, attempt_of
+from crane_bench.runtime.planners.llm import LLMPlannerConfig
+from crane_bench.runtime.planners.model_answers import (
+    ModelAnswer,
+    read_chat_answer,
+    read_text_answer,
+)
+from crane_bench.runtime.planners.model_errors import Sleep, model_call_retrying
 
 __all__ = ["ANSWER_PREFIX", "REQUEST_PREFIX", "CallResult", "FewShotPrompt", "ModelCaller", "Sleep"]
 

@@ -36,13 +36,13 @@ from typing import Final
 import openai
 from pydantic import BaseModel, ConfigDict, Field
 
-from runtime.errors import InvalidPlanError, LLMResponseError, LLMTimeoutError
-from runtime.local_llm.catalog import ModelKind
-from runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
-from runtime.planners.call_recording import CallRecording
-from runtime.planners.clauses import segment
-from runtime.planners.completion import FewShotPrompt, ModelCaller, Sleep
-from runtime.planners.examples import (
+from crane_bench.runtime.errors import InvalidPlanError, LLMResponseError, LLMTimeoutError
+from crane_bench.runtime.local_llm.catalog import ModelKind
+from crane_bench.runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
+from crane_bench.runtime.planners.call_recording import CallRecording
+from crane_bench.runtime.planners.clauses import segment
+from crane_bench.runtime.planners.completion import FewShotPrompt, ModelCaller, Sleep
+from crane_bench.runtime.planners.examples import (
     LABELS,
     Example,
     Label,
@@ -50,17 +50,17 @@ from runtime.planners.examples import (
     label_step,
     load_bank,
 )
-from runtime.planners.grammars import (
+from crane_bench.runtime.planners.grammars import (
     answer_grammar,
     clause_ids,
     format_answer,
     parse_answer,
 )
-from runtime.planners.llm import LLMPlannerConfig
-from runtime.planners.model_errors import map_model_error
-from runtime.planners.pricing import estimate_cost
-from runtime.planners.signals import supports_step
-from runtime.transcript import ClausesEvent, ExamplesEvent, Recorder, ShownExample
+from crane_bench.runtime.planners.llm import LLMPlannerConfig
+from crane_bench.runtime.planners.model_errors import map_model_error
+from crane_bench.runtime.planners.pricing import estimate_cost
+from crane_bench.runtime.planners.signals import supports_step
+from crane_bench.runtime.transcript import ClausesEvent, ExamplesEvent, Recorder, ShownExample
 
 INSTRUCTIONS: Final = (
     "You route one request to one tool call.\n"

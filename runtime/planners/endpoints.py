@@ -14,9 +14,9 @@ from contextlib import AsyncExitStack
 
 import httpx
 
-from runtime.local_llm import DEFAULT_BASE_URL, LLMEndpoint, open_endpoint
-from runtime.planners.specs import PlannerSpec
-from runtime.settings import Settings
+from crane_bench.runtime.local_llm import DEFAULT_BASE_URL, LLMEndpoint, open_endpoint
+from crane_bench.runtime.planners.specs import PlannerSpec
+from crane_bench.runtime.settings import Settings
 
 EndpointKey = tuple[str, ...]
 """("local", model) or ("hosted", base_url, model)."""

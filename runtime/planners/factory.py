@@ -11,22 +11,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from runtime.local_llm import LLMEndpoint, make_openai_client, open_endpoint
-from runtime.models import PlanResult
-from runtime.planners.base import Planner
-from runtime.planners.hybrid import HybridPlanner
-from runtime.planners.pattern import PatternPlanner
-from runtime.planners.specs import PlannerSpec
-from runtime.planners.user import load_user_planner
-from runtime.settings import LLMPlannerMode, PlannerName, Settings
-from runtime.tools import ToolRegistry, default_tools
+from crane_bench.runtime.local_llm import LLMEndpoint, make_openai_client, open_endpoint
+from crane_bench.runtime.models import PlanResult
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.hybrid import HybridPlanner
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.planners.specs import PlannerSpec
+from crane_bench.runtime.planners.user import load_user_planner
+from crane_bench.runtime.settings import LLMPlannerMode, PlannerName, Settings
+from crane_bench.runtime.tools import ToolRegistry, default_tools
 
 if TYPE_CHECKING:
     import httpx
     import openai
 
-    from runtime.planners.decomposed import DecomposedLLMPlanner
-    from runtime.planners.llm import LLMPlanner
+    from crane_bench.runtime.planners.decomposed import DecomposedLLMPlanner
+    from crane_bench.runtime.planners.llm import LLMPlanner
 
 
 def planner_needs_llm(name: PlannerName) -> bool:
@@ -59,8 +59,8 @@ def build_llm_planner(
     """
     # The model planners (and openai) are imported only when a model is used: a pattern
     # plan never needs them, and they are most of the CLI's start-up time.
-    from runtime.planners.decomposed import DecomposedLLMPlanner  # noqa: PLC0415
-    from runtime.planners.llm import LLMPlanner, LLMPlannerConfig  # noqa: PLC0415
+    from crane_bench.runtime.planners.decomposed import DecomposedLLMPlanner  # noqa: PLC0415
+    from crane_bench.runtime.planners.llm import LLMPlanner, LLMPlannerConfig  # noqa: PLC0415
 
     config = LLMPlannerConfig.from_settings(settings, server=endpoint.server)
     if resolve_llm_mode(settings.llm_planner_mode, endpoint) == "decomposed":

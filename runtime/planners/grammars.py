@@ -36,8 +36,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from runtime.planners.examples.examples import LABEL_FIELDS, LABELS, NEEDS_ID, Example, Label
-from runtime.planners.number_words import replace_number_words
+from crane_bench.runtime.planners.examples.examples import (
+    LABEL_FIELDS,
+    LABELS,
+    NEEDS_ID,
+    Example,
+    Label,
+)
+from crane_bench.runtime.planners.number_words import replace_number_words
 
 MAX_TITLE_CHARS: Final = 120
 MAX_TITLE_WORDS: Final = 80

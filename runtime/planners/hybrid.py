@@ -30,8 +30,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
-from runtime.errors import InvalidPlanError, InvalidPlanReason, LLMTimeoutError, PlannerError
-from runtime.models import (
+from crane_bench.runtime.errors import (
+    InvalidPlanError,
+    InvalidPlanReason,
+    LLMTimeoutError,
+    PlannerError,
+)
+from crane_bench.runtime.models import (
     MAX_PLAN_STEPS,
     Fallback,
     FallbackReason,
@@ -40,12 +45,12 @@ from runtime.models import (
     PlanResult,
     PlanStep,
 )
-from runtime.planners.base import Planner, plan_with
-from runtime.planners.signals import has_no_signal, refers_back, supports_step
-from runtime.planners.validation import validate_plan
-from runtime.settings import HybridStrategy
-from runtime.tools.base import ToolRegistry
-from runtime.transcript import (
+from crane_bench.runtime.planners.base import Planner, plan_with
+from crane_bench.runtime.planners.signals import has_no_signal, refers_back, supports_step
+from crane_bench.runtime.planners.validation import validate_plan
+from crane_bench.runtime.settings import HybridStrategy
+from crane_bench.runtime.tools.base import ToolRegistry
+from crane_bench.runtime.transcript import (
     DecisionEvent,
     ModelVerdictEvent,
     Recorder,

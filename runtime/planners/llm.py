@@ -23,12 +23,12 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from runtime.errors import InvalidPlanError, LLMError, MalformedResponseError
-from runtime.local_llm.server_kind import traits
-from runtime.models import Plan, PlanMeta, PlanResult
-from runtime.planners.call_recording import CallRecording, attempt_of
-from runtime.planners.model_answers import ModelAnswer, read_chat_answer
-from runtime.planners.model_errors import (
+from crane_bench.runtime.errors import InvalidPlanError, LLMError, MalformedResponseError
+from crane_bench.runtime.local_llm.server_kind import traits
+from crane_bench.runtime.models import Plan, PlanMeta, PlanResult
+from crane_bench.runtime.planners.call_recording import CallRecording, attempt_of
+from crane_bench.runtime.planners.model_answers import ModelAnswer, read_chat_answer
+from crane_bench.runtime.planners.model_errors import (
     Sleep,
     call_budget_s,
     is_transient,
@@ -36,17 +36,17 @@ from runtime.planners.model_errors import (
     model_call_retrying,
     redact,
 )
-from runtime.planners.pricing import estimate_cost
-from runtime.planners.prompting import (
+from crane_bench.runtime.planners.pricing import estimate_cost
+from crane_bench.runtime.planners.prompting import (
     ToolDescription,
     build_plan_schema,
     build_system_prompt,
     resolve_response_format,
     response_format_kwargs,
 )
-from runtime.settings import ResponseFormatMode, ServerKind, Settings
-from runtime.tools.base import format_validation_error
-from runtime.transcript import Recorder
+from crane_bench.runtime.settings import ResponseFormatMode, ServerKind, Settings
+from crane_bench.runtime.tools.base import format_validation_error
+from crane_bench.runtime.transcript import Recorder
 
 __all__ = [
     "LLMPlanner",

@@ -21,8 +21,8 @@ from typing import Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
-from runtime.errors import MalformedResponseError
-from runtime.tools.base import format_validation_error
+from crane_bench.runtime.errors import MalformedResponseError
+from crane_bench.runtime.tools.base import format_validation_error
 
 MAX_TOKENS_PER_CALL: Final = 10_000_000
 _MAX_DETAIL: Final = 200

@@ -15,8 +15,13 @@ from typing import Final, Protocol
 import openai
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from runtime.errors import LLMError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
-from runtime.models import PlanMeta
+from crane_bench.runtime.errors import (
+    LLMError,
+    LLMResponseError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+)
+from crane_bench.runtime.models import PlanMeta
 
 Sleep = Callable[[float], Awaitable[None]]
 

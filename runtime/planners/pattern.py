@@ -25,17 +25,17 @@ import time
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
-from runtime.planners.arithmetic_text import spoken_to_expression
-from runtime.planners.clauses import segment
-from runtime.planners.references import resolve
-from runtime.planners.todo_rules import (
+from crane_bench.runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
+from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
+from crane_bench.runtime.planners.clauses import segment
+from crane_bench.runtime.planners.references import resolve
+from crane_bench.runtime.planners.todo_rules import (
     FALLBACK_ADD_RULES,
     MANY_ADD_RULES,
     TODO_RULES,
     match_todo,
 )
-from runtime.planners.todo_structure import read_todo_structure
+from crane_bench.runtime.planners.todo_structure import read_todo_structure
 
 CALCULATOR = "calculator"
 TODO_STORE = "todo_store"

@@ -16,9 +16,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from runtime.local_llm.server_kind import traits
-from runtime.models import MAX_PLAN_STEPS
-from runtime.settings import ResponseFormatMode, ServerKind
+from crane_bench.runtime.local_llm.server_kind import traits
+from crane_bench.runtime.models import MAX_PLAN_STEPS
+from crane_bench.runtime.settings import ResponseFormatMode, ServerKind
 
 ToolDescription = Mapping[str, Any]
 """One entry of `ToolRegistry.describe()`: name, description, input_schema."""

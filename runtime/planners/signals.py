@@ -29,8 +29,8 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
-from runtime.planners.arithmetic_text import spoken_to_expression
-from runtime.planners.number_words import replace_number_words
+from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
+from crane_bench.runtime.planners.number_words import replace_number_words
 
 Signal = Literal["arithmetic", "todo"]
 

@@ -22,10 +22,10 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from runtime.errors import ConfigError
-from runtime.local_llm.endpoint import DEFAULT_BASE_URL
-from runtime.planners.user import check_user_target, registered_planner
-from runtime.settings import HybridStrategy, LLMPlannerMode, Settings
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.local_llm.endpoint import DEFAULT_BASE_URL
+from crane_bench.runtime.planners.user import check_user_target, registered_planner
+from crane_bench.runtime.settings import HybridStrategy, LLMPlannerMode, Settings
 
 PlannerKind = Literal["pattern", "llm", "hybrid", "user"]
 BUILTIN: Final[tuple[str, ...]] = ("pattern", "llm", "hybrid")

@@ -22,8 +22,8 @@ from types import MappingProxyType
 
 from pydantic import JsonValue
 
-from runtime.planners.number_words import NUMBER_WORD_PATTERN, parse_number_words
-from runtime.tools.todo import TodoAction
+from crane_bench.runtime.planners.number_words import NUMBER_WORD_PATTERN, parse_number_words
+from crane_bench.runtime.tools.todo import TodoAction
 
 _A = "['’]"  # people type either apostrophe
 _NOUN = r"(?:to-?dos?|to\s+dos?|tasks?|items?|reminders?|entry|entries)"

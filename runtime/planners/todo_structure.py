@@ -24,7 +24,7 @@ from typing import Final
 
 from pydantic import JsonValue
 
-from runtime.planners.todo_rules import LIST_REF, MARKED_ID_LIST, PREVIOUS_ID, parse_ids
+from crane_bench.runtime.planners.todo_rules import LIST_REF, MARKED_ID_LIST, PREVIOUS_ID, parse_ids
 
 _I = re.IGNORECASE
 _MAX_CHARS: Final = 160

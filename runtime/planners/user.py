@@ -2,7 +2,7 @@
 
 The object found is used as the planner when it satisfies the `Planner` protocol (a
 `name` and an async `plan(prompt)`); a class or factory is called with no arguments and
-must return one. `runtime.planners.pattern:PatternPlanner` works, and so does::
+must return one. `crane_bench.runtime.planners.pattern:PatternPlanner` works, and so does::
 
     # my_package/planners.py
     class EchoNothing:
@@ -22,8 +22,8 @@ import inspect
 from importlib.metadata import entry_points
 from typing import Final, TypeGuard
 
-from runtime.errors import ConfigError
-from runtime.planners.base import Planner
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.planners.base import Planner
 
 ENTRY_POINT_GROUP: Final = "crane_bench.planners"
 

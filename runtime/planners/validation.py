@@ -16,10 +16,15 @@ The calculator's own `check` is the judge; nothing of its grammar is copied here
 
 from __future__ import annotations
 
-from runtime.errors import CalculatorError, InvalidPlanError, ToolInputError, UnknownToolError
-from runtime.models import Plan
-from runtime.tools.base import ToolRegistry
-from runtime.tools.calculator import CalculatorInput, check
+from crane_bench.runtime.errors import (
+    CalculatorError,
+    InvalidPlanError,
+    ToolInputError,
+    UnknownToolError,
+)
+from crane_bench.runtime.models import Plan
+from crane_bench.runtime.tools.base import ToolRegistry
+from crane_bench.runtime.tools.calculator import CalculatorInput, check
 
 
 def validate_plan(plan: Plan, tools: ToolRegistry) -> None:

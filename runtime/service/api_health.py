@@ -8,9 +8,9 @@ import httpx
 from fastapi import APIRouter, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from runtime.service.deps import MetricsDep, StateDep
-from runtime.service.schemas import HealthReport, LLMHealth, MetricsSummary, ProbeStatus
-from runtime.service.state import ServiceState
+from crane_bench.runtime.service.deps import MetricsDep, StateDep
+from crane_bench.runtime.service.schemas import HealthReport, LLMHealth, MetricsSummary, ProbeStatus
+from crane_bench.runtime.service.state import ServiceState
 
 router = APIRouter(prefix="/api/v1/health", tags=["health"])
 metrics_router = APIRouter(tags=["metrics"])

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from runtime.models import RunRecord, RunStatus
-from runtime.service.deps import ExecutorDep, StoreDep
-from runtime.service.schemas import (
+from crane_bench.runtime.models import RunRecord, RunStatus
+from crane_bench.runtime.service.deps import ExecutorDep, StoreDep
+from crane_bench.runtime.service.schemas import (
     CreateRunRequest,
     ErrorResponse,
     RunAccepted,

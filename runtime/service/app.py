@@ -1,7 +1,7 @@
 """`create_app`: the FastAPI app of the runtime, with its planners opened in the lifespan.
 
 Start it with `crane-bench serve`, or with uvicorn directly:
-`uvicorn runtime.service.app:create_app_from_env --factory`. With `--workers N` every
+`uvicorn crane_bench.runtime.service.app:create_app_from_env --factory`. With `--workers N` every
 worker process builds its own app, so runs and metrics are per worker.
 """
 
@@ -14,30 +14,30 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from runtime.agent import Agent, ToolsFactory
-from runtime.errors import ConfigError
-from runtime.local_llm import LLMEndpoint, open_endpoint
-from runtime.orchestrator import Orchestrator, OrchestratorConfig
-from runtime.planners.base import Planner
-from runtime.planners.endpoints import EndpointPool
-from runtime.planners.factory import (
+from crane_bench.runtime.agent import Agent, ToolsFactory
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.local_llm import LLMEndpoint, open_endpoint
+from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.endpoints import EndpointPool
+from crane_bench.runtime.planners.factory import (
     LabelledPlanner,
     open_planner,
     open_spec_planner,
     planner_needs_llm,
 )
-from runtime.planners.llm import LLMPlannerConfig
-from runtime.planners.specs import PlannerSpec, parse_specs
-from runtime.service import api_health, api_runs
-from runtime.service.body_limit import BodyLimitMiddleware
-from runtime.service.executor import RunExecutor
-from runtime.service.handlers import add_error_handlers
-from runtime.service.metrics import ServiceMetrics
-from runtime.service.settings import ServiceSettings
-from runtime.service.state import ServiceState
-from runtime.service.store import InMemoryRunStore, RunStore
-from runtime.settings import PlannerName, Settings
-from runtime.tools import default_tools
+from crane_bench.runtime.planners.llm import LLMPlannerConfig
+from crane_bench.runtime.planners.specs import PlannerSpec, parse_specs
+from crane_bench.runtime.service import api_health, api_runs
+from crane_bench.runtime.service.body_limit import BodyLimitMiddleware
+from crane_bench.runtime.service.executor import RunExecutor
+from crane_bench.runtime.service.handlers import add_error_handlers
+from crane_bench.runtime.service.metrics import ServiceMetrics
+from crane_bench.runtime.service.settings import ServiceSettings
+from crane_bench.runtime.service.state import ServiceState
+from crane_bench.runtime.service.store import InMemoryRunStore, RunStore
+from crane_bench.runtime.settings import PlannerName, Settings
+from crane_bench.runtime.tools import default_tools
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from runtime.service.executor import RunExecutor
-from runtime.service.metrics import ServiceMetrics
-from runtime.service.state import ServiceState
-from runtime.service.store import RunStore
+from crane_bench.runtime.service.executor import RunExecutor
+from crane_bench.runtime.service.metrics import ServiceMetrics
+from crane_bench.runtime.service.state import ServiceState
+from crane_bench.runtime.service.store import RunStore
 
 
 def _state(request: Request) -> ServiceState:

@@ -14,12 +14,12 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from runtime.agent import Agent
-from runtime.errors import PlannerUnavailableError, ServiceUnavailableError, UserError
-from runtime.models import ErrorKind, PlanMeta, RunRecord, RunStatus, StepError
-from runtime.orchestrator import error_of, new_run_id, now
-from runtime.service.store import RunStore
-from runtime.tools import TodoTool, ToolRegistry
+from crane_bench.runtime.agent import Agent
+from crane_bench.runtime.errors import PlannerUnavailableError, ServiceUnavailableError, UserError
+from crane_bench.runtime.models import ErrorKind, PlanMeta, RunRecord, RunStatus, StepError
+from crane_bench.runtime.orchestrator import error_of, new_run_id, now
+from crane_bench.runtime.service.store import RunStore
+from crane_bench.runtime.tools import TodoTool, ToolRegistry
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from runtime.errors import PlannerUnavailableError, ServiceUnavailableError, UserError
+from crane_bench.runtime.errors import PlannerUnavailableError, ServiceUnavailableError, UserError
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.metrics import MetricWrapperBase
 
-from runtime.models import RunRecord, StepStatus
-from runtime.service.schemas import MetricsSummary, PlannerUsage, ToolUsage
+from crane_bench.runtime.models import RunRecord, StepStatus
+from crane_bench.runtime.service.schemas import MetricsSummary, PlannerUsage, ToolUsage
 
 NAMESPACE = "crane"
 # From a pattern-planned calculator step (tens of microseconds) to a slow model (minutes).

@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from runtime.models import RunRecord, RunStatus
-from runtime.tools.todo import MAX_TITLE_LENGTH
+from crane_bench.runtime.models import RunRecord, RunStatus
+from crane_bench.runtime.tools.todo import MAX_TITLE_LENGTH
 
 MAX_PROMPT_CHARS = 2000
 MAX_SETUP_TODOS = 100

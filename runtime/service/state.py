@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from runtime.service.executor import RunExecutor
-from runtime.service.metrics import ServiceMetrics
-from runtime.service.settings import ServiceSettings
-from runtime.service.store import RunStore
-from runtime.settings import Settings
+from crane_bench.runtime.service.executor import RunExecutor
+from crane_bench.runtime.service.metrics import ServiceMetrics
+from crane_bench.runtime.service.settings import ServiceSettings
+from crane_bench.runtime.service.store import RunStore
+from crane_bench.runtime.settings import Settings
 
 if TYPE_CHECKING:
-    from runtime.local_llm import LLMEndpoint
+    from crane_bench.runtime.local_llm import LLMEndpoint
 
 
 def package_version() -> str:

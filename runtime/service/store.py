@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Protocol, runtime_checkable
 
-from runtime.models import RunRecord, RunStatus
+from crane_bench.runtime.models import RunRecord, RunStatus
 
 
 @runtime_checkable

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from runtime.tools.base import Tool, ToolRegistry
-from runtime.tools.calculator import CalculatorInput, CalculatorTool, check, evaluate
-from runtime.tools.todo import Todo, TodoInput, TodoStore, TodoTool
+from crane_bench.runtime.tools.base import Tool, ToolRegistry
+from crane_bench.runtime.tools.calculator import CalculatorInput, CalculatorTool, check, evaluate
+from crane_bench.runtime.tools.todo import Todo, TodoInput, TodoStore, TodoTool
 
 __all__ = [
     "CalculatorInput",

@@ -7,7 +7,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, JsonValue, ValidationError
 
-from runtime.errors import ToolInputError, UnknownToolError
+from crane_bench.runtime.errors import ToolInputError, UnknownToolError
 
 InputT = TypeVar("InputT", bound=BaseModel)
 

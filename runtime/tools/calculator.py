@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from runtime.errors import CalculatorError
+from crane_bench.runtime.errors import CalculatorError
 
 Number = int | float
 

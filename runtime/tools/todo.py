@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from runtime.errors import ToolError, ToolInputError
+from crane_bench.runtime.errors import ToolError, ToolInputError
 
 MAX_TITLE_LENGTH = 200
 MAX_TODOS = 1000

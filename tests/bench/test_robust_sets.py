@@ -27,7 +27,7 @@ from bench.robust_figures import (
     paraphrase_figures,
 )
 from bench.robust_sets import choose_sets, cli, discover_sets, main
-from evals.stats import clustered_interval, wilson_interval
+from crane_bench.evals.stats import clustered_interval, wilson_interval
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,14 +13,14 @@ import httpx
 import pytest
 import yaml
 
-from evals.cases import Case
-from evals.run_config import EvalConfig, build_spec
-from evals.run_dir import EvalSummary, RunDir
-from evals.runner import run_eval
-from runtime.models import Plan, PlanMeta, PlanResult, PlanStep
-from runtime.planners.base import Planner
-from runtime.planners.pattern import PatternPlanner
-from runtime.settings import PlannerName, Settings
+from crane_bench.evals.cases import Case
+from crane_bench.evals.run_config import EvalConfig, build_spec
+from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.runner import run_eval
+from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, PlanStep
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.settings import PlannerName, Settings
 from tests.runtime.planners.fake_openai import chat_completion
 
 CASES: list[dict[str, Any]] = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from runtime.models import PlanResult
-from runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.models import PlanResult
+from crane_bench.runtime.planners.pattern import PatternPlanner
 
 
 class SlowPattern:

@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from crane_bench.cli.cases import cases_app
-from evals.cases import (
+from crane_bench.evals.cases import (
     Case,
     case_files,
     case_json_schema,
@@ -19,8 +19,8 @@ from evals.cases import (
     load_case_file,
     load_cases,
 )
-from evals.errors import CaseFormatError, EvalError
-from runtime.errors import UserError
+from crane_bench.evals.errors import CaseFormatError, EvalError
+from crane_bench.runtime.errors import UserError
 
 GOOD = """\
 - id: calc-add

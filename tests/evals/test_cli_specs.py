@@ -30,12 +30,12 @@ def invoke(*args: str) -> tuple[int, str, str]:
 def test_a_user_planner_by_import_path_runs_under_its_label(workdir: Path) -> None:
     code, _, err = invoke(
         "--planners",
-        f"pattern,mine={USER}:build,runtime.planners.pattern:PatternPlanner",
+        f"pattern,mine={USER}:build,crane_bench.runtime.planners.pattern:PatternPlanner",
         "--cases", "cases.yaml", "--gates", "gates.yaml", "--out", "run",
     )  # fmt: skip
     assert code == 0, err
     summary = json.loads((workdir / "run" / "summary.json").read_text())
-    labels = {"pattern", "mine", "runtime.planners.pattern:PatternPlanner"}
+    labels = {"pattern", "mine", "crane_bench.runtime.planners.pattern:PatternPlanner"}
     assert set(summary["planners"]) == labels
     assert len(summary["comparisons"]) == 3 * 2  # every pair, two metrics
     assert summary["planners"]["mine"]["n"] == len(CASES)

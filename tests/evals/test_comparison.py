@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from scipy.stats import binomtest
 
-from evals.comparison import case_verdicts, compare_all, compare_planners
-from evals.metrics import trials_frame
+from crane_bench.evals.comparison import case_verdicts, compare_all, compare_planners
+from crane_bench.evals.metrics import trials_frame
 from tests.evals.trial_rows import scored
 
 # 18 cases: 5 both right, 9 only A right, 1 only B right, 3 both wrong.

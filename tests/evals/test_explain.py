@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from evals.cases import Case
-from evals.explain import explain_trial
-from evals.results import OutcomeClass
-from evals.trial import run_trial
-from runtime.models import Plan, PlanMeta, PlanResult, PlanStep
-from runtime.orchestrator import Orchestrator
+from crane_bench.evals.cases import Case
+from crane_bench.evals.explain import explain_trial
+from crane_bench.evals.results import OutcomeClass
+from crane_bench.evals.trial import run_trial
+from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, PlanStep
+from crane_bench.runtime.orchestrator import Orchestrator
 
 
 class Fixed:

@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from evals.errors import GateConfigError
-from evals.gate_config import CheckSpec, GatesConfig, MetricRef, RegressionSpec, Tolerance
-from evals.gates import Baseline, evaluate_gates, load_baseline, load_gates
-from evals.metrics import PlannerMetrics, compute_metrics, trials_frame
-from evals.results import TrialResult
+from crane_bench.evals.errors import GateConfigError
+from crane_bench.evals.gate_config import (
+    CheckSpec,
+    GatesConfig,
+    MetricRef,
+    RegressionSpec,
+    Tolerance,
+)
+from crane_bench.evals.gates import Baseline, evaluate_gates, load_baseline, load_gates
+from crane_bench.evals.metrics import PlannerMetrics, compute_metrics, trials_frame
+from crane_bench.evals.results import TrialResult
 from tests.evals.trial_rows import scored
 
 DEFAULT_GATES = Path(__file__).parents[2] / "evals" / "gates.yaml"

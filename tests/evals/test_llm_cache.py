@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evals.llm_cache import CacheStats, CachingTransport, cache_key, cache_stats
-from evals.run_config import EvalConfig
-from runtime.settings import Settings
+from crane_bench.evals.llm_cache import CacheStats, CachingTransport, cache_key, cache_stats
+from crane_bench.evals.run_config import EvalConfig
+from crane_bench.runtime.settings import Settings
 from tests.evals.eval_helpers import (
     CASES,
     FakeEndpoint,

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import JsonValue
 
-from evals.cases import ExpectedStep
-from evals.matching import (
+from crane_bench.evals.cases import ExpectedStep
+from crane_bench.evals.matching import (
     compare_plan,
     first_choice,
     match_expression,
@@ -17,7 +17,7 @@ from evals.matching import (
     normalise_text,
     numbers_equal,
 )
-from runtime.models import PlanStep
+from crane_bench.runtime.models import PlanStep
 
 # --- values ------------------------------------------------------------------------------
 

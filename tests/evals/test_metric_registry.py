@@ -15,15 +15,15 @@ import pytest
 from rich.console import Console
 
 from crane_bench.cli.eval_view import summary_table
-from evals.errors import GateConfigError
-from evals.figures import RateFigure
-from evals.gate_config import load_gates
-from evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry, metric
-from evals.results import TrialResult
-from evals.run_config import EvalConfig
-from evals.run_dir import EvalSummary
-from reports.errors import RunDataError
-from reports.eval_report import build_eval_report
+from crane_bench.evals.errors import GateConfigError
+from crane_bench.evals.figures import RateFigure
+from crane_bench.evals.gate_config import load_gates
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry, metric
+from crane_bench.evals.results import TrialResult
+from crane_bench.evals.run_config import EvalConfig
+from crane_bench.evals.run_dir import EvalSummary
+from crane_bench.reports.errors import RunDataError
+from crane_bench.reports.eval_report import build_eval_report
 from tests.evals.eval_helpers import CASES, offline_settings, pattern_opener, read_rows, run_new
 from tests.evals.eval_helpers import write_cases as write_case_file
 

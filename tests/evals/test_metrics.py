@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evals.errors import RunLogError
-from evals.metric_registry import DEFAULT_METRICS
-from evals.metrics import (
+from crane_bench.evals.errors import RunLogError
+from crane_bench.evals.metric_registry import DEFAULT_METRICS
+from crane_bench.evals.metrics import (
     SCALAR_COLUMNS,
     PlannerMetrics,
     compute_metrics,
@@ -20,8 +20,8 @@ from evals.metrics import (
     read_summary_metrics,
     trials_frame,
 )
-from evals.results import OutcomeClass, TrialResult
-from evals.stats import wilson_interval
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.stats import wilson_interval
 from tests.evals.trial_rows import scored, trial
 
 OC = OutcomeClass

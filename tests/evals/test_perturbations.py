@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.cases import Case, load_cases
-from evals.perturbations import (
+from crane_bench.evals.cases import Case, load_cases
+from crane_bench.evals.perturbations import (
     PERTURBATIONS,
     PerturbContext,
     VariantCase,
@@ -19,9 +19,9 @@ from evals.perturbations import (
     protected_words,
     with_variants,
 )
-from evals.perturbations.numbers import number_in_words
-from evals.perturbations.words import is_plan_word
-from runtime.errors import UserError
+from crane_bench.evals.perturbations.numbers import number_in_words
+from crane_bench.evals.perturbations.words import is_plan_word
+from crane_bench.runtime.errors import UserError
 from tests.evals.eval_helpers import case
 
 GOLD = load_cases([Path(__file__).resolve().parents[2] / "evals" / "cases"])

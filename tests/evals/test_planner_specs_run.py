@@ -9,9 +9,9 @@ from pathlib import Path
 from rich.console import Console
 
 from crane_bench.cli.eval_view import EvalProgress, print_summary
-from evals.run_config import EvalConfig, config_for_resume
-from evals.run_dir import Recovered, RunDir
-from evals.runner import run_eval
+from crane_bench.evals.run_config import EvalConfig, config_for_resume
+from crane_bench.evals.run_dir import Recovered, RunDir
+from crane_bench.evals.runner import run_eval
 from tests.evals.eval_helpers import CASES, FakeEndpoint, offline_settings, read_rows, run_new
 
 LLM_FIRST, PATTERN_FIRST = "hybrid[strategy=llm-first]", "hybrid[strategy=pattern-first]"

@@ -22,14 +22,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evals.cases import load_cases
-from evals.gate_config import CheckSpec, GatesConfig, MetricRef, load_gates
-from evals.gates import evaluate_gates
-from evals.run_config import DEFAULT_CASES, DEFAULT_GATES, EvalConfig, build_spec
-from evals.run_dir import EvalSummary, RunDir
-from evals.runner import run_eval
-from runtime.local_llm import LLMEndpoint
-from runtime.settings import PlannerName, Settings
+from crane_bench.evals.cases import load_cases
+from crane_bench.evals.gate_config import CheckSpec, GatesConfig, MetricRef, load_gates
+from crane_bench.evals.gates import evaluate_gates
+from crane_bench.evals.run_config import DEFAULT_CASES, DEFAULT_GATES, EvalConfig, build_spec
+from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.runner import run_eval
+from crane_bench.runtime.local_llm import LLMEndpoint
+from crane_bench.runtime.settings import PlannerName, Settings
 from tests.eval_timing import GOLD_EVAL_SECONDS
 
 pytestmark = pytest.mark.evaluation

@@ -15,14 +15,14 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from evals.errors import RescoreRefusedError
-from evals.rescore_run import BACKUP_FILE, TRANSCRIPTS_BACKUP_FILE, rescore_run
-from evals.results import OutcomeClass
-from evals.run_config import EvalConfig
-from evals.run_dir import RunDir
-from evals.transcript_store import iter_transcripts
-from evals.transcripts import ScoreEvent
-from runtime.models import Plan, PlanStep
+from crane_bench.evals.errors import RescoreRefusedError
+from crane_bench.evals.rescore_run import BACKUP_FILE, TRANSCRIPTS_BACKUP_FILE, rescore_run
+from crane_bench.evals.results import OutcomeClass
+from crane_bench.evals.run_config import EvalConfig
+from crane_bench.evals.run_dir import RunDir
+from crane_bench.evals.transcript_store import iter_transcripts
+from crane_bench.evals.transcripts import ScoreEvent
+from crane_bench.runtime.models import Plan, PlanStep
 from tests.evals.eval_helpers import (
     CASES,
     GOLD_PLANS,

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evals.gate_config import load_gates
-from evals.gates import evaluate_gates
-from evals.metrics import compute_metrics, trials_frame
-from evals.results import OutcomeClass, TrialResult
-from evals.robustness import originals
-from evals.run_config import EvalConfig, config_for_resume
-from evals.runner import run_eval
-from runtime.errors import UserError
+from crane_bench.evals.gate_config import load_gates
+from crane_bench.evals.gates import evaluate_gates
+from crane_bench.evals.metrics import compute_metrics, trials_frame
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.robustness import originals
+from crane_bench.evals.run_config import EvalConfig, config_for_resume
+from crane_bench.evals.runner import run_eval
+from crane_bench.runtime.errors import UserError
 from tests.evals.eval_helpers import (
     CASES,
     offline_settings,

@@ -10,17 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from evals.cases import Case
-from evals.results import OutcomeClass, TrialResult
-from evals.run_config import EvalConfig, build_spec, config_for_resume, default_case_timeout
-from evals.run_dir import EvalSummary, RunDir, recover_results
-from evals.runner import run_eval
-from evals.trial import case_tools, run_trial
-from runtime.models import Plan, PlanResult
-from runtime.orchestrator import Orchestrator
-from runtime.planners.base import Planner
-from runtime.planners.specs import parse_specs
-from runtime.tools import TodoTool
+from crane_bench.evals.cases import Case
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.run_config import (
+    EvalConfig,
+    build_spec,
+    config_for_resume,
+    default_case_timeout,
+)
+from crane_bench.evals.run_dir import EvalSummary, RunDir, recover_results
+from crane_bench.evals.runner import run_eval
+from crane_bench.evals.trial import case_tools, run_trial
+from crane_bench.runtime.models import Plan, PlanResult
+from crane_bench.runtime.orchestrator import Orchestrator
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.specs import parse_specs
+from crane_bench.runtime.tools import TodoTool
 from tests.evals.eval_helpers import (
     CASES,
     ScriptedPlanner,

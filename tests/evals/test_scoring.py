@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from pydantic import JsonValue
 
-from evals.results import OutcomeClass
-from evals.scoring import Observation, accepted_despite_validation, score_trial
-from runtime.errors import InvalidPlanError, LLMUnavailableError
-from runtime.models import (
+from crane_bench.evals.results import OutcomeClass
+from crane_bench.evals.scoring import Observation, accepted_despite_validation, score_trial
+from crane_bench.runtime.errors import InvalidPlanError, LLMUnavailableError
+from crane_bench.runtime.models import (
     Fallback,
     FallbackReason,
     Plan,

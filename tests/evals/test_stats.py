@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest, norm
 from statsmodels.stats.proportion import proportion_confint
 
-from evals.stats import (
+from crane_bench.evals.stats import (
     clustered_interval,
     mcnemar_exact,
     pass_at_k,

@@ -13,11 +13,11 @@ import pytest
 import yaml
 from pydantic import JsonValue
 
-from evals.cases import KNOWN_CATEGORIES, Case, case_json_schema, load_cases
-from evals.matching import compare_plan, first_choice, match_outcome, numbers_equal
-from runtime.errors import ToolError
-from runtime.models import PlanStep
-from runtime.tools import ToolRegistry, default_tools, evaluate
+from crane_bench.evals.cases import KNOWN_CATEGORIES, Case, case_json_schema, load_cases
+from crane_bench.evals.matching import compare_plan, first_choice, match_outcome, numbers_equal
+from crane_bench.runtime.errors import ToolError
+from crane_bench.runtime.models import PlanStep
+from crane_bench.runtime.tools import ToolRegistry, default_tools, evaluate
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "evals" / "cases"
 SUITE = load_cases([CASES_DIR])

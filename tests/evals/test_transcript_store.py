@@ -16,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from evals.run_config import EvalConfig
-from evals.run_dir import RunDir
-from evals.transcript_store import iter_transcripts, reconcile_transcripts
-from reports import build_report
+from crane_bench.evals.run_config import EvalConfig
+from crane_bench.evals.run_dir import RunDir
+from crane_bench.evals.transcript_store import iter_transcripts, reconcile_transcripts
+from crane_bench.reports import build_report
 from tests.evals.eval_helpers import (
     CASES,
     isolated_workdir,

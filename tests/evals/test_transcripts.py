@@ -11,9 +11,9 @@ import httpx
 import openai
 import pytest
 
-from evals.cases import Case
-from evals.results import OutcomeClass, TrialResult
-from evals.transcripts import (
+from crane_bench.evals.cases import Case
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.transcripts import (
     PlanEvent,
     PlannerErrorEvent,
     ScoreEvent,
@@ -22,17 +22,17 @@ from evals.transcripts import (
     ValidationEvent,
     build_transcript,
 )
-from evals.trial import run_trial
-from runtime.models import FallbackReason, Plan, PlanMeta, PlanResult
-from runtime.orchestrator import Orchestrator
-from runtime.planners.base import Planner
-from runtime.planners.decomposed import DecomposedLLMPlanner
-from runtime.planners.hybrid import HybridPlanner
-from runtime.planners.llm import LLMPlanner, LLMPlannerConfig
-from runtime.planners.pattern import PatternPlanner
-from runtime.settings import HybridStrategy
-from runtime.tools import default_tools
-from runtime.transcript import (
+from crane_bench.evals.trial import run_trial
+from crane_bench.runtime.models import FallbackReason, Plan, PlanMeta, PlanResult
+from crane_bench.runtime.orchestrator import Orchestrator
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.decomposed import DecomposedLLMPlanner
+from crane_bench.runtime.planners.hybrid import HybridPlanner
+from crane_bench.runtime.planners.llm import LLMPlanner, LLMPlannerConfig
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.settings import HybridStrategy
+from crane_bench.runtime.tools import default_tools
+from crane_bench.runtime.transcript import (
     ClausesEvent,
     DecisionEvent,
     ExamplesEvent,

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from evals.cases import Case
-from evals.transcripts import PlanEvent, ScoreEvent, build_transcript
-from evals.trial import run_trial
-from runtime.local_llm import LLMEndpoint, make_openai_client
-from runtime.orchestrator import Orchestrator
-from runtime.planners.decomposed import DecomposedLLMPlanner
-from runtime.planners.llm import LLMPlannerConfig
-from runtime.transcript import ClausesEvent, Recorder
+from crane_bench.evals.cases import Case
+from crane_bench.evals.transcripts import PlanEvent, ScoreEvent, build_transcript
+from crane_bench.evals.trial import run_trial
+from crane_bench.runtime.local_llm import LLMEndpoint, make_openai_client
+from crane_bench.runtime.orchestrator import Orchestrator
+from crane_bench.runtime.planners.decomposed import DecomposedLLMPlanner
+from crane_bench.runtime.planners.llm import LLMPlannerConfig
+from crane_bench.runtime.transcript import ClausesEvent, Recorder
 
 pytestmark = [pytest.mark.integration, pytest.mark.llm]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.run_config import EvalConfig
-from evals.run_dir import EvalSummary, RunDir
-from runtime.settings import Settings
+from crane_bench.evals.run_config import EvalConfig
+from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.runtime.settings import Settings
 from tests.evals.eval_helpers import CASES, FakeEndpoint, offline_settings, read_rows, run_new
 
 

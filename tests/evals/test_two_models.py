@@ -9,9 +9,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from evals.results import TrialResult
-from evals.run_config import EvalConfig
-from evals.run_dir import Recovered
+from crane_bench.evals.results import TrialResult
+from crane_bench.evals.run_config import EvalConfig
+from crane_bench.evals.run_dir import Recovered
 from tests.evals.eval_helpers import CASES, offline_settings, read_rows, run_new
 
 SMOL, GEMMA = "llm[model=smollm2-135m]", "llm[model=gemma3-270m]"

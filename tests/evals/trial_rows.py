@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.results import OutcomeClass, TrialResult
 
 # Scoring flags per outcome class: tool, step count, args, plan, end to end, valid plan.
 FLAGS: dict[OutcomeClass, tuple[bool, bool, bool, bool, bool, bool]] = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.cases import Case
-from evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.cases import Case
+from crane_bench.evals.results import OutcomeClass, TrialResult
 
 
 def case(case_id: str, **values: Any) -> Case:

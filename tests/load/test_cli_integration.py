@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from load import SUMMARY_FILE, LoadSummary, read_history, read_summary
+from crane_bench.load import SUMMARY_FILE, LoadSummary, read_history, read_summary
 from tests.load.fake_service import fake_service
 
 pytestmark = pytest.mark.integration

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
 from crane_bench.cli.load import planner_choice
-from load import LoadConfig
-from load.config import parse_labels
-from load.locust_command import locust_command
+from crane_bench.load import LoadConfig
+from crane_bench.load.config import parse_labels
+from crane_bench.load.locust_command import locust_command
 
 LIST = "pattern,fast=hybrid[strategy=llm-first],hybrid[strategy=pattern-first,mode=oneshot]"
 

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
 from crane_bench.cli.load import load_command, serve_command
-from load import SCENARIOS, SHAPES, LoadConfig, LoadSummary, SloConfig, evaluate
-from load.stats import rate_report, request_stats
-from load.summary import CpuReport
+from crane_bench.load import SCENARIOS, SHAPES, LoadConfig, LoadSummary, SloConfig, evaluate
+from crane_bench.load.stats import rate_report, request_stats
+from crane_bench.load.summary import CpuReport
 
 
 def load(*args: str) -> tuple[int, str]:

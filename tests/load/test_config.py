@@ -8,8 +8,15 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from load import SCENARIOS, SHAPES, LoadConfig, LoadConfigError, format_duration, parse_duration
-from load.scenarios import SHAPE_FILE, scenario_file
+from crane_bench.load import (
+    SCENARIOS,
+    SHAPES,
+    LoadConfig,
+    LoadConfigError,
+    format_duration,
+    parse_duration,
+)
+from crane_bench.load.scenarios import SHAPE_FILE, scenario_file
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from evals.metrics import read_summary_metrics
-from evals.results import TrialResult
-from load import SUMMARY_FILE, ServiceProcess, read_summary
-from load.gold import read_quality_rows, read_trials
+from crane_bench.evals.metrics import read_summary_metrics
+from crane_bench.evals.results import TrialResult
+from crane_bench.load import SUMMARY_FILE, ServiceProcess, read_summary
+from crane_bench.load.gold import read_quality_rows, read_trials
 from tests.load.slow_llama import slow_llama
 from tests.load.test_cli_integration import strays
 

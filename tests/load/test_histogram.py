@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from load import histogram
+from crane_bench.load import histogram
 
 
 @pytest.mark.parametrize(

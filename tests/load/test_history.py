@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from load import HistoryRecorder, read_history, write_history
+from crane_bench.load import HistoryRecorder, read_history, write_history
 
 
 def fill(recorder: HistoryRecorder, base: int) -> None:

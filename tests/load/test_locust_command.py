@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from load import LoadConfig
-from load.locust_command import locust_command
-from load.scenarios import SHAPE_FILE, scenario_file
+from crane_bench.load import LoadConfig
+from crane_bench.load.locust_command import locust_command
+from crane_bench.load.scenarios import SHAPE_FILE, scenario_file
 
 
 def option(command: list[str], name: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from load.processes import CpuSampler, free_port, spawn, stop, tail
+from crane_bench.load.processes import CpuSampler, free_port, spawn, stop, tail
 
 pytestmark = pytest.mark.integration
 

@@ -6,12 +6,12 @@ import random
 
 import pytest
 
-from load.prompts import KINDS, TEMPLATES, PromptPool, fill
-from runtime.agent import Agent
-from runtime.orchestrator import Orchestrator, OrchestratorConfig
-from runtime.planners.factory import open_planner
-from runtime.settings import Settings
-from runtime.tools import default_tools
+from crane_bench.load.prompts import KINDS, TEMPLATES, PromptPool, fill
+from crane_bench.runtime.agent import Agent
+from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
+from crane_bench.runtime.planners.factory import open_planner
+from crane_bench.runtime.settings import Settings
+from crane_bench.runtime.tools import default_tools
 
 
 def test_the_same_seed_draws_the_same_prompts() -> None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from evals.results import OutcomeClass
-from evals.stats import mcnemar_exact, wilson_interval
-from load.gold import CaseDeck
-from load.quality import QualityRow, compare_with_unloaded, quality_report, quality_stats
-from load.quality_gates import QualityLimits, QualitySlo, evaluate_quality
+from crane_bench.evals.results import OutcomeClass
+from crane_bench.evals.stats import mcnemar_exact, wilson_interval
+from crane_bench.load.gold import CaseDeck
+from crane_bench.load.quality import (
+    QualityRow,
+    compare_with_unloaded,
+    quality_report,
+    quality_stats,
+)
+from crane_bench.load.quality_gates import QualityLimits, QualitySlo, evaluate_quality
 from tests.load.gold_rows import case, trial
 
 

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from load.errors import LoadConfigError
-from load.runner import check_reachable
+from crane_bench.load.errors import LoadConfigError
+from crane_bench.load.runner import check_reachable
 from tests.load.fake_service import fake_service
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from load.gold import run_body
-from load.scoring import score_run, score_unserved
-from runtime.models import Plan, PlanMeta, PlanStep, RunRecord, RunStatus, StepError
+from crane_bench.load.gold import run_body
+from crane_bench.load.scoring import score_run, score_unserved
+from crane_bench.runtime.models import Plan, PlanMeta, PlanStep, RunRecord, RunStatus, StepError
 from tests.load.gold_rows import case
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
-from load.server_metrics import counts_between, parse, scrape
+from crane_bench.load.server_metrics import counts_between, parse, scrape
 
 
 class Service:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from load.shapes import Stage, at, stages
+from crane_bench.load.shapes import Stage, at, stages
 
 
 def test_steady_holds_every_user_for_the_run() -> None:

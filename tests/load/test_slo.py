@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from load import DEFAULT_SLO, LoadConfigError, SloConfig, evaluate, load_slo
-from load.stats import RateReport, RequestStats, rate_report, request_stats
+from crane_bench.load import DEFAULT_SLO, LoadConfigError, SloConfig, evaluate, load_slo
+from crane_bench.load.stats import RateReport, RequestStats, rate_report, request_stats
 from tests.load.entries import entry
 
 CLOSED = rate_report(

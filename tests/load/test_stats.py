@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from load.stats import rate_report, request_stats
+from crane_bench.load.stats import rate_report, request_stats
 from tests.load.entries import entry, error
 
 

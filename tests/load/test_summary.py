@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from load import LoadConfigError, ResultError, new_run_dir, read_result, read_summary
+from crane_bench.load import LoadConfigError, ResultError, new_run_dir, read_result, read_summary
 
 
 def test_run_dirs_are_named_by_utc_time_and_hex() -> None:

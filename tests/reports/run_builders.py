@@ -13,20 +13,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from evals.comparison import compare_all
-from evals.gate_config import GatesConfig
-from evals.gates import evaluate_gates
-from evals.metrics import compute_metrics, trials_frame
-from evals.results import OutcomeClass, TrialResult
-from evals.run_config import CaseFileRef, EvalArgs, EvalSpec
-from evals.run_dir import Environment, EvalSummary
-from load.config import LoadConfig
-from load.history import HistoryRecorder, write_history
-from load.server_metrics import ServerCounts
-from load.slo import SloConfig, evaluate
-from load.stats import rate_report, request_stats
-from load.summary import CpuReport, LoadSummary
-from runtime.models import Plan, PlanStep
+from crane_bench.evals.comparison import compare_all
+from crane_bench.evals.gate_config import GatesConfig
+from crane_bench.evals.gates import evaluate_gates
+from crane_bench.evals.metrics import compute_metrics, trials_frame
+from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.run_config import CaseFileRef, EvalArgs, EvalSpec
+from crane_bench.evals.run_dir import Environment, EvalSummary
+from crane_bench.load.config import LoadConfig
+from crane_bench.load.history import HistoryRecorder, write_history
+from crane_bench.load.server_metrics import ServerCounts
+from crane_bench.load.slo import SloConfig, evaluate
+from crane_bench.load.stats import rate_report, request_stats
+from crane_bench.load.summary import CpuReport, LoadSummary
+from crane_bench.runtime.models import Plan, PlanStep
 
 SCRIPT_PROMPT = "<script>alert(1)</script> add this to my todos"
 SCRIPT_CASE = "adv-script-title"

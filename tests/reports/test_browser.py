@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from reports import build_history, build_report
+from crane_bench.reports import build_history, build_report
 from tests.reports.browser import ARTIFACTS, launch, open_report, save_screenshot
 from tests.reports.run_builders import SCRIPT_CASE, SCRIPT_PROMPT
 

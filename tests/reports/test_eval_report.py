@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reports import build_report, build_report_files, run_kind
-from reports.errors import NotARunDirError, RunIncompleteError
-from reports.eval_report import build_eval_report
+from crane_bench.reports import build_report, build_report_files, run_kind
+from crane_bench.reports.errors import NotARunDirError, RunIncompleteError
+from crane_bench.reports.eval_report import build_eval_report
 from tests.reports.run_builders import SCRIPT_CASE
 
 JSON_BLOCK = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from reports.errors import RunDataError, RunIncompleteError
-from reports.frames import read_eval_run, tool_sequence
-from reports.load_frames import read_load_run
+from crane_bench.reports.errors import RunDataError, RunIncompleteError
+from crane_bench.reports.frames import read_eval_run, tool_sequence
+from crane_bench.reports.load_frames import read_load_run
 from tests.reports.run_builders import SCRIPT_CASE, SCRIPT_PROMPT
 
 

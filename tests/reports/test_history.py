@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.results import OutcomeClass
-from reports import build_history, build_report, read_history
-from reports.errors import NotARunDirError
+from crane_bench.evals.results import OutcomeClass
+from crane_bench.reports import build_history, build_report, read_history
+from crane_bench.reports.errors import NotARunDirError
 from tests.reports.run_builders import CASES_YAML, PLANS, T0, row, write_eval_run, write_load_run
 
 JSON_BLOCK = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)

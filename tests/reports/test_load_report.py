@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reports import build_report, run_kind
-from reports.load_report import build_load_report
+from crane_bench.reports import build_report, run_kind
+from crane_bench.reports.load_report import build_load_report
 
 JSON_BLOCK = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reports.charts import plot_text, script_json
-from reports.ci_outputs import md, md_code, md_table
-from reports.formatting import (
+from crane_bench.reports.charts import plot_text, script_json
+from crane_bench.reports.ci_outputs import md, md_code, md_table
+from crane_bench.reports.formatting import (
     count,
     duration,
     interval,
@@ -20,7 +20,14 @@ from reports.formatting import (
     usd,
     verdict_text,
 )
-from reports.plan_text import NO_PLAN, NO_TOOL, differences, one_line, plan_lines, side_by_side
+from crane_bench.reports.plan_text import (
+    NO_PLAN,
+    NO_TOOL,
+    differences,
+    one_line,
+    plan_lines,
+    side_by_side,
+)
 
 CALC = ("calculator", {"expression": "2 + 2"})
 LIST = ("todo_store", {"action": "list"})

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from evals.run_config import EvalConfig
-from reports import build_report
+from crane_bench.evals.run_config import EvalConfig
+from crane_bench.reports import build_report
 from tests.evals.eval_helpers import offline_settings, run_new, write_cases
 from tests.reports.browser import launch, open_report, save_screenshot
 from tests.runtime.planners.fake_llama import FakeLlama, completion_json, is_chat

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 import pytest
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from runtime.errors import CalculatorError, TransientToolError
-from runtime.models import Plan, PlanStep, RunStatus, StepStatus
-from runtime.orchestrator import Orchestrator, OrchestratorConfig
-from runtime.settings import Settings
-from runtime.tools.base import ToolRegistry
+from crane_bench.runtime.errors import CalculatorError, TransientToolError
+from crane_bench.runtime.models import Plan, PlanStep, RunStatus, StepStatus
+from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
+from crane_bench.runtime.settings import Settings
+from crane_bench.runtime.tools.base import ToolRegistry
 
 
 class EchoInput(BaseModel):

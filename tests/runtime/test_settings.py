@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from runtime.local_llm import LocalServerConfig
-from runtime.orchestrator import OrchestratorConfig
-from runtime.settings import Settings
+from crane_bench.runtime.local_llm import LocalServerConfig
+from crane_bench.runtime.orchestrator import OrchestratorConfig
+from crane_bench.runtime.settings import Settings
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """The decomposed planner's example bank and the similarity search over it."""
 
-from runtime.planners.examples.examples import (
+from crane_bench.runtime.planners.examples.examples import (
     DEFAULT_BANK_PATH,
     LABEL_FIELDS,
     LABELS,
@@ -10,7 +10,7 @@ from runtime.planners.examples.examples import (
     label_step,
     load_bank,
 )
-from runtime.planners.examples.similarity import SimilarityIndex, features
+from crane_bench.runtime.planners.examples.similarity import SimilarityIndex, features
 
 __all__ = [
     "DEFAULT_BANK_PATH",

@@ -14,9 +14,9 @@ from typing import Final, Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from runtime.errors import ConfigError
-from runtime.models import PlanStep
-from runtime.tools.base import format_validation_error
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.models import PlanStep
+from crane_bench.runtime.tools.base import format_validation_error
 
 Label = Literal[
     "calculator",

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import Final
 
-from runtime.planners.examples.examples import Example, Label
+from crane_bench.runtime.planners.examples.examples import Example, Label
 
 _DIGIT: Final = re.compile(r"\d")
 _SPACE: Final = re.compile(r"\s+")

@@ -17,7 +17,7 @@ from tests.runtime.planners.fake_llama import FakeLlama
 from tests.runtime.planners.fake_openai import plan_json
 
 PROMPT = "calculate 2 + 2"
-OWN = "mine=runtime.planners.pattern:PatternPlanner"
+OWN = "mine=crane_bench.runtime.planners.pattern:PatternPlanner"
 
 
 def cli(*args: str) -> Result:

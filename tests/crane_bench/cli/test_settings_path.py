@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
 from crane_bench.cli.serve import resolve_serve_settings
-from plumbing.processes import free_port
+from crane_bench.plumbing.processes import free_port
 
 # Settings of the test's own environment must not override the `.env` under test.
 OURS = ("PLANNER", "HYBRID_STRATEGY", "OPENAI_", "LLM_", "SERVICE_", "STEP_", "MAX_RETRIES")

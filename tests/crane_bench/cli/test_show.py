@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
-from evals.run_config import EvalConfig
-from runtime.models import Plan, PlanMeta, PlanResult, PlanStep
+from crane_bench.evals.run_config import EvalConfig
+from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, PlanStep
 from tests.evals.eval_helpers import (
     CASES,
     GOLD_PLANS,

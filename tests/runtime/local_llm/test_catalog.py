@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.errors import ConfigError
-from runtime.local_llm import (
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.local_llm import (
     CATALOG,
     AssembledParts,
     PackagedFile,

@@ -5,15 +5,15 @@ import psutil
 import pytest
 from pydantic import SecretStr
 
-from runtime.errors import ConfigError
-from runtime.local_llm import (
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.local_llm import (
     DEFAULT_BASE_URL,
     LLMEndpoint,
     make_openai_client,
     open_endpoint,
     open_endpoint_sync,
 )
-from runtime.settings import Settings
+from crane_bench.runtime.settings import Settings
 
 KEY = "sk-test-secret-123"
 

@@ -13,8 +13,8 @@ import httpx
 import psutil
 import pytest
 
-from runtime.errors import ConfigError, LLMUnavailableError
-from runtime.local_llm import (
+from crane_bench.runtime.errors import ConfigError, LLMUnavailableError
+from crane_bench.runtime.local_llm import (
     LLMEndpoint,
     LocalModelServer,
     LocalServerConfig,

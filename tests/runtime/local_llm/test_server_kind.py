@@ -7,9 +7,9 @@ import logging
 import httpx
 import pytest
 
-from runtime.local_llm import LLMEndpoint
-from runtime.local_llm.server_kind import kind_from_models, probe_server_kind, traits
-from runtime.settings import ServerKind
+from crane_bench.runtime.local_llm import LLMEndpoint
+from crane_bench.runtime.local_llm.server_kind import kind_from_models, probe_server_kind, traits
+from crane_bench.runtime.settings import ServerKind
 
 KEY = "sk-crane-FAKE-probe-3b9d"
 

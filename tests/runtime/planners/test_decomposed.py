@@ -8,17 +8,22 @@ from typing import Any
 import httpx
 import pytest
 
-from runtime.errors import InvalidPlanError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
-from runtime.local_llm.catalog import ModelKind
-from runtime.models import Plan, PlanStep
-from runtime.planners.base import Planner
-from runtime.planners.decomposed import (
+from crane_bench.runtime.errors import (
+    InvalidPlanError,
+    LLMResponseError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+)
+from crane_bench.runtime.local_llm.catalog import ModelKind
+from crane_bench.runtime.models import Plan, PlanStep
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.decomposed import (
     INSTRUCTIONS,
     DecomposedLLMPlanner,
     DecomposedOptions,
     split_clauses,
 )
-from runtime.planners.llm import LLMPlannerConfig
+from crane_bench.runtime.planners.llm import LLMPlannerConfig
 from tests.runtime.planners.fake_llama import FakeLlama as FakeLlamaServer
 from tests.runtime.planners.fake_llama import completion_body
 from tests.runtime.planners.fake_openai import FAKE_KEY, SleepRecorder, error_response

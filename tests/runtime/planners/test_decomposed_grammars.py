@@ -14,8 +14,8 @@ from functools import cache
 
 import pytest
 
-from runtime.planners.examples import LABELS, Example, load_bank
-from runtime.planners.grammars import (
+from crane_bench.runtime.planners.examples import LABELS, Example, load_bank
+from crane_bench.runtime.planners.grammars import (
     allowed_labels,
     answer_grammar,
     clause_ids,

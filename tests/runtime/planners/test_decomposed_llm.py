@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.local_llm import LLMEndpoint, make_openai_client
-from runtime.planners.decomposed import DecomposedLLMPlanner
-from runtime.planners.factory import open_planner
-from runtime.planners.llm import LLMPlannerConfig
-from runtime.planners.prompting import build_plan_schema
-from runtime.planners.validation import validate_plan
-from runtime.settings import Settings
-from runtime.tools import default_tools
+from crane_bench.runtime.local_llm import LLMEndpoint, make_openai_client
+from crane_bench.runtime.planners.decomposed import DecomposedLLMPlanner
+from crane_bench.runtime.planners.factory import open_planner
+from crane_bench.runtime.planners.llm import LLMPlannerConfig
+from crane_bench.runtime.planners.prompting import build_plan_schema
+from crane_bench.runtime.planners.validation import validate_plan
+from crane_bench.runtime.settings import Settings
+from crane_bench.runtime.tools import default_tools
 
 pytestmark = [pytest.mark.integration, pytest.mark.llm]
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.cases import Case, load_case_file, load_cases
-from runtime.planners.examples import load_bank
+from crane_bench.evals.cases import Case, load_case_file, load_cases
+from crane_bench.runtime.planners.examples import load_bank
 from tests.evals.test_suite import assert_runs_as_promised
 from tests.runtime.planners.test_examples import DEV_PATH, GOLD_DIR, normalised, prompt_forms
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from evals.cases import load_case_file, load_cases
-from runtime.errors import ConfigError
-from runtime.planners.decomposed import request_openers, split_clauses
-from runtime.planners.examples import (
+from crane_bench.evals.cases import load_case_file, load_cases
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.planners.decomposed import request_openers, split_clauses
+from crane_bench.runtime.planners.examples import (
     LABELS,
     Example,
     SimilarityIndex,
@@ -25,8 +25,8 @@ from runtime.planners.examples import (
     label_step,
     load_bank,
 )
-from runtime.planners.grammars import clause_ids, clause_numbers
-from runtime.planners.validation import arithmetic_problem
+from crane_bench.runtime.planners.grammars import clause_ids, clause_numbers
+from crane_bench.runtime.planners.validation import arithmetic_problem
 
 ROOT = Path(__file__).resolve().parents[3]
 GOLD_DIR = ROOT / "evals" / "cases"

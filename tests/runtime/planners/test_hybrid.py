@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from runtime.models import FallbackReason, Plan, PlanMeta, PlanResult, PlanStep
-from runtime.planners.base import Planner
-from runtime.planners.hybrid import HybridPlanner, PatternLike
-from runtime.planners.llm import LLMPlanner, LLMPlannerConfig
-from runtime.planners.pattern import PatternPlanner
-from runtime.settings import HybridStrategy
-from runtime.tools import default_tools
-from runtime.transcript import ModelVerdictEvent, Recorder
+from crane_bench.runtime.models import FallbackReason, Plan, PlanMeta, PlanResult, PlanStep
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.hybrid import HybridPlanner, PatternLike
+from crane_bench.runtime.planners.llm import LLMPlanner, LLMPlannerConfig
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.settings import HybridStrategy
+from crane_bench.runtime.tools import default_tools
+from crane_bench.runtime.transcript import ModelVerdictEvent, Recorder
 from tests.runtime.planners.fake_openai import (
     FAKE_KEY,
     FakeOpenAI,

@@ -11,18 +11,18 @@ import httpx
 import openai
 import pytest
 
-from runtime.errors import (
+from crane_bench.runtime.errors import (
     InvalidPlanError,
     LLMResponseError,
     LLMTimeoutError,
     LLMUnavailableError,
     PlannerError,
 )
-from runtime.models import Plan, PlanStep
-from runtime.planners.base import Planner
-from runtime.planners.llm import LLMPlanner, LLMPlannerConfig, parse_plan_text, redact
-from runtime.settings import Settings
-from runtime.tools import default_tools
+from crane_bench.runtime.models import Plan, PlanStep
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.llm import LLMPlanner, LLMPlannerConfig, parse_plan_text, redact
+from crane_bench.runtime.settings import Settings
+from crane_bench.runtime.tools import default_tools
 from tests.runtime.planners.fake_openai import (
     FAKE_KEY,
     FakeOpenAI,

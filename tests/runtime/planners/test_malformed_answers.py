@@ -12,16 +12,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from runtime.errors import MalformedResponseError
-from runtime.local_llm.catalog import ModelKind
-from runtime.models import FallbackReason
-from runtime.planners.base import Planner
-from runtime.planners.decomposed import DecomposedLLMPlanner
-from runtime.planners.hybrid import HybridPlanner
-from runtime.planners.llm import LLMPlanner, LLMPlannerConfig
-from runtime.planners.model_answers import MAX_TOKENS_PER_CALL
-from runtime.planners.pattern import PatternPlanner
-from runtime.tools import default_tools
+from crane_bench.runtime.errors import MalformedResponseError
+from crane_bench.runtime.local_llm.catalog import ModelKind
+from crane_bench.runtime.models import FallbackReason
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.decomposed import DecomposedLLMPlanner
+from crane_bench.runtime.planners.hybrid import HybridPlanner
+from crane_bench.runtime.planners.llm import LLMPlanner, LLMPlannerConfig
+from crane_bench.runtime.planners.model_answers import MAX_TOKENS_PER_CALL
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.tools import default_tools
 from tests.runtime.planners.fake_llama import MALFORMED, FakeLlama, tokens
 from tests.runtime.planners.fake_openai import FAKE_KEY, SleepRecorder
 

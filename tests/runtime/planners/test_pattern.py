@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import JsonValue
 
-from runtime.models import PlanResult
-from runtime.planners.base import Planner
-from runtime.planners.pattern import PatternMatch, PatternPlanner
+from crane_bench.runtime.models import PlanResult
+from crane_bench.runtime.planners.base import Planner
+from crane_bench.runtime.planners.pattern import PatternMatch, PatternPlanner
 
 Step = tuple[str, dict[str, JsonValue]]
 

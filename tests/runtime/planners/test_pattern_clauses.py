@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.models import Plan
-from runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.models import Plan
+from crane_bench.runtime.planners.pattern import PatternPlanner
 from tests.runtime.planners.test_pattern import (
     ARITHMETIC,
     TODOS,

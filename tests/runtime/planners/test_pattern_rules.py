@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.planners.arithmetic_text import spoken_to_expression
-from runtime.planners.clauses import normalize_clause, segment
-from runtime.planners.expression_builder import build_expression
-from runtime.planners.number_words import parse_number_words, replace_number_words
-from runtime.planners.pattern import PatternPlanner
-from runtime.planners.todo_rules import clean_title
+from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
+from crane_bench.runtime.planners.clauses import normalize_clause, segment
+from crane_bench.runtime.planners.expression_builder import build_expression
+from crane_bench.runtime.planners.number_words import parse_number_words, replace_number_words
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.planners.todo_rules import clean_title
 
 _NAMES: dict[str, object] = {"sqrt": math.sqrt, "abs": abs, "round": round, "min": min}
 _NAMES |= {"max": max, "pi": math.pi, "e": math.e}

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from pydantic import JsonValue
 
-from runtime.planners.arithmetic_text import spoken_to_expression
-from runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
+from crane_bench.runtime.planners.pattern import PatternPlanner
 
 Step = tuple[str, dict[str, JsonValue]]
 

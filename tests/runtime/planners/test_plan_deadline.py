@@ -15,16 +15,16 @@ import httpx
 import openai
 import pytest
 
-from evals.cases import Case
-from evals.trial import run_trial
-from runtime.errors import LLMTimeoutError
-from runtime.orchestrator import Orchestrator, OrchestratorConfig
-from runtime.planners.decomposed import DecomposedLLMPlanner, split_clauses
-from runtime.planners.hybrid import HybridPlanner
-from runtime.planners.llm import LLMPlannerConfig
-from runtime.planners.pattern import PatternPlanner
-from runtime.settings import HybridStrategy
-from runtime.tools import default_tools
+from crane_bench.evals.cases import Case
+from crane_bench.evals.trial import run_trial
+from crane_bench.runtime.errors import LLMTimeoutError
+from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
+from crane_bench.runtime.planners.decomposed import DecomposedLLMPlanner, split_clauses
+from crane_bench.runtime.planners.hybrid import HybridPlanner
+from crane_bench.runtime.planners.llm import LLMPlannerConfig
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.settings import HybridStrategy
+from crane_bench.runtime.tools import default_tools
 
 PROMPT = "add milk to my list, then show my list, then add eggs to my list"
 CONFIG = LLMPlannerConfig(timeout_s=60, max_retries=0, plan_timeout_s=2.0)

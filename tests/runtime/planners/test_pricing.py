@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.planners.pricing import PRICES, estimate_cost, find_price
+from crane_bench.runtime.planners.pricing import PRICES, estimate_cost, find_price
 
 
 def test_known_model_cost() -> None:

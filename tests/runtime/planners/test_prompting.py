@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from runtime.models import MAX_PLAN_STEPS, Plan
-from runtime.planners.prompting import (
+from crane_bench.runtime.models import MAX_PLAN_STEPS, Plan
+from crane_bench.runtime.planners.prompting import (
     MAX_STRING_LENGTH,
     build_plan_schema,
     build_system_prompt,
@@ -19,8 +19,8 @@ from runtime.planners.prompting import (
     response_format_kwargs,
     tighten_schema,
 )
-from runtime.planners.validation import validate_plan
-from runtime.tools import CalculatorTool, ToolRegistry, default_tools
+from crane_bench.runtime.planners.validation import validate_plan
+from crane_bench.runtime.tools import CalculatorTool, ToolRegistry, default_tools
 
 
 def walk(node: Any) -> Iterator[dict[str, Any]]:

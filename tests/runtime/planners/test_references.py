@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.models import PlanStep
-from runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.models import PlanStep
+from crane_bench.runtime.planners.pattern import PatternPlanner
 from tests.runtime.planners.test_pattern_structure import Step, steps_of, todo
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.planners.signals import (
+from crane_bench.runtime.planners.signals import (
     has_arithmetic_signal,
     has_no_signal,
     has_todo_signal,

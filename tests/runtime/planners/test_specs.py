@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from runtime.errors import ConfigError
-from runtime.planners.pattern import PatternPlanner
-from runtime.planners.specs import (
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.planners.specs import (
     HybridParams,
     LLMParams,
     parse_spec,
     parse_specs,
     split_specs,
 )
-from runtime.planners.user import load_user_planner
-from runtime.settings import Settings
+from crane_bench.runtime.planners.user import load_user_planner
+from crane_bench.runtime.settings import Settings
 from tests.runtime.planners.user_planners import NothingPlanner
 
 USER = "tests.runtime.planners.user_planners"
@@ -93,7 +93,7 @@ def test_a_user_planner_is_an_object_or_a_factory(attr: str, kind: type) -> None
 
 
 def test_the_pattern_planner_class_loads_by_import_path() -> None:
-    target = "runtime.planners.pattern:PatternPlanner"
+    target = "crane_bench.runtime.planners.pattern:PatternPlanner"
     spec = parse_spec(target)
     assert spec.label == target
     assert isinstance(load_user_planner(target, spec.text), PatternPlanner)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from pydantic import JsonValue
 
-from runtime.planners.pattern import PatternPlanner
-from runtime.planners.todo_structure import read_todo_structure
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.planners.todo_structure import read_todo_structure
 
 
 @pytest.mark.parametrize(

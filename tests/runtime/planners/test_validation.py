@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from runtime.errors import CalculatorError, InvalidPlanError
-from runtime.models import Plan, PlanStep
-from runtime.planners.validation import arithmetic_problem, validate_plan
-from runtime.tools import default_tools, evaluate
+from crane_bench.runtime.errors import CalculatorError, InvalidPlanError
+from crane_bench.runtime.models import Plan, PlanStep
+from crane_bench.runtime.planners.validation import arithmetic_problem, validate_plan
+from crane_bench.runtime.tools import default_tools, evaluate
 
 
 def plan_of(*steps: tuple[str, dict[str, Any]]) -> Plan:

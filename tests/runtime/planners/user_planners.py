@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runtime.models import Plan, PlanMeta, PlanResult
+from crane_bench.runtime.models import Plan, PlanMeta, PlanResult
 
 
 class NothingPlanner:

@@ -20,11 +20,11 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from runtime.errors import PlannerError, TransientToolError
-from runtime.models import Plan, PlanMeta, PlanResult, PlanStep
-from runtime.service import RunStore, ServiceMetrics, ServiceSettings, create_app
-from runtime.settings import Settings
-from runtime.tools.base import ToolRegistry
+from crane_bench.runtime.errors import PlannerError, TransientToolError
+from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, PlanStep
+from crane_bench.runtime.service import RunStore, ServiceMetrics, ServiceSettings, create_app
+from crane_bench.runtime.settings import Settings
+from crane_bench.runtime.tools.base import ToolRegistry
 
 
 class TextInput(BaseModel):

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from runtime.models import RunStatus
-from runtime.service import InMemoryRunStore, ServiceSettings, create_app
-from runtime.settings import Settings
+from crane_bench.runtime.models import RunStatus
+from crane_bench.runtime.service import InMemoryRunStore, ServiceSettings, create_app
+from crane_bench.runtime.settings import Settings
 from tests.runtime.service.conftest import asgi_client, poll_until_done, script_app
 
 RUNS = "/api/v1/runs"

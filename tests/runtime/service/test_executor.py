@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.agent import Agent
-from runtime.models import RunStatus
-from runtime.orchestrator import Orchestrator
-from runtime.service import (
+from crane_bench.runtime.agent import Agent
+from crane_bench.runtime.models import RunStatus
+from crane_bench.runtime.orchestrator import Orchestrator
+from crane_bench.runtime.service import (
     InMemoryRunStore,
     PlannerUnavailableError,
     RunExecutor,

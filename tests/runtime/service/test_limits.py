@@ -12,12 +12,12 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from runtime.errors import ConfigError
-from runtime.service import create_app
-from runtime.service.api_runs import ID_ECHO_LIMIT
-from runtime.service.schemas import CreateRunRequest
-from runtime.service.settings import ServiceSettings
-from runtime.settings import Settings
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.service import create_app
+from crane_bench.runtime.service.api_runs import ID_ECHO_LIMIT
+from crane_bench.runtime.service.schemas import CreateRunRequest
+from crane_bench.runtime.service.settings import ServiceSettings
+from crane_bench.runtime.settings import Settings
 from tests.runtime.service.conftest import LiveServer, asgi_client, real_app, script_app
 
 LIMIT = 4096

@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from runtime.planners.hybrid import HybridPlanner
-from runtime.planners.llm import LLMPlanner, LLMPlannerConfig
-from runtime.planners.pattern import PatternPlanner
-from runtime.service import ServiceSettings, create_app
-from runtime.settings import Settings
-from runtime.tools import default_tools
+from crane_bench.runtime.planners.hybrid import HybridPlanner
+from crane_bench.runtime.planners.llm import LLMPlanner, LLMPlannerConfig
+from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.service import ServiceSettings, create_app
+from crane_bench.runtime.settings import Settings
+from crane_bench.runtime.tools import default_tools
 from tests.runtime.planners.fake_llama import MALFORMED, FakeLlama
 from tests.runtime.service.conftest import asgi_client
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from runtime.models import (
+from crane_bench.runtime.models import (
     Fallback,
     FallbackReason,
     Plan,
@@ -20,7 +20,7 @@ from runtime.models import (
     StepRecord,
     StepStatus,
 )
-from runtime.service import ServiceMetrics
+from crane_bench.runtime.service import ServiceMetrics
 from tests.runtime.service.conftest import asgi_client, script_app
 
 RUNS = "/api/v1/runs"

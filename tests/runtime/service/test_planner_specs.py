@@ -6,9 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from crane_bench.cli.app import app as cli
-from runtime.errors import ConfigError
-from runtime.service import ServiceSettings, create_app
-from runtime.settings import Settings
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.service import ServiceSettings, create_app
+from crane_bench.runtime.settings import Settings
 from tests.runtime.service.conftest import asgi_client
 
 RUNS = "/api/v1/runs"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from runtime.models import RunRecord, RunStatus
-from runtime.service import InMemoryRunStore, RunStore
+from crane_bench.runtime.models import RunRecord, RunStatus
+from crane_bench.runtime.service import InMemoryRunStore, RunStore
 
 
 def record(run_id: str, status: RunStatus = RunStatus.COMPLETED) -> RunRecord:

@@ -7,8 +7,8 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from runtime.errors import CalculatorError
-from runtime.tools import CalculatorInput, CalculatorTool, evaluate
+from crane_bench.runtime.errors import CalculatorError
+from crane_bench.runtime.tools import CalculatorInput, CalculatorTool, evaluate
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.errors import CalculatorError
-from runtime.tools import evaluate
+from crane_bench.runtime.errors import CalculatorError
+from crane_bench.runtime.tools import evaluate
 from tests.runtime.tools.calculator_strategies import (
     ARITHMETIC_ALPHABET,
     BINARY,

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.errors import CalculatorError
-from runtime.planners.validation import arithmetic_problem
-from runtime.tools import evaluate
-from runtime.tools.calculator import MAX_EXPRESSION_LENGTH, MAX_MAGNITUDE, check
+from crane_bench.runtime.errors import CalculatorError
+from crane_bench.runtime.planners.validation import arithmetic_problem
+from crane_bench.runtime.tools import evaluate
+from crane_bench.runtime.tools.calculator import MAX_EXPRESSION_LENGTH, MAX_MAGNITUDE, check
 
 HUGE = "9" * 400
 

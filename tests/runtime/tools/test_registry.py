@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.errors import ToolInputError, UnknownToolError
-from runtime.tools import (
+from crane_bench.runtime.errors import ToolInputError, UnknownToolError
+from crane_bench.runtime.tools import (
     CalculatorInput,
     CalculatorTool,
     TodoInput,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import JsonValue, ValidationError
 
-from runtime.errors import ToolError, ToolInputError
-from runtime.tools import TodoInput, TodoStore, TodoTool, ToolRegistry, default_tools
+from crane_bench.runtime.errors import ToolError, ToolInputError
+from crane_bench.runtime.tools import TodoInput, TodoStore, TodoTool, ToolRegistry, default_tools
 
 
 async def call(tool: TodoTool, **raw: JsonValue) -> JsonValue:

@@ -6,6 +6,6 @@ them, so it adds no edge to their one-way dependencies (`runtime` must not know 
 again: child processes (`processes`, `readiness`) and run-directory files (`run_files`).
 """
 
-from plumbing.errors import ChildExitedError, NotReadyError, PlumbingError, RunFileError
+from crane_bench.plumbing.errors import ChildExitedError, NotReadyError, PlumbingError, RunFileError
 
 __all__ = ["ChildExitedError", "NotReadyError", "PlumbingError", "RunFileError"]

@@ -13,7 +13,7 @@ from typing import Final
 
 import httpx
 
-from plumbing.errors import ChildExitedError, NotReadyError
+from crane_bench.plumbing.errors import ChildExitedError, NotReadyError
 
 POLL_INTERVAL_S: Final = 0.1
 PROBE_TIMEOUT_S: Final = 2.0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from plumbing.errors import RunFileError
-from plumbing.run_files import JsonlReader, cut_torn_line, run_stamp, write_atomically
+from crane_bench.plumbing.errors import RunFileError
+from crane_bench.plumbing.run_files import JsonlReader, cut_torn_line, run_stamp, write_atomically
 
 
 def test_a_torn_last_line_is_skipped_and_reported(tmp_path: Path) -> None:

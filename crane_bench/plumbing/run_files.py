@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
-from plumbing.errors import RunFileError
+from crane_bench.plumbing.errors import RunFileError
 
 SPEC_FILE: Final = "spec.json"
 RESULTS_FILE: Final = "results.jsonl"

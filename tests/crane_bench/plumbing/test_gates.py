@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plumbing.gates import GateCheck, GateReport
+from crane_bench.plumbing.gates import GateCheck, GateReport
 
 
 def test_an_eval_check_of_the_earlier_shape_reads() -> None:

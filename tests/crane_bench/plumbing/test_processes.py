@@ -13,9 +13,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from plumbing.errors import ChildExitedError, NotReadyError
-from plumbing.processes import free_port, spawn, stop, tail
-from plumbing.readiness import ReadinessProbe
+from crane_bench.plumbing.errors import ChildExitedError, NotReadyError
+from crane_bench.plumbing.processes import free_port, spawn, stop, tail
+from crane_bench.plumbing.readiness import ReadinessProbe
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 PARENT = """
 import sys
 from pathlib import Path
-from plumbing.processes import spawn
+from crane_bench.plumbing.processes import spawn
 child = spawn([sys.executable, "-c", "import time; time.sleep(120)"], Path(sys.argv[1]))
 print(child.pid, flush=True)
 import time; time.sleep(120)
