@@ -41,7 +41,7 @@ class Assets:
 
 
 def _asset(name: str) -> str:
-    return files("reports").joinpath(TEMPLATES, name).read_text(encoding="utf-8")
+    return files("crane_bench.reports").joinpath(TEMPLATES, name).read_text(encoding="utf-8")
 
 
 def inline_script(source: str) -> Markup:
@@ -83,7 +83,7 @@ def assets(*, charts: bool = True) -> Assets:
 def environment() -> jinja2.Environment:
     """The templates of this package, autoescaped, strict about undefined names."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("reports", TEMPLATES),
+        loader=jinja2.PackageLoader("crane_bench.reports", TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -5,7 +5,11 @@ Shared by every test package that needs a real model (local_llm, planners, evals
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib.abc
+import sys
+from collections.abc import Iterator, Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 
 import pytest
 
@@ -17,6 +21,31 @@ from crane_bench.runtime.local_llm import (
     resolve_model,
 )
 from tests.eval_timing import GOLD_EVAL_SECONDS
+
+BARE_NAMES = frozenset({"runtime", "evals", "load", "reports", "plumbing"})
+
+
+class RefuseBareNames(importlib.abc.MetaPathFinder):
+    """Fails an import of a package by its bare folder name (`reports`, not
+    `crane_bench.reports`).
+
+    pytest puts the checkout on `sys.path`, where the folders are importable under their
+    bare names; an installed crane-bench has only `crane_bench`. A string such as
+    `files("reports")` would pass here and fail for every user, so it fails here too.
+    """
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> ModuleSpec | None:
+        if path is None and fullname.partition(".")[0] in BARE_NAMES:
+            raise ImportError(f"import crane_bench.{fullname}, not the bare {fullname!r}")
+        return None
+
+
+sys.meta_path.insert(0, RefuseBareNames())
 
 
 @pytest.fixture(scope="session")
