@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF
 LLAMA_CPP_SPEC := llama-cpp-python[server]>=0.3.16,<0.4
 
-.PHONY: help install test lint format eval load report bench fuzz serve clean image docker-test
+.PHONY: help install llama-server test lint format eval load report bench fuzz serve clean image docker-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -28,7 +28,11 @@ install: $(BIN)/python ## Create .venv and install everything (builds llama.cpp:
 	@$(BIN)/python -c "import llama_cpp" || { echo "llama-cpp-python did not install"; exit 1; }
 	@echo "==> crane-bench and its dependencies"
 	$(BIN)/pip install --progress-bar off -e ".[dev]"
+	$(MAKE) --no-print-directory llama-server
 	@$(BIN)/python -m crane_bench.cli.app llm models
+
+llama-server: $(BIN)/python ## Build llama.cpp's llama-server into .venv/bin (about 4 min once, then cached)
+	PYTHON=$(BIN)/python scripts/build-llama-server.sh $(BIN)/llama-server
 
 test: ## Run the whole test suite (unit, integration, evaluation gates)
 	$(BIN)/pytest

@@ -25,6 +25,10 @@ ResponseFormatMode = Literal["auto", "json_schema", "llama_cpp", "json_object", 
 # call per clause (tiny local models); auto: decomposed where the server takes a grammar
 # (llama.cpp), else oneshot.
 LLMPlannerMode = Literal["auto", "oneshot", "decomposed"]
+# Which program serves the local model: llama.cpp's own llama-server (several requests at
+# once, continuous batching; `make install` builds it), llama-cpp-python's server (one at
+# a time), or auto: llama-server when its binary is found, else llama-cpp-python.
+LocalServerSetting = Literal["auto", "llama-server", "llama-cpp-python"]
 
 
 class Settings(BaseSettings):
@@ -80,6 +84,16 @@ class Settings(BaseSettings):
     local_threads: int = Field(2, ge=1, le=64, description="llama.cpp threads.")
     local_n_ctx: int = Field(2048, ge=256, le=32768, description="Context window.")
     local_start_timeout_s: float = Field(60.0, gt=0, description="Wait for readiness.")
+    local_server: LocalServerSetting = Field(
+        "auto", description="llama-server, llama-cpp-python, or auto (llama-server if found)."
+    )
+    local_parallel: int = Field(
+        4, ge=1, le=64, description="llama-server slots: requests decoded together."
+    )
+    local_server_bin: str | None = Field(
+        None,
+        description="Path of llama-server; unset: beside the Python interpreter, then PATH.",
+    )
 
     # Deprecated names: read, translated and warned about by `_deprecated_names`.
     legacy_max_retries: int | None = Field(

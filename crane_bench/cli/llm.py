@@ -24,10 +24,12 @@ from crane_bench.runtime.local_llm import (
     resolve_model,
 )
 from crane_bench.runtime.local_llm.catalog import ModelKind
+from crane_bench.runtime.local_llm.programs import resolve_program
 
 llm_app = typer.Typer(
     name="llm",
-    help="The local model server (llama-cpp-python) and its catalog of small models.",
+    help="The local model server (llama-server or llama-cpp-python) and its catalog of "
+    "small models.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -106,7 +108,10 @@ def serve(
 
 def _announce(server: LocalModelServer) -> None:
     rss_mb = server.rss_bytes() / 2**20
-    typer.echo(f"serving {server.model_name} ({server.model.kind}) at {server.base_url}")
+    typer.echo(
+        f"serving {server.model_name} ({server.model.kind}) with {server.program} "
+        f"({server.slots} slot{'s' if server.slots > 1 else ''}) at {server.base_url}"
+    )
     typer.echo(f"ready in {server.startup_s or 0:.2f} s, RSS {rss_mb:.0f} MB, pid {server.pid}")
     typer.echo("point clients at it with:")
     typer.echo(f"  export OPENAI_BASE_URL={server.base_url}")
@@ -137,4 +142,14 @@ def models() -> None:
             row.model.license,
             row.model.description,
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    settings = load_settings()
+    try:
+        program, binary = resolve_program(settings.local_server, settings.local_server_bin)
+    except UserError as exc:
+        fail(str(exc))
+    if program == "llama-server":
+        console.print(f"served by llama-server ({binary}), {settings.local_parallel} slots")
+    else:
+        console.print("served by llama-cpp-python's server, one request at a time")

@@ -21,6 +21,7 @@ from crane_bench.runtime.local_llm.server_kind import (
     ServerTraits,
     probe_server_kind,
     probe_server_kind_sync,
+    probe_slots,
     traits,
 )
 from crane_bench.runtime.settings import ServerKind
@@ -52,6 +53,11 @@ class LLMEndpoint(BaseModel):
     server: ServerKind = Field(
         "unknown", description="What serves it: set, known (we started it), or asked."
     )
+    slots: int | None = Field(
+        None,
+        ge=1,
+        description="Requests it decodes at once, when known (a local server we started).",
+    )
 
     @property
     def traits(self) -> ServerTraits:
@@ -63,13 +69,16 @@ def _api_key(settings: Settings) -> str | None:
     return settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
 
 
-def hosted_endpoint(settings: Settings, server: ServerKind | None = None) -> LLMEndpoint:
+def hosted_endpoint(
+    settings: Settings, server: ServerKind | None = None, slots: int | None = None
+) -> LLMEndpoint:
     """The endpoint that `OPENAI_API_KEY` / `OPENAI_BASE_URL` / `LLM_MODEL` describe.
 
     Args:
         settings: The endpoint settings.
         server: What serves it, when asked already; default: `LLM_SERVER` if it is set,
             else `unknown` (`open_endpoint` asks the server).
+        slots: Requests it decodes at once, when asked already (llama-server's `/props`).
     """
     if server is None:
         server = "unknown" if settings.llm_server == "auto" else settings.llm_server
@@ -80,6 +89,7 @@ def hosted_endpoint(settings: Settings, server: ServerKind | None = None) -> LLM
         local=False,
         kind="chat",
         server=server,
+        slots=slots,
     )
 
 
@@ -91,7 +101,8 @@ def local_endpoint(server: LocalModelServer) -> LLMEndpoint:
         model=server.model_name,
         local=True,
         kind=server.model.kind,
-        server="llama-cpp-python",
+        server=server.program,
+        slots=server.slots,
     )
 
 
@@ -125,10 +136,13 @@ async def open_endpoint(
     """
     if not settings.uses_local_model():
         server: ServerKind | None = None
+        slots: int | None = None
+        url = settings.openai_base_url or DEFAULT_BASE_URL
         if settings.llm_server == "auto":
-            url = settings.openai_base_url or DEFAULT_BASE_URL
             server = await probe_server_kind(url, _api_key(settings), transport=transport)
-        yield hosted_endpoint(settings, server)
+        if (server or settings.llm_server) == "llama-server":
+            slots = await probe_slots(url, _api_key(settings), transport=transport)
+        yield hosted_endpoint(settings, server, slots)
         return
     async with local_server(settings) as started:
         yield local_endpoint(started)

@@ -1,4 +1,6 @@
-"""`LocalModelServer`: llama-cpp-python's OpenAI-compatible server as a child process.
+"""`LocalModelServer`: a local OpenAI-compatible model server as a child process.
+
+The program is llama.cpp's `llama-server` or llama-cpp-python's server (`programs`).
 
 The process itself is `plumbing.processes`'s: its own session (a Ctrl-C in the terminal
 reaches only the parent, which then stops the whole group: SIGTERM, a grace period,
@@ -14,7 +16,6 @@ import logging
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -30,7 +31,13 @@ from crane_bench.plumbing.processes import stop as stop_process
 from crane_bench.plumbing.readiness import ReadinessProbe
 from crane_bench.runtime.errors import ConfigError, LLMUnavailableError
 from crane_bench.runtime.local_llm.catalog import ResolvedModel
-from crane_bench.runtime.settings import setting_default
+from crane_bench.runtime.local_llm.programs import (
+    LocalProgram,
+    ready_path,
+    resolve_program,
+    server_command,
+)
+from crane_bench.runtime.settings import LocalServerSetting, setting_default
 
 if TYPE_CHECKING:
     from crane_bench.runtime.settings import Settings
@@ -57,9 +64,22 @@ class LocalServerConfig(BaseModel):
         setting_default("local_n_ctx"), ge=256, le=32768, description="Context in tokens."
     )
     start_timeout_s: float = Field(
-        setting_default("local_start_timeout_s"), gt=0, description="Wait for /v1/models."
+        setting_default("local_start_timeout_s"), gt=0, description="Wait for the model."
     )
     stop_timeout_s: float = Field(10.0, gt=0, description="Grace after SIGTERM before SIGKILL.")
+    server: LocalServerSetting = Field(
+        setting_default("local_server"),
+        description="llama-server, llama-cpp-python, or auto (llama-server if found).",
+    )
+    parallel: int = Field(
+        setting_default("local_parallel"),
+        ge=1,
+        le=64,
+        description="llama-server slots: requests decoded together (llama-cpp-python: 1).",
+    )
+    server_bin: str | None = Field(
+        setting_default("local_server_bin"), description="Path of llama-server, if not found."
+    )
     prompt_cache: bool = Field(
         False,
         description="llama-cpp-python's --cache: keep KV-state snapshots of past prompts in "
@@ -85,6 +105,9 @@ class LocalServerConfig(BaseModel):
             threads=settings.local_threads,
             n_ctx=settings.local_n_ctx,
             start_timeout_s=settings.local_start_timeout_s,
+            server=settings.local_server,
+            parallel=settings.local_parallel,
+            server_bin=settings.local_server_bin,
         )
 
 
@@ -108,7 +131,7 @@ def ensure_port_free(port: int, host: str = HOST) -> None:
 
 
 class LocalModelServer:
-    """One llama-cpp-python server process serving one model on loopback.
+    """One server process serving one model on loopback (`programs` says which program).
 
     Use it as a context manager (sync or async); the server is stopped when the block
     exits, whatever the reason, and at interpreter exit if it is still running.
@@ -128,6 +151,9 @@ class LocalModelServer:
     ) -> None:
         self.model = model
         self.config = config or LocalServerConfig()
+        program, self._binary = resolve_program(self.config.server, self.config.server_bin)
+        self.program: LocalProgram = program
+        """What serves the model: `llama-server` or `llama-cpp-python`."""
         self._reason = reason
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -166,7 +192,7 @@ class LocalModelServer:
 
     @property
     def startup_s(self) -> float | None:
-        """Seconds from spawning the process to the first 200 from /v1/models."""
+        """Seconds from spawning the process to the model being loaded and served."""
         return self._startup_s
 
     @property
@@ -174,25 +200,16 @@ class LocalModelServer:
         """True while the server process is alive."""
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def slots(self) -> int:
+        """How many requests the server decodes at once (llama-cpp-python: one)."""
+        return self.config.parallel if self.program == "llama-server" else 1
+
     def command(self, port: int) -> list[str]:
         """The server's command line."""
-        cfg = self.config
-        threads = str(cfg.threads)
-        # interrupt_requests False: the default cuts an in-flight stream when another
-        # request arrives. logits_all False: the default costs GBs with large vocabularies.
-        return [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(self.model.path),
-            "--model_alias", self.model.name,
-            "--host", HOST,
-            "--port", str(port),
-            "--n_threads", threads,
-            "--n_threads_batch", threads,
-            "--n_ctx", str(cfg.n_ctx),
-            "--logits_all", str(cfg.logits_all),
-            "--interrupt_requests", "False",
-            "--cache", str(cfg.prompt_cache),
-        ]  # fmt: skip
+        return server_command(
+            self.program, self._binary, self.model, self.config, host=HOST, port=port
+        )
 
     def rss_bytes(self) -> int:
         """Resident memory of the server process and any children, in bytes.
@@ -217,7 +234,7 @@ class LocalModelServer:
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the server and block until it answers /v1/models.
+        """Start the server and block until its model is loaded and served.
 
         Raises:
             ConfigError: The port asked for is in use.
@@ -302,7 +319,7 @@ class LocalModelServer:
         """Launch the process; return the probe of its readiness."""
         if self.running:
             raise LLMUnavailableError(f"the local model server is already running ({self.pid})")
-        if importlib.util.find_spec("llama_cpp") is None:
+        if self.program == "llama-cpp-python" and importlib.util.find_spec("llama_cpp") is None:
             raise ConfigError(
                 "the local model server needs the [local-llm] extra (llama_cpp not installed): "
                 "pip install 'crane-bench[local-llm]', or set OPENAI_BASE_URL or OPENAI_API_KEY"
@@ -318,15 +335,17 @@ class LocalModelServer:
         self._port = port
         self._startup_s = None
         logger.info(
-            "starting local model server: %s on %s%s",
+            "starting local model server: %s (%s) on %s%s",
             self.model.name,
+            self.program,
             self.base_url,
             f" ({self._reason})" if self._reason else "",
         )
         with self._lock:
             self._proc = spawn(self.command(port), log_path, append=False)
             atexit.register(self.stop)
-        return ReadinessProbe(self._proc, f"{self.base_url}/models", self.config.start_timeout_s)
+        ready_url = f"http://{HOST}:{port}{ready_path(self.program)}"
+        return ReadinessProbe(self._proc, ready_url, self.config.start_timeout_s)
 
     def _started(self, seconds: float) -> None:
         self._startup_s = seconds
@@ -359,7 +378,7 @@ class LocalModelServer:
         else:
             what = f"was not ready within {self.config.start_timeout_s:g} s"
         return LLMUnavailableError(
-            f"local model server ({self.model.name}, {self.model.path}) {what}; "
+            f"local model server ({self.program}, {self.model.name}, {self.model.path}) {what}; "
             f"log {self.log_path}, last lines:\n{self.log_tail()}"
         )
 

@@ -135,3 +135,35 @@ def probe_server_kind_sync(
         _log.info("could not ask %s what server it is: %s", url, type(exc).__name__)
         return "unknown"
     return _read_kind(response)
+
+
+def _slots_of(response: httpx.Response) -> int | None:
+    if response.status_code != httpx.codes.OK:
+        return None
+    try:
+        slots = response.json().get("total_slots")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return slots if isinstance(slots, int) and not isinstance(slots, bool) and slots > 0 else None
+
+
+async def probe_slots(
+    base_url: str,
+    api_key: str | None,
+    *,
+    timeout_s: float = PROBE_TIMEOUT_S,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> int | None:
+    """How many requests a llama-server decodes at once (`GET /props`, `total_slots`).
+
+    None when it cannot tell; never raises for a network problem.
+    """
+    _, headers = _models_request(base_url, api_key)
+    url = base_url.rstrip("/").removesuffix("/v1") + "/props"
+    try:
+        async with httpx.AsyncClient(transport=transport, timeout=timeout_s) as client:
+            response = await client.get(url, headers=headers)
+    except httpx.HTTPError as exc:
+        _log.info("could not ask %s for its slots: %s", url, type(exc).__name__)
+        return None
+    return _slots_of(response)

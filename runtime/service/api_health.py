@@ -71,17 +71,28 @@ async def prometheus_metrics(metrics: MetricsDep) -> Response:
 
 
 async def probe_llm(state: ServiceState) -> LLMHealth:
-    """Ask the LLM endpoint for its model list; any answer below 500 counts as reachable."""
+    """Whether the LLM endpoint serves right now, asked where it answers at once.
+
+    llama-server answers `GET /health` on its HTTP threads while every slot decodes, so
+    a busy server is `ok` and a server that is down or still loading is not. Other
+    servers are asked for their model list, where any answer below 500 counts; on
+    llama-cpp-python that list waits behind the completion in progress.
+    """
     endpoint, client = state.endpoint, state.llm_probe
     if endpoint is None or client is None:
         return LLMHealth(configured=False)
     report = LLMHealth(configured=True, base_url=endpoint.base_url, model=endpoint.model)
+    base = endpoint.base_url.rstrip("/")
+    if endpoint.server == "llama-server":
+        url, bad_from = base.removesuffix("/v1") + "/health", 300
+    else:
+        url, bad_from = base + "/models", 500
     try:
-        answer = await client.get(endpoint.base_url.rstrip("/") + "/models")
+        answer = await client.get(url)
     except httpx.HTTPError as exc:
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return report.model_copy(update={"reachable": False, "detail": detail})
-    if answer.status_code >= 500:
+    if answer.status_code >= bad_from:
         return report.model_copy(
             update={"reachable": False, "detail": f"HTTP {answer.status_code}"}
         )

@@ -17,6 +17,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from crane_bench.runtime.local_llm.programs import resolve_program
+
 pytestmark = pytest.mark.integration
 
 CASE = """\
@@ -89,7 +91,9 @@ def kill_9_once_listening(args: list[str], cwd: Path, marker: str) -> None:
 def test_kill_9_of_eval_with_the_local_model_server(tmp_path: Path) -> None:
     (tmp_path / "case.yaml").write_text(CASE)
     args = ["eval", "--planners", "llm", "--cases", "case.yaml", "--repeats", "500", "--out", "run"]
-    kill_9_once_listening(args, tmp_path, "llama_cpp.server")
+    program, binary = resolve_program("auto", None)
+    marker = str(binary) if program == "llama-server" else "llama_cpp.server"
+    kill_9_once_listening(args, tmp_path, marker)
 
 
 def test_kill_9_of_load_with_the_service_it_started(tmp_path: Path) -> None:

@@ -1,7 +1,12 @@
-"""The real llama-cpp-python server with the packaged models (integration)."""
+"""The real local model servers with the packaged models (integration).
+
+Lifecycle tests run against both programs: llama.cpp's llama-server (built by `make
+install`) and llama-cpp-python's server.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -23,6 +28,21 @@ from crane_bench.runtime.local_llm import (
     pick_free_port,
     resolve_model,
 )
+from crane_bench.runtime.local_llm.programs import LocalProgram, find_llama_server
+
+PROGRAMS = [
+    pytest.param(
+        "llama-server",
+        marks=pytest.mark.skipif(
+            find_llama_server() is None, reason="no llama-server binary (make llama-server)"
+        ),
+    ),
+    "llama-cpp-python",
+]
+READY_LINE: dict[LocalProgram, str] = {
+    "llama-server": "listening on http://",
+    "llama-cpp-python": "Uvicorn running on",
+}
 
 
 def _group_members(pgid: int) -> list[int]:
@@ -41,8 +61,9 @@ def _assert_gone(pid: int) -> None:
     assert _group_members(pid) == []
 
 
-def _smollm2() -> LocalModelServer:
-    return LocalModelServer(resolve_model("smollm2-135m"), LocalServerConfig(threads=2))
+def _smollm2(program: LocalProgram = "llama-cpp-python") -> LocalModelServer:
+    config = LocalServerConfig(threads=2, server=program)
+    return LocalModelServer(resolve_model("smollm2-135m"), config)
 
 
 # -- ports (unit) ----------------------------------------------------------------------
@@ -125,8 +146,9 @@ async def test_temperature_zero_with_a_seed_repeats(local_llm_endpoint: LLMEndpo
 
 @pytest.mark.integration
 @pytest.mark.llm
-def test_stop_leaves_no_process_and_is_idempotent() -> None:
-    server = _smollm2()
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_stop_leaves_no_process_and_is_idempotent(program: LocalProgram) -> None:
+    server = _smollm2(program)
     server.start()
     pid = server.pid
     assert pid is not None
@@ -147,11 +169,12 @@ def test_stop_leaves_no_process_and_is_idempotent() -> None:
 
 @pytest.mark.integration
 @pytest.mark.llm
-def test_a_clean_stop_removes_the_log_and_a_crash_keeps_it() -> None:
-    clean = _smollm2()
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_a_clean_stop_removes_the_log_and_a_crash_keeps_it(program: LocalProgram) -> None:
+    clean = _smollm2(program)
     with clean:
         clean_log = clean.log_path
-    crashed = _smollm2()
+    crashed = _smollm2(program)
     with crashed:
         assert crashed.pid is not None
         os.kill(crashed.pid, signal.SIGKILL)
@@ -163,7 +186,7 @@ def test_a_clean_stop_removes_the_log_and_a_crash_keeps_it() -> None:
     assert not clean_log.exists()
     assert crashed_log is not None
     assert crashed_log.is_file()
-    assert "Uvicorn running on" in crashed.log_tail()
+    assert READY_LINE[program] in crashed.log_path.read_text()
     shutil.rmtree(crashed_log.parent)
 
 
@@ -174,8 +197,8 @@ def _fail_inside(pids: list[int]) -> None:
         raise RuntimeError("boom")
 
 
-async def _fail_inside_async(pids: list[int]) -> None:
-    async with _smollm2() as server, httpx.AsyncClient(trust_env=False) as http:
+async def _fail_inside_async(pids: list[int], program: LocalProgram) -> None:
+    async with _smollm2(program) as server, httpx.AsyncClient(trust_env=False) as http:
         assert (await http.get(f"{server.base_url}/models")).status_code == 200
         assert server.pid is not None
         pids.append(server.pid)
@@ -195,21 +218,23 @@ def test_an_exception_inside_the_block_still_stops_the_server() -> None:
 
 @pytest.mark.integration
 @pytest.mark.llm
-async def test_async_block_stops_the_server_on_an_exception() -> None:
+@pytest.mark.parametrize("program", PROGRAMS)
+async def test_async_block_stops_the_server_on_an_exception(program: LocalProgram) -> None:
     pids: list[int] = []
 
     with pytest.raises(RuntimeError, match="boom"):
-        await _fail_inside_async(pids)
+        await _fail_inside_async(pids, program)
 
     _assert_gone(pids[0])
 
 
 @pytest.mark.integration
 @pytest.mark.llm
-def test_a_bogus_model_file_fails_with_the_log_tail(tmp_path: Path) -> None:
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_a_bogus_model_file_fails_with_the_log_tail(tmp_path: Path, program: LocalProgram) -> None:
     bogus = tmp_path / "bogus.gguf"
     bogus.write_bytes(b"this is not a gguf file\n" * 64)
-    config = LocalServerConfig(threads=1, log_dir=tmp_path)
+    config = LocalServerConfig(threads=1, log_dir=tmp_path, server=program)
     server = LocalModelServer(resolve_model(str(bogus)), config)
 
     with pytest.raises(LLMUnavailableError) as info:
@@ -217,7 +242,7 @@ def test_a_bogus_model_file_fails_with_the_log_tail(tmp_path: Path) -> None:
 
     message = str(info.value)
     assert "exited with code" in message
-    assert "Failed to load model" in message  # from the server's own stderr
+    assert "failed to load model" in message.lower()  # from the server's own stderr
     assert server.log_path == tmp_path / "server.log"
     assert server.log_path.is_file()
     assert str(server.log_path) in message
@@ -239,11 +264,12 @@ def test_a_start_timeout_stops_the_process(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 @pytest.mark.llm
-def test_gemma_serves_completions() -> None:
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_gemma_serves_completions(program: LocalProgram) -> None:
     model = resolve_model("gemma3-270m")  # joins the parts on first use
     assert model.kind == "completion"
 
-    with LocalModelServer(model, LocalServerConfig(threads=2)) as server:
+    with LocalModelServer(model, LocalServerConfig(threads=2, server=program)) as server:
         response = httpx.post(
             f"{server.base_url}/completions",
             json={
@@ -261,3 +287,39 @@ def test_gemma_serves_completions() -> None:
     body = response.json()
     assert body["choices"][0]["text"].strip()
     assert body["usage"]["completion_tokens"] > 0
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+@pytest.mark.skipif(find_llama_server() is None, reason="no llama-server binary")
+async def test_llama_server_answers_health_while_every_slot_decodes() -> None:
+    # Two slots, two long completions in flight: /health answers at once, as the
+    # service's health check relies on, and both completions finish.
+    config = LocalServerConfig(threads=2, server="llama-server", parallel=2)
+    async with (
+        LocalModelServer(resolve_model("smollm2-135m"), config) as server,
+        httpx.AsyncClient(trust_env=False, timeout=120) as http,
+    ):
+        assert (server.program, server.slots) == ("llama-server", 2)
+        body = {
+            "model": server.model_name,
+            "messages": [{"role": "user", "content": "Write a long story about a ship."}],
+            "max_tokens": 200,
+            "temperature": 0,
+        }
+        busy = [
+            asyncio.create_task(http.post(f"{server.base_url}/chat/completions", json=body))
+            for _ in range(2)
+        ]
+        root = server.base_url.removesuffix("/v1")
+        for _ in range(3000):  # until both slots are taken (at most a minute)
+            if all(s["is_processing"] for s in (await http.get(f"{root}/slots")).json()):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            pytest.fail("the two slots were never busy at once")
+        health = await http.get(f"{root}/health", timeout=1.0)
+        answers = await asyncio.gather(*busy)
+    assert health.status_code == 200
+    assert [a.status_code for a in answers] == [200, 200]
+    assert all(a.json()["timings"]["predicted_n"] > 0 for a in answers)

@@ -95,9 +95,10 @@ def test_what_follows_from_each_kind() -> None:
 
 @pytest.mark.llm
 @pytest.mark.integration
-async def test_the_real_local_server_says_it_is_llama_cpp_python(
+async def test_the_real_local_server_says_what_it_is(
     local_llm_endpoint: LLMEndpoint,
 ) -> None:
     # What `crane-bench llm serve` reached by URL is found to be: the decomposed planner
-    # and one request at a time follow, as for a server the run started itself.
-    assert await probe_server_kind(local_llm_endpoint.base_url, None) == "llama-cpp-python"
+    # and its way of scheduling follow, as for a server the run started itself.
+    assert local_llm_endpoint.server in ("llama-server", "llama-cpp-python")
+    assert await probe_server_kind(local_llm_endpoint.base_url, None) == local_llm_endpoint.server
