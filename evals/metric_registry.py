@@ -202,6 +202,13 @@ def _fell_back(row: TrialResult) -> bool:
     return row.fallback_reason is not None and row.fallback_reason not in NOT_FALLBACKS
 
 
+def _prefix_reuse(row: TrialResult) -> float | None:
+    """The share of the plan's prompt tokens served from the model server's cache."""
+    if row.tokens_cached is None or row.tokens_in <= 0 or row.cached:
+        return None
+    return min(row.tokens_cached / row.tokens_in, 1.0)
+
+
 DEFAULT_METRICS: Final = MetricRegistry(
     (
         Metric("plan_accuracy", "rate", lambda r: r.plan_correct, "Plan acc.",
@@ -228,6 +235,9 @@ DEFAULT_METRICS: Final = MetricRegistry(
                description="should abstain and did"),
         Metric("latency_ms", "latency", lambda r: r.latency_ms, "ms", better="lower",
                description="planning latency", short="ms", show="brief"),
+        Metric("prefix_reuse", "mean", _prefix_reuse, "Prefix reuse", better=None,
+               description="share of a plan's prompt tokens the model server took from "
+               "its cache, 0 to 1 (servers that report it: llama-server, OpenAI, vLLM)"),
         Metric("tokens_per_plan", "mean", lambda r: r.tokens_in + r.tokens_out, "Tokens/plan",
                better="lower", description="prompt plus completion", short="tokens"),
         Metric("cost_per_plan_usd", "mean", lambda r: r.cost_usd, "$/plan", better="lower",

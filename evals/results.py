@@ -78,6 +78,8 @@ class TrialResult(BaseModel):
     execute_ms: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_cached: int | None = None
+    """Prompt tokens the model server took from its prefix cache; None: it did not say."""
     cost_usd: float = 0.0
     model: str | None = None
     fallback_reason: str | None = None

@@ -66,6 +66,8 @@ class EndpointInfo(BaseModel):
     kind: str
     server: str = "unknown"
     """What serves it (`runtime.local_llm.server_kind`)."""
+    slots: int | None = None
+    """Requests the server decodes at once, when known (llama-server's slots)."""
     llm_mode: str | None = None
     """How the llm planner used it: `decomposed` (one call per clause) or `oneshot`."""
 

@@ -272,17 +272,25 @@ def _transcript_writer(
 
 
 def _model_slots(pool: EndpointPool) -> dict[str, asyncio.Semaphore]:
-    """One slot per endpoint that serves one request at a time, by the labels using it.
+    """A semaphore of the server's slots per endpoint whose slots are known, by label.
 
-    Such a server would only queue concurrent requests, and the queueing would be
-    measured as the model's latency: one model trial at a time there.
+    A server that decodes N requests at once (llama-server's slots; llama-cpp-python's
+    one) would only queue more, and the queueing would be measured as the model's
+    latency: at most N model trials at a time there.
     """
     slots = {
-        key: asyncio.Semaphore(1)
+        key: asyncio.Semaphore(n)
         for key, endpoint in pool.by_key.items()
-        if endpoint.traits.one_request_at_a_time
+        if (n := model_slots(endpoint)) is not None
     }
     return {label: slots[key] for label, key in pool.key_of.items() if key in slots}
+
+
+def model_slots(endpoint: LLMEndpoint) -> int | None:
+    """Requests `endpoint` decodes at once, when known (None: ask no limit)."""
+    if endpoint.traits.one_request_at_a_time:
+        return 1
+    return endpoint.slots
 
 
 def _default_opener(

@@ -262,6 +262,7 @@ def score_trial(case: Case, obs: Observation) -> TrialResult:
         execute_ms=run.execute_ms if run is not None else 0.0,
         tokens_in=meta.tokens_in if meta is not None else 0,
         tokens_out=meta.tokens_out if meta is not None else 0,
+        tokens_cached=meta.tokens_cached if meta is not None else None,
         cost_usd=meta.cost_usd if meta is not None else 0.0,
         model=meta.model if meta is not None else None,
         fallback_reason=meta.fallback.reason.value if meta and meta.fallback else None,

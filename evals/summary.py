@@ -71,6 +71,7 @@ def endpoint_info(endpoint: LLMEndpoint, llm_mode: str | None = None) -> Endpoin
         local=endpoint.local,
         kind=endpoint.kind,
         server=endpoint.server,
+        slots=endpoint.slots,
         llm_mode=llm_mode,
     )
 
@@ -142,6 +143,14 @@ def _model_sentence(labels: list[str], endpoint: LLMEndpoint, mode: str | None, 
             "one at a time: no queueing is counted as model time. It was loaded before the "
             "first trial (warm)."
         )
+    if endpoint.slots is not None:
+        at_once = min(conc, endpoint.slots)
+        return (
+            f"Model for {who}: {where}. It decodes up to {endpoint.slots} requests together "
+            f"(continuous batching), and up to {at_once} trials ran at once, so a latency "
+            "includes sharing the model's compute with the other trials in flight, but no "
+            "queueing for a slot. It was loaded before the first trial (warm)."
+        )
     return (
         f"Model for {who}: {where}. Up to {conc} trials ran at once, so a latency may "
         "include queueing at the server."
@@ -186,11 +195,13 @@ def latency_measurement(
         )
     used = list(endpoints.values())
     serial = bool(used) and all(e.traits.one_request_at_a_time for e in used)
+    bounds = [min(config.concurrency, e.slots) for e in used if e.slots is not None]
+    bounded = bool(used) and len(bounds) == len(used)
     servers = sorted({e.server for e in used})
     distinct_modes = sorted(set(modes.values()))
     return LatencyMeasurement(
         scheduling="serialised" if serial else "concurrent",
-        concurrency=1 if serial else config.concurrency,
+        concurrency=1 if serial else max(bounds) if bounded else config.concurrency,
         server=", ".join(servers) if servers else None,
         server_started_by_run=any(e.local for e in used),
         response_cache=config.cache_active,

@@ -49,6 +49,7 @@ class PlanEvent(TranscriptEvent):
     latency_ms: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_cached: int | None = None
 
 
 class PlannerErrorEvent(TranscriptEvent):
@@ -182,6 +183,7 @@ class TrialRecording:
                 latency_ms=meta.latency_ms,
                 tokens_in=meta.tokens_in,
                 tokens_out=meta.tokens_out,
+                tokens_cached=meta.tokens_cached,
             ),
             past_cap=True,
         )

@@ -163,6 +163,8 @@ def _call(number: int, event: ModelCallEvent) -> EventView:
     timing = f"{event.latency_ms:,.0f} ms"
     if event.model_ms is not None:
         timing += f" (model {event.model_ms:,.0f} ms, queue {event.queue_ms or 0:,.0f} ms)"
+    if event.tokens_cached is not None and event.tokens_in:
+        timing += f", {event.tokens_cached} of {event.tokens_in} prompt tokens cached"
     tokens = f"{event.tokens_in} in / {event.tokens_out} out" if event.tokens_in is not None else ""
     head = f"model call {number}" + (f" (attempt {event.attempt})" if event.attempt > 1 else "")
     if event.purpose:
@@ -182,7 +184,8 @@ def _planner_event(event: TranscriptEvent) -> EventView | None:  # noqa: PLR0911
         return EventView("clauses", f"{who}clauses: " + " | ".join(map(repr, event.clauses)))
     if isinstance(event, ExamplesEvent):
         lines = "\n".join(f"{e.request!r} → {e.answer!r}" for e in event.examples)
-        head = f"{who}examples for {event.clause!r}"
+        after = f" (after {event.shared} shared)" if event.shared else ""
+        head = f"{who}examples for {event.clause!r}{after}"
         return EventView("examples", head, fields=[_field("shown", lines)])
     if isinstance(event, ModelVerdictEvent):
         asked = f"{who}model's answer for {event.asked!r}"

@@ -75,6 +75,9 @@ class PlanMeta(BaseModel):
     model: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_cached: int | None = None
+    """Prompt tokens the server took from its cache, summed over the calls; None when
+    no server said (only llama-server, OpenAI and vLLM report it)."""
     cost_usd: float = 0.0
     fallback: Fallback | None = None
     raw_output: str | None = None

@@ -109,6 +109,9 @@ class ExamplesEvent(TranscriptEvent):
     kind: Literal["examples"] = "examples"
     clause: str
     examples: list[ShownExample]
+    shared: int = Field(0, ge=0)
+    """Examples shown before these to every clause (the same each time, so not repeated
+    here; they are the planner's `shared_examples`)."""
 
 
 class ChatMessage(BaseModel):
@@ -162,6 +165,9 @@ class ModelCallEvent(TranscriptEvent):
     """`latency_ms - model_ms`: waiting and transfer, when `model_ms` is known."""
     tokens_in: int | None = None
     tokens_out: int | None = None
+    tokens_cached: int | None = None
+    """Prompt tokens the server took from its prefix cache, when it says (llama-server's
+    `timings.cache_n`): `tokens_in - tokens_cached` were computed for this call."""
     cached: bool = False
     """Answered from the harness's response cache, not by the model."""
 

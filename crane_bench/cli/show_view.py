@@ -95,6 +95,8 @@ def _call(number: int, event: ModelCallEvent, *, full: bool) -> Panel:
     timing = f"{event.latency_ms:,.0f} ms"
     if event.model_ms is not None:
         timing += f" (model {event.model_ms:,.0f}, queue {event.queue_ms or 0:,.0f})"
+    if event.tokens_cached is not None and event.tokens_in:
+        timing += f", {event.tokens_cached}/{event.tokens_in} prompt tokens cached"
     tokens = f"{event.tokens_in} in / {event.tokens_out} out" if event.tokens_in is not None else ""
     title = Text(f"model call {number}", style="bold")
     if event.attempt > 1:
@@ -145,7 +147,8 @@ def _event_blocks(transcript: Transcript, *, full: bool) -> Iterator[RenderableT
         elif isinstance(event, ClausesEvent):
             yield Text(f"{who}clauses: " + " | ".join(repr(c) for c in event.clauses), style="bold")
         elif isinstance(event, ExamplesEvent):
-            yield Text(f"{who}examples for {event.clause!r}:", style="bold")
+            after = f" (after {event.shared} shared)" if event.shared else ""
+            yield Text(f"{who}examples for {event.clause!r}{after}:", style="bold")
             for example in event.examples:
                 answer = example.answer.replace("\n", " / ")
                 yield Text(f"  · {example.request!r} → {answer}", style="dim")

@@ -139,6 +139,7 @@ class CallRecording:
             queue_ms=round(max(latency_ms - model_ms, 0.0), 3) if model_ms is not None else None,
             tokens_in=answer.tokens_in if answer is not None else None,
             tokens_out=answer.tokens_out if answer is not None else None,
+            tokens_cached=answer.tokens_cached if answer is not None else None,
             cached=cached,
         )
 

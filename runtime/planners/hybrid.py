@@ -129,6 +129,7 @@ class _Tally:
     calls: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_cached: int | None = None
     cost_usd: float = 0.0
     outputs: list[str] = field(default_factory=list)
     asking: bool = False
@@ -145,6 +146,8 @@ class _Tally:
         self.calls += max(meta.model_calls, 1)
         self.tokens_in += meta.tokens_in
         self.tokens_out += meta.tokens_out
+        if meta.tokens_cached is not None:
+            self.tokens_cached = (self.tokens_cached or 0) + meta.tokens_cached
         self.cost_usd += meta.cost_usd
         if meta.raw_output:
             self.outputs.append(meta.raw_output)
@@ -379,6 +382,7 @@ class HybridPlanner:
             decision=choice.decision,
             tokens_in=tally.tokens_in,
             tokens_out=tally.tokens_out,
+            tokens_cached=tally.tokens_cached,
             cost_usd=tally.cost_usd,
             raw_output="\n\n".join(tally.outputs) or None,
         )

@@ -226,6 +226,7 @@ class LLMPlanner:
             latency_ms=_ms_since(began),
             tokens_in=answer.tokens_in,
             tokens_out=answer.tokens_out,
+            tokens_cached=answer.tokens_cached,
             cost_usd=estimate_cost(
                 self.model, answer.tokens_in, answer.tokens_out, local=self.local
             )

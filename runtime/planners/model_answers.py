@@ -10,14 +10,17 @@ what is read is a small typed `ModelAnswer`.
 
 Token counts are the server's word: missing ones count as zero, and a count above
 `MAX_TOKENS_PER_CALL` (no context window comes near it) is clamped to it, so a broken
-server cannot put 10^30 into records and metrics.
+server cannot put 10^30 into records and metrics. The prompt tokens a server took from
+its cache (llama-server's `timings.cache_n`, OpenAI's and vLLM's
+`usage.prompt_tokens_details.cached_tokens`) are read where it says them, and ignored
+where what it says is not a count.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
@@ -38,6 +41,7 @@ class ModelAnswer:
         finish_reason: Why generation stopped (`stop`, `length`, ...), when said.
         tokens_in: Prompt tokens, clamped to `MAX_TOKENS_PER_CALL`.
         tokens_out: Generated tokens, clamped likewise.
+        tokens_cached: Prompt tokens the server reused from its cache, when it says.
     """
 
     text: str | None
@@ -45,6 +49,7 @@ class ModelAnswer:
     finish_reason: str | None
     tokens_in: int
     tokens_out: int
+    tokens_cached: int | None = None
 
 
 class _Body(BaseModel):
@@ -58,6 +63,7 @@ _B = TypeVar("_B", bound=_Body)
 class _Usage(_Body):
     prompt_tokens: StrictInt | None = Field(None, ge=0)
     completion_tokens: StrictInt | None = Field(None, ge=0)
+    prompt_tokens_details: Any = None
 
 
 class _Message(_Body):
@@ -78,11 +84,13 @@ class _TextChoice(_Body):
 class _ChatCompletion(_Body):
     choices: list[_ChatChoice] = Field(min_length=1)
     usage: _Usage | None = None
+    timings: Any = None
 
 
 class _TextCompletion(_Body):
     choices: list[_TextChoice] = Field(min_length=1)
     usage: _Usage | None = None
+    timings: Any = None
 
 
 def read_chat_answer(body: bytes | str) -> ModelAnswer:
@@ -94,7 +102,8 @@ def read_chat_answer(body: bytes | str) -> ModelAnswer:
     completion = _parse(body, _ChatCompletion, "chat completion")
     choice = completion.choices[0]
     message = choice.message
-    return _answer(message.content, message.refusal, choice.finish_reason, completion.usage)
+    answer = _answer(message.content, message.refusal, choice.finish_reason, completion.usage)
+    return _with_cached(answer, completion.timings, completion.usage)
 
 
 def read_text_answer(body: bytes | str) -> ModelAnswer:
@@ -105,7 +114,8 @@ def read_text_answer(body: bytes | str) -> ModelAnswer:
     """
     completion = _parse(body, _TextCompletion, "completion")
     choice = completion.choices[0]
-    return _answer(choice.text, None, choice.finish_reason, completion.usage)
+    answer = _answer(choice.text, None, choice.finish_reason, completion.usage)
+    return _with_cached(answer, completion.timings, completion.usage)
 
 
 def _answer(
@@ -115,6 +125,24 @@ def _answer(
     tokens_in = min(usage.prompt_tokens or 0, MAX_TOKENS_PER_CALL) if usage is not None else 0
     tokens_out = min(usage.completion_tokens or 0, MAX_TOKENS_PER_CALL) if usage is not None else 0
     return ModelAnswer(text, refusal, finish_reason, tokens_in, tokens_out)
+
+
+def _with_cached(answer: ModelAnswer, timings: Any, usage: _Usage | None) -> ModelAnswer:
+    """`answer` with the prompt tokens the server says it took from its cache."""
+    details = usage.prompt_tokens_details if usage is not None else None
+    for source, key in ((timings, "cache_n"), (details, "cached_tokens")):
+        count = source.get(key) if isinstance(source, dict) else None
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            cached = min(count, answer.tokens_in) if answer.tokens_in else count
+            return ModelAnswer(
+                answer.text,
+                answer.refusal,
+                answer.finish_reason,
+                answer.tokens_in,
+                answer.tokens_out,
+                min(cached, MAX_TOKENS_PER_CALL),
+            )
+    return answer
 
 
 def _parse(body: bytes | str, model: type[_B], what: str) -> _B:

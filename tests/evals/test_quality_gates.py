@@ -65,8 +65,8 @@ ROBUSTNESS_CHECKS = [spec for spec in ALL_CHECKS if _robustness(spec) is not Non
 
 def _settings(endpoint: LLMEndpoint) -> Settings:
     # The defaults `make eval` uses, with two differences. The session's local server is
-    # reached by URL, so the run asks it what it is (llama-cpp-python: the decomposed
-    # planner, one trial at a time), as for `crane-bench llm serve`. And a model call may
+    # reached by URL, so the run asks it what it is (llama-server: the decomposed planner,
+    # as many trials at once as it has slots), as for `crane-bench llm serve`. And a model call may
     # take 60 s, not 20, so that a busy machine makes the run slower rather than different.
     return Settings(
         _env_file=None,
@@ -90,8 +90,10 @@ def _run_gold_suite(endpoint: LLMEndpoint, root: Path) -> Path:
     summary = asyncio.run(run_eval(config, settings, run, spec))
     measured = summary.latency_measurement
     assert measured is not None
+    # llama-server decodes several trials together; llama-cpp-python one at a time.
+    scheduling = "serialised" if endpoint.server == "llama-cpp-python" else "concurrent"
     assert (measured.server, measured.scheduling, measured.llm_mode) == (
-        "llama-cpp-python", "serialised", "decomposed",
+        endpoint.server, scheduling, "decomposed",
     )  # fmt: skip
     return run.path
 
