@@ -8,8 +8,10 @@ The decomposed planner makes several small calls per plan. Each is a few-shot pr
 - `chat` (an instruct model such as SmolLM2): a system message, then each example as a
   user turn and an assistant turn, then the clause as the last user turn.
 
-Either way the instructions and the examples come first and in a stable order, so that
-llama.cpp's prefix cache reuses what the previous request already computed.
+Either way what every request shares comes first (the instructions, then the shared
+examples) and what varies comes last (the examples chosen for this clause, then the
+clause), so that the server's prefix cache reuses everything up to the first example
+that differs.
 
 `ModelCaller` sends the request with llama.cpp's `grammar` and `repeat_penalty=1.0`
 (its default 1.1 penalises the repeats a structured answer needs), and retries what may
@@ -51,18 +53,26 @@ class FewShotPrompt:
 
     Attributes:
         instructions: What the task is; the same for every call.
-        examples: (request, answer) pairs, most useful last.
+        examples: (request, answer) pairs chosen for this request, most useful last.
         request: The clause to answer.
+        shared: (request, answer) pairs shown to every request, right after the
+            instructions (so they stay in the server's prefix cache).
     """
 
     instructions: str
     examples: Sequence[tuple[str, str]]
     request: str
+    shared: Sequence[tuple[str, str]] = ()
+
+    @property
+    def shown(self) -> list[tuple[str, str]]:
+        """Every example in the order the model sees them: shared, then this request's."""
+        return [*self.shared, *self.examples]
 
     def as_text(self) -> str:
         """The prompt for a completion model; the answer follows, after one space."""
         blocks = [self.instructions]
-        blocks += [f"{REQUEST_PREFIX}{req}\n{ANSWER_PREFIX}{ans}" for req, ans in self.examples]
+        blocks += [f"{REQUEST_PREFIX}{req}\n{ANSWER_PREFIX}{ans}" for req, ans in self.shown]
         # No space after the last "Answer:": the examples tokenize it with the next word
         # (" todo"), and a prompt ending in a bare space would force an unusual split.
         blocks.append(f"{REQUEST_PREFIX}{self.request}\n{ANSWER_PREFIX.rstrip()}")
@@ -73,7 +83,7 @@ class FewShotPrompt:
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": self.instructions}
         ]
-        for request, answer in self.examples:
+        for request, answer in self.shown:
             messages.append({"role": "user", "content": request})
             messages.append({"role": "assistant", "content": answer})
         messages.append({"role": "user", "content": self.request})
@@ -88,6 +98,7 @@ class CallResult:
     tokens_in: int
     tokens_out: int
     finish_reason: str | None
+    tokens_cached: int | None = None
 
 
 class ModelCaller:
@@ -173,5 +184,9 @@ class ModelCaller:
                 attempt.response = chat.http_response
                 answer = attempt.answer = read_chat_answer(chat.content)
         return CallResult(
-            answer.text or "", answer.tokens_in, answer.tokens_out, answer.finish_reason
+            answer.text or "",
+            answer.tokens_in,
+            answer.tokens_out,
+            answer.finish_reason,
+            answer.tokens_cached,
         )

@@ -14,9 +14,11 @@ it is shown similar clauses. So the planner:
    a clause that cues none is answered `none` without a call. The grammar
    (`grammars.answer_grammar`) also holds arithmetic-only expressions over the
    clause's numbers, ids among the numbers it names, and titles copied from its words;
-3. shows it, as few-shot examples, the four bank clauses most similar to this one
-   (`examples.SimilarityIndex`), after instructions that every request shares (so the
-   server's prefix cache reuses them); temperature 0 and a fixed seed make it repeat;
+3. shows it few-shot examples, what every call shares first so the server's prefix
+   cache keeps it: the instructions, then (if `shared_examples`) a fixed example of
+   every label, then the four bank clauses most similar to this one
+   (`examples.SimilarityIndex`), the nearest last, then the clause; temperature 0 and
+   a fixed seed make it repeat;
 4. turns the labelled answers into plan steps, in clause order; `none` adds no step.
 
 Every decision is the model's; the code only splits text and limits what may be said.
@@ -84,7 +86,18 @@ class DecomposedOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    similar_examples: int = Field(4, ge=0, le=32, description="Bank examples per clause.")
+    similar_examples: int = Field(
+        4, ge=0, le=32, description="Bank examples chosen per clause, by similarity."
+    )
+    shared_examples: int = Field(
+        0,
+        ge=0,
+        le=8,
+        description="Bank examples of each label shown to every request (the first of "
+        "each label in the bank), after the instructions, where the server's prefix cache "
+        "keeps them. Off by default: with SmolLM2-135M, one per label and three similar "
+        "ones computed 18% fewer prompt tokens per call but lost accuracy on the dev sets.",
+    )
     per_label: int | None = Field(
         None, ge=1, description="At most this many similar examples of one label (None: any)."
     )
@@ -124,6 +137,18 @@ def cued_labels(clause: str, *, refers_back: bool = False) -> list[Label]:
         elif supports_step(clause, tool):
             offered.append(label)
     return offered
+
+
+def shared_examples(bank: Sequence[Example], per_label: int) -> tuple[Example, ...]:
+    """The first `per_label` bank examples of each label, in label order.
+
+    The bank's first example of a label is its plainest ("what is 7 times 8", "show the
+    todo list"), which is what every request should have seen once.
+    """
+    chosen: list[Example] = []
+    for label in LABELS:
+        chosen += [example for example in bank if example.label == label][:per_label]
+    return tuple(chosen)
 
 
 def request_openers(examples: Sequence[Example]) -> frozenset[str]:
@@ -187,25 +212,38 @@ class DecomposedLLMPlanner:
         self.options = options or DecomposedOptions()
         bank = tuple(examples) if examples is not None else load_bank()
         self.index = SimilarityIndex(bank)
+        self.shared = shared_examples(bank, self.options.shared_examples)
         self.openers = request_openers(bank)
         self.local = self.config.local
         self.caller = ModelCaller(client, model=model, kind=kind, config=self.config, sleep=sleep)
         self._api_key = client.api_key
 
     def prompt_for(self, clause: str) -> FewShotPrompt:
-        """The few-shot prompt for one clause: similar bank examples, the nearest last.
+        """The few-shot prompt for one clause: shared examples, then similar ones.
 
-        Small models lean on the last example they saw, so the nearest goes last; and
-        when none of the similar examples says `no`, the nearest one that does is put
-        first, so that the model has seen both answers for requests like this one.
+        The shared examples are the same for every clause, so the server keeps them in
+        its prefix cache. Small models lean on the last example they saw, so the nearest
+        similar one goes last; and when none of the similar examples says `no`, the
+        nearest one that does is put first among them, so that the model has seen both
+        answers for requests like this one.
         """
         opts = self.options
-        similar = self.index.nearest(clause, opts.similar_examples, per_label=opts.per_label)
+        shared = set(self.shared)
+        wanted = opts.similar_examples
+        similar = [
+            example
+            for example in self.index.nearest(
+                clause, wanted + len(shared), per_label=opts.per_label
+            )
+            if example not in shared
+        ][:wanted]
         shown = similar[::-1]
         if opts.contrast_none and all(example.label != "none" for example in similar):
-            shown = [*self.index.nearest(clause, 1, labels=_NONE), *shown]
+            nearest_none = self.index.nearest(clause, 1 + len(shared), labels=_NONE)
+            shown = [*[e for e in nearest_none if e not in shared][:1], *shown]
         return FewShotPrompt(
             instructions=INSTRUCTIONS,
+            shared=[(example.text, format_answer(example)) for example in self.shared],
             examples=[(example.text, format_answer(example)) for example in shown],
             request=clause,
         )
@@ -300,6 +338,8 @@ class DecomposedLLMPlanner:
             raise
         run.meta.tokens_in += result.tokens_in
         run.meta.tokens_out += result.tokens_out
+        if result.tokens_cached is not None:
+            run.meta.tokens_cached = (run.meta.tokens_cached or 0) + result.tokens_cached
         run.outputs.append(result.text.strip())
         if result.finish_reason == "length":
             raise InvalidPlanError(
@@ -329,7 +369,13 @@ class DecomposedLLMPlanner:
             return None
         shown = [ShownExample(request=req, answer=ans) for req, ans in prompt.examples]
         recorder.add(
-            ExamplesEvent(at_ms=recorder.now_ms(), planner=self.name, clause=clause, examples=shown)
+            ExamplesEvent(
+                at_ms=recorder.now_ms(),
+                planner=self.name,
+                clause=clause,
+                examples=shown,
+                shared=len(prompt.shared),
+            )
         )
         return CallRecording(recorder, planner=self.name, purpose=clause, api_key=self._api_key)
 
