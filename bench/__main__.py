@@ -17,6 +17,7 @@ BENCHMARKS = [
     "load",
     "reports",
     "llm",
+    "model_floor",
     "latency_isolation",
     "load_quality",
     "robust_sets",

@@ -145,7 +145,7 @@ async def _measure(settings: Settings, prompts: list[str]) -> list[Figure]:
                 await sampler
         startup = server.startup_s or 0.0
     return [
-        *_pass_figures("with prefix reuse", reused, "<= 1000"),
+        *_pass_figures("with prefix reuse", reused, "<= 350"),
         *_pass_figures("without prefix reuse", cold, ""),
         Figure("server start-up", startup, "s", "", settings.local_model),
         Figure("server peak RSS", peak[0] / MIB, "MiB", "", "process and children"),
