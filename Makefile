@@ -20,7 +20,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python ## Create .venv and install everything (builds llama.cpp: about 3 minutes the first time)
+install: $(BIN)/python ## Create .venv and install everything (builds llama.cpp twice: about 9 minutes the first time)
 	@echo "==> llama-cpp-python: building llama.cpp from source if pip has no cached wheel (about 3 min on 2 cores)"
 	$(BIN)/pip install --verbose "$(LLAMA_CPP_SPEC)" 2>&1 \
 	  | sed -unE -e 's#^ *\[([0-9]+/[0-9]+)\] .* -o ([^ ]*/)?([^ /]+) .*#  [\1] \3#p' \
@@ -31,7 +31,7 @@ install: $(BIN)/python ## Create .venv and install everything (builds llama.cpp:
 	$(MAKE) --no-print-directory llama-server
 	@$(BIN)/python -m crane_bench.cli.app llm models
 
-llama-server: $(BIN)/python ## Build llama.cpp's llama-server into .venv/bin (about 4 min once, then cached)
+llama-server: $(BIN)/python ## Build llama.cpp's llama-server into .venv/bin (about 6 min once, then cached)
 	PYTHON=$(BIN)/python scripts/build-llama-server.sh $(BIN)/llama-server
 
 test: ## Run the whole test suite (unit, integration, evaluation gates)

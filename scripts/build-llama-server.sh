@@ -6,7 +6,7 @@
 #
 # The binary is cached by llama-cpp-python version and flags under
 # ${XDG_CACHE_HOME:-~/.cache}/crane-bench/llama-server/, so a second install copies it
-# in a second; the first build takes about 4 minutes on 2 cores.
+# in a second; the first build takes about 6 minutes on 2 cores (5.5 measured).
 set -euo pipefail
 
 DEST=${1:-.venv/bin/llama-server}
@@ -22,7 +22,7 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/crane-bench/llama-server/$version-$key"
 if [[ ! -x "$cache/llama-server" ]]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
-  echo "==> llama-server: building llama.cpp $version's server (about 4 min on 2 cores)"
+  echo "==> llama-server: building llama.cpp $version's server (about 6 min on 2 cores)"
   "$PYTHON" -m pip download --quiet --no-deps --no-binary :all: --dest "$work" \
     "llama-cpp-python==$version"
   tar -xzf "$work"/llama_cpp_python-*.tar.gz -C "$work" --wildcards '*/vendor/llama.cpp/*'

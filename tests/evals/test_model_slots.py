@@ -49,9 +49,9 @@ async def test_model_trials_run_at_once_up_to_the_servers_slots(tmp_path: Path) 
     assert server.max_in_flight == 2
     endpoint = summary.environment.endpoints["llm"]
     assert (endpoint.server, endpoint.slots) == ("llama-server", 2)
-    assert summary.measurement.scheduling == "concurrent"
-    assert summary.measurement.concurrency == 2
-    assert "decodes up to 2 requests together" in summary.measurement.description
+    assert summary.latency_measurement.scheduling == "concurrent"
+    assert summary.latency_measurement.concurrency == 2
+    assert "decodes up to 2 requests together" in summary.latency_measurement.description
     assert len(read_rows(run.results_file)) == len(CALC_CASES)
 
 
@@ -60,7 +60,7 @@ async def test_concurrency_below_the_slots_bounds_the_trials(tmp_path: Path) -> 
     with fake_llama_server(slots=8, completion_s=0.15) as server:
         _, summary = await run_llm_eval(tmp_path, base_url(server), concurrency=3)
     assert server.max_in_flight == 3
-    assert summary.measurement.concurrency == 3
+    assert summary.latency_measurement.concurrency == 3
 
 
 @pytest.mark.integration
