@@ -58,7 +58,7 @@ def _pattern_figures() -> list[Figure]:
     median = per_prompt[len(per_prompt) // 2]
     return [
         Figure(
-            "pattern planner, median prompt", median, "us/plan", "<= 50", f"{len(PROMPTS)} prompts"
+            "pattern planner, median prompt", median, "us/plan", "<= 30", f"{len(PROMPTS)} prompts"
         ),
         Figure("pattern planner, slowest prompt", per_prompt[-1], "us/plan"),
     ]
@@ -83,7 +83,7 @@ def main(console: Console) -> None:
             "orchestrator overhead per step",
             overhead,
             "us/step",
-            "<= 50",
+            "<= 30",
             "no-op tool, 4-step plans",
         ),
     ]
