@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, field_v
 from crane_bench.evals.cases import case_files
 from crane_bench.evals.perturbations import DEFAULT_SEED
 from crane_bench.runtime.errors import ConfigError
-from crane_bench.runtime.local_llm import DEFAULT_BASE_URL, resolve_model
+from crane_bench.runtime.local_llm import DEFAULT_BASE_URL, settings_model
 from crane_bench.runtime.planners.llm import LLMPlannerConfig
 from crane_bench.runtime.planners.specs import PlannerSpec, parse_spec
 from crane_bench.runtime.settings import PlannerName, Settings
@@ -216,7 +216,7 @@ def spec_record(spec: PlannerSpec, settings: Settings, hashes: dict[Path, str]) 
     if not own.uses_local_model():
         url = redact_url(own.openai_base_url or DEFAULT_BASE_URL)
         return record.model_copy(update={"model": own.llm_model, "base_url": url})
-    path = resolve_model(own.local_model).path
+    path = settings_model(own).path
     if path not in hashes:
         hashes[path] = file_sha256(path)
     return record.model_copy(

@@ -88,7 +88,10 @@ def serve(
     """Serve the runtime over HTTP: runs, health, metrics; OpenAPI docs at /docs."""
     import uvicorn  # noqa: PLC0415 - only `serve` needs the server
 
-    from crane_bench.runtime.service.app import create_app  # noqa: PLC0415 - FastAPI is heavy
+    from crane_bench.runtime.service.app import (  # noqa: PLC0415 - FastAPI is heavy
+        check_startup,
+        create_app,
+    )
 
     setup_logging(verbose)
     try:
@@ -114,7 +117,12 @@ def serve(
             fail(str(exc))
         uvicorn.run(app, **options)
         return
-    # Worker processes build their own app from the environment, so pass the choices on.
+    # Worker processes build their own app from the environment, so pass the choices on;
+    # check here what each would refuse, for one line instead of a traceback per worker.
+    try:
+        check_startup(settings, service)
+    except UserError as exc:
+        fail(str(exc))
     os.environ["PLANNER"] = settings.planner
     if service.planners:
         os.environ["SERVICE_PLANNERS"] = service.planners

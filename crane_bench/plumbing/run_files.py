@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,16 +37,42 @@ def run_stamp(now: datetime | None = None) -> str:
 
 
 def write_atomically(path: Path, content: str | bytes) -> None:
-    """Write `content` to `path` through a temp file and `os.replace`: all or nothing."""
+    """Write `content` to `path` through a temp file and `os.replace`: all or nothing.
+
+    The file gets the mode a plain `open()` would give it (0o666 less the umask), the
+    same as a file the harness appends to.
+    """
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        Path(temp).replace(path)
+        temp.replace(path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
+
+
+_TEMP_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_TEMP_ATTEMPTS: Final = 100
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """Create a new, empty temp file beside `path`; return its descriptor and path.
+
+    Not `tempfile.mkstemp`: it creates the file 0o600, and that mode would stay with the
+    file once it is renamed into place. Here the kernel applies the umask to 0o666 at
+    creation, exactly as for `open()`, so nothing reads or changes the process-wide umask
+    (which would race with other threads), and no chmod runs after the file is visible.
+    The name is random and the file is created with O_EXCL, as `mkstemp` does.
+    """
+    for _ in range(_TEMP_ATTEMPTS):
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temp, _TEMP_FLAGS, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no unused temp file name beside {path}")
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,14 @@ from crane_bench.runtime.local_llm.catalog import (
 from crane_bench.runtime.local_llm.endpoint import (
     DEFAULT_BASE_URL,
     LLMEndpoint,
+    check_endpoint,
     hosted_endpoint,
     local_endpoint,
     local_server,
     make_openai_client,
     open_endpoint,
     open_endpoint_sync,
+    settings_model,
 )
 from crane_bench.runtime.local_llm.server import (
     LocalModelServer,
@@ -48,6 +50,7 @@ __all__ = [
     "ModelKind",
     "PackagedFile",
     "ResolvedModel",
+    "check_endpoint",
     "ensure_port_free",
     "hosted_endpoint",
     "list_models",
@@ -58,4 +61,5 @@ __all__ = [
     "open_endpoint_sync",
     "pick_free_port",
     "resolve_model",
+    "settings_model",
 ]

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from crane_bench.runtime.local_llm.catalog import ModelKind, resolve_model
+from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.local_llm.catalog import ModelKind, ResolvedModel, resolve_model
 from crane_bench.runtime.local_llm.server import LocalModelServer, LocalServerConfig
 from crane_bench.runtime.local_llm.server_kind import (
     ServerTraits,
@@ -106,17 +107,46 @@ def local_endpoint(server: LocalModelServer) -> LLMEndpoint:
     )
 
 
+def settings_model(settings: Settings) -> ResolvedModel:
+    """The model `LOCAL_MODEL` names, resolved.
+
+    Raises:
+        ConfigError: `LOCAL_MODEL` is neither a catalog name nor an existing file (the
+            message names the setting).
+    """
+    try:
+        return resolve_model(settings.local_model)
+    except ConfigError as exc:
+        # resolve_model also serves `llm serve --model`; here the name came from a setting.
+        raise ConfigError(f"LOCAL_MODEL: {exc}") from None
+
+
 def local_server(settings: Settings) -> LocalModelServer:
     """A (not yet started) server for the model the `LOCAL_*` settings name.
 
     Raises:
-        ConfigError: `LOCAL_MODEL` is neither a catalog name nor an existing file.
+        ConfigError: `LOCAL_MODEL` is neither a catalog name nor an existing file, or the
+            program that would serve it cannot be found (`LOCAL_SERVER`, `LOCAL_SERVER_BIN`).
     """
     return LocalModelServer(
-        resolve_model(settings.local_model),
-        LocalServerConfig.from_settings(settings),
-        reason=LOCAL_REASON,
+        settings_model(settings), LocalServerConfig.from_settings(settings), reason=LOCAL_REASON
     )
+
+
+def check_endpoint(settings: Settings) -> None:
+    """Raise now the `ConfigError` that `open_endpoint` would raise for these settings.
+
+    Nothing is started and nothing is asked over the network: for the local model, the
+    model must resolve and the program that would serve it must be there. A service
+    calls it before its server starts, where an error is one line and not a traceback
+    from the start-up of the app.
+
+    Raises:
+        ConfigError: `LOCAL_MODEL`, `LOCAL_SERVER` or `LOCAL_SERVER_BIN` names nothing
+            that can serve (see `local_server`), or the [local-llm] extra is missing.
+    """
+    if settings.uses_local_model():
+        local_server(settings).check()
 
 
 @asynccontextmanager

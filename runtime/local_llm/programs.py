@@ -15,7 +15,6 @@ Two programs can serve a GGUF model on loopback with an OpenAI-compatible API:
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import sys
@@ -32,7 +31,6 @@ LocalProgram = Literal["llama-server", "llama-cpp-python"]
 
 LLAMA_SERVER: Final = "llama-server"
 _HTTP_THREADS: Final = 64
-_log = logging.getLogger(__name__)
 
 
 def find_llama_server(explicit: str | None = None, *, beside: Path | None = None) -> Path | None:
@@ -81,7 +79,8 @@ def resolve_program(
             "LOCAL_SERVER=llama-server, but no llama-server binary was found beside the "
             "interpreter or on PATH: run `make llama-server`, or set LOCAL_SERVER_BIN"
         )
-    _log.info("no llama-server binary found: the local model is served by llama-cpp-python")
+    # Not logged here: a service resolves the program once to check its settings and
+    # again to start; the server says which program serves when it starts.
     return "llama-cpp-python", None
 
 

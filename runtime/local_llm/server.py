@@ -140,6 +140,10 @@ class LocalModelServer:
         model: The model to serve; its name becomes the server's model alias.
         config: Port, threads, context, timeouts.
         reason: Why the local server is used, appended to the start-up log line.
+
+    Raises:
+        ConfigError: The program `config.server` asks for cannot be found
+            (`LOCAL_SERVER`, `LOCAL_SERVER_BIN`).
     """
 
     def __init__(
@@ -233,6 +237,21 @@ class LocalModelServer:
 
     # -- lifecycle ---------------------------------------------------------------------
 
+    def check(self) -> None:
+        """Raise the `ConfigError` that `start` would raise before it spawns anything.
+
+        The model and the program were resolved when the server was made; this is what
+        is left to find out without starting it.
+
+        Raises:
+            ConfigError: llama-cpp-python would serve the model and is not installed.
+        """
+        if self.program == "llama-cpp-python" and importlib.util.find_spec("llama_cpp") is None:
+            raise ConfigError(
+                "the local model server needs the [local-llm] extra (llama_cpp not installed): "
+                "pip install 'crane-bench[local-llm]', or set OPENAI_BASE_URL or OPENAI_API_KEY"
+            )
+
     def start(self) -> None:
         """Start the server and block until its model is loaded and served.
 
@@ -319,11 +338,7 @@ class LocalModelServer:
         """Launch the process; return the probe of its readiness."""
         if self.running:
             raise LLMUnavailableError(f"the local model server is already running ({self.pid})")
-        if self.program == "llama-cpp-python" and importlib.util.find_spec("llama_cpp") is None:
-            raise ConfigError(
-                "the local model server needs the [local-llm] extra (llama_cpp not installed): "
-                "pip install 'crane-bench[local-llm]', or set OPENAI_BASE_URL or OPENAI_API_KEY"
-            )
+        self.check()
         if self.config.port:
             ensure_port_free(self.config.port)
             port = self.config.port
@@ -334,6 +349,8 @@ class LocalModelServer:
         log_path = self._log_dir / "server.log"
         self._port = port
         self._startup_s = None
+        if self.program == "llama-cpp-python" and self.config.server == "auto":
+            logger.info("no llama-server binary found: the model is served by llama-cpp-python")
         logger.info(
             "starting local model server: %s (%s) on %s%s",
             self.model.name,

@@ -16,10 +16,10 @@ from fastapi import FastAPI
 
 from crane_bench.runtime.agent import Agent, ToolsFactory
 from crane_bench.runtime.errors import ConfigError
-from crane_bench.runtime.local_llm import LLMEndpoint, open_endpoint
+from crane_bench.runtime.local_llm import LLMEndpoint, check_endpoint, open_endpoint
 from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
 from crane_bench.runtime.planners.base import Planner
-from crane_bench.runtime.planners.endpoints import EndpointPool
+from crane_bench.runtime.planners.endpoints import EndpointPool, endpoint_key
 from crane_bench.runtime.planners.factory import (
     LabelledPlanner,
     open_planner,
@@ -67,16 +67,13 @@ def create_app(
         tools: Builds each run's tools; `runtime.tools.default_tools` when None.
 
     Raises:
-        ConfigError: A planner spec is bad, or the LLM planners would open and the run
-            timeout would cut off a model call before it ran out of attempts (see
-            `check_run_timeout`).
+        ConfigError: When `planners` is None, what `check_startup` refuses.
     """
     settings = settings if settings is not None else Settings()
     service = service if service is not None else ServiceSettings()
     specs = parse_specs(service.planners) if service.planners and planners is None else None
-    opens_llm = any(s.needs_llm for s in specs) if specs is not None else _opens_llm(settings)
-    if planners is None and opens_llm:
-        check_run_timeout(settings)
+    if planners is None:
+        check_startup(settings, service)
     make_tools = tools if tools is not None else default_tools
     state = ServiceState(
         default_planner=specs[0].label if specs else settings.planner,
@@ -130,6 +127,32 @@ def create_app(
 def create_app_from_env() -> FastAPI:
     """The app as the environment configures it; uvicorn's factory for `--workers N`."""
     return create_app(Settings(), ServiceSettings())
+
+
+def check_startup(settings: Settings, service: ServiceSettings) -> None:
+    """Refuse, before the server starts, the settings its lifespan could not open.
+
+    uvicorn shows an error raised in the lifespan as a traceback and exits 3 (with
+    several workers: a traceback per worker, and exit 0); raised here, before uvicorn
+    runs, it is one line. Nothing is started and nothing is asked over the network.
+
+    Raises:
+        ConfigError: A planner spec is bad; or the LLM planners would open and the run
+            timeout would cut off a model call before it ran out of attempts (see
+            `check_run_timeout`), or a local model or the program that would serve it
+            cannot be found (`LOCAL_MODEL`, `LOCAL_SERVER`, `LOCAL_SERVER_BIN`; see
+            `check_endpoint`).
+    """
+    if service.planners:
+        specs = parse_specs(service.planners)
+        wanted = [spec.settings_for(settings) for spec in specs if spec.needs_llm]
+    else:
+        wanted = [settings] if _opens_llm(settings) else []
+    if wanted:
+        check_run_timeout(settings)
+    # One check per endpoint, as the lifespan opens one per endpoint (EndpointPool).
+    for own in {endpoint_key(own): own for own in wanted}.values():
+        check_endpoint(own)
 
 
 def check_run_timeout(settings: Settings) -> None:

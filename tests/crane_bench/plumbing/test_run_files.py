@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from crane_bench.plumbing.errors import RunFileError
-from crane_bench.plumbing.run_files import JsonlReader, cut_torn_line, run_stamp, write_atomically
+from crane_bench.plumbing.run_files import (
+    JsonlAppender,
+    JsonlReader,
+    cut_torn_line,
+    run_stamp,
+    write_atomically,
+)
 
 
 def test_a_torn_last_line_is_skipped_and_reported(tmp_path: Path) -> None:
@@ -60,6 +69,44 @@ def test_the_atomic_writer_leaves_no_temp_file(tmp_path: Path) -> None:
     write_atomically(path, b"[]\n")
     assert path.read_text() == "[]\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+@pytest.fixture(params=[0o022, 0o077], ids=["umask-022", "umask-077"])
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    """Run the test under this umask; the process's own is restored after."""
+    mask: int = request.param
+    before = os.umask(mask)
+    try:
+        yield mask
+    finally:
+        os.umask(before)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_an_atomically_written_file_gets_the_mode_of_an_appended_one(
+    tmp_path: Path, umask: int
+) -> None:
+    written = tmp_path / "summary.json"
+    write_atomically(written, "{}\n")
+    appended = tmp_path / "results.jsonl"
+    with JsonlAppender(appended) as rows:
+        rows.write_line("{}")
+
+    assert mode(written) == mode(appended) == 0o666 & ~umask
+
+
+def test_a_rewritten_file_takes_the_umask_not_its_old_mode(tmp_path: Path, umask: int) -> None:
+    path = tmp_path / "report.html"
+    path.write_text("old")
+    path.chmod(0o640)
+
+    write_atomically(path, "new")
+
+    assert path.read_text() == "new"
+    assert mode(path) == 0o666 & ~umask
 
 
 def test_the_run_stamp_sorts_by_time() -> None:
