@@ -14,6 +14,42 @@
     return block ? JSON.parse(block.textContent) : null;
   }
 
+  // plotly.js comes packed (gzip, base64) in a data block, a third of its size. Unpacked
+  // here and run as an inline script: the page's policy admits it by its hash, and by
+  // nothing else, so a changed byte would not run.
+  function loadPlotly() {
+    var block = document.getElementById("plotly-js");
+    if (!block) {
+      return Promise.resolve(false);
+    }
+    if (typeof DecompressionStream === "undefined") {
+      return Promise.reject(new Error("this browser cannot unpack the charts' plotly.js"));
+    }
+    var text = atob(block.textContent);
+    var bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) {
+      bytes[i] = text.charCodeAt(i);
+    }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(function (source) {
+      var script = document.createElement("script");
+      script.textContent = source;
+      document.head.appendChild(script);
+      if (typeof Plotly === "undefined") {
+        throw new Error("plotly.js did not run (refused by the page's policy?)");
+      }
+      return true;
+    });
+  }
+
+  function chartsFailed(error) {
+    document.querySelectorAll("[data-chart]").forEach(function (div) {
+      div.textContent = "The chart could not be drawn: " + error.message;
+      div.classList.add("chart-failed");
+    });
+    console.error(error);
+  }
+
   function drawCharts() {
     var charts = document.querySelectorAll("[data-chart]");
     if (typeof Plotly === "undefined") {
@@ -133,5 +169,5 @@
 
   setupFilters("failures", "failure-filters");
   setupCompare();
-  drawCharts();
+  loadPlotly().then(drawCharts, chartsFailed);
 })();

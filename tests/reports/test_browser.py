@@ -6,6 +6,8 @@ Skipped with a message saying how to install Chromium where there is none; under
 
 from __future__ import annotations
 
+import base64
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crane_bench.reports import build_history, build_report
-from tests.reports.browser import ARTIFACTS, launch, open_report, save_screenshot
+from tests.reports.browser import ARTIFACTS, PageLog, launch, open_report, save_screenshot
 from tests.reports.run_builders import SCRIPT_CASE, SCRIPT_PROMPT
 
 if TYPE_CHECKING:
@@ -27,12 +29,22 @@ def browser() -> Iterator[Browser]:
     yield from launch()
 
 
+DRAWN_TRACES = """(div) => ({
+  asked: JSON.parse(document.getElementById(div.dataset.chart).textContent).data
+    .map((trace) => trace.type || "scatter"),
+  drawn: div._fullData.filter((trace) => trace.visible === true).map((trace) => trace.type),
+})"""
+
+
 def _every_chart_drawn(page: Page) -> int:
     charts = page.locator("[data-chart]")
     total = charts.count()
     for i in range(total):
         chart = charts.nth(i)
         assert chart.locator("svg.main-svg").count() >= 1, chart.get_attribute("id")
+        # A trace type the bundle lacks still gets axes, but plotly hides the trace.
+        types = chart.evaluate(DRAWN_TRACES)
+        assert types["drawn"] == types["asked"], chart.get_attribute("id")
         box = chart.bounding_box()
         assert box is not None
         assert box["height"] > 100
@@ -98,3 +110,29 @@ def test_history_page(browser: Browser, runs: Path) -> None:
     assert log.errors == []
     assert log.dialogs == []
     assert log.remote == []
+
+
+def test_a_changed_plotly_bundle_does_not_run(browser: Browser, eval_dir: Path) -> None:
+    # The policy admits plotly.js by the hash of its source: one changed byte and the
+    # browser refuses it, and the page says so in place of each chart.
+    path = build_report(eval_dir)
+    html = path.read_text(encoding="utf-8")
+    banner = "/**\n* plotly.js (cartesian - minified)"
+    marker = 'id="plotly-js" data-encoding="gzip+base64">'
+    start = html.index(marker) + len(marker)
+    packed = html[start : html.index("</script>", start)]
+    source = gzip.decompress(base64.b64decode(packed)).decode("utf-8")
+    assert source.startswith(banner)
+    changed = base64.b64encode(
+        gzip.compress(source.replace("Plotly, Inc.", "Plotly, Inc!", 1).encode())
+    ).decode()
+    path.write_text(html.replace(packed, changed), encoding="utf-8")
+    page = browser.new_page()
+    log = PageLog()
+    log.watch(page)
+    page.goto(path.as_uri())
+    page.wait_for_selector(".chart-failed")
+    assert page.locator(".chart svg.main-svg").count() == 0
+    assert page.locator(".chart-failed").count() == page.locator("[data-chart]").count()
+    assert any("Content Security Policy" in error for error in log.errors), log.errors
+    page.close()

@@ -33,11 +33,18 @@ def test_build_report_detects_an_eval_run(eval_dir: Path) -> None:
 
 def test_one_self_contained_file(html: str) -> None:
     assert html.startswith("<!doctype html>")
-    assert html.count("* plotly.js v") == 1  # inlined, once
+    assert html.count('id="plotly-js"') == 1  # inlined, once
+    assert html.count("* plotly.js (cartesian - minified) v") == 1  # its licence, in clear
     markup = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
     for url in re.findall(r'(?:src|href)="([^"#][^"]*)"', markup):
         pytest.fail(f"the page loads {url}; everything must be inline")
     assert "<link" not in markup
+
+
+def test_a_small_runs_report_is_under_one_megabyte(eval_dir: Path) -> None:
+    # Issue 23: the full plotly.js made even a 32-trial report 4.9 MB.
+    size = build_eval_report(eval_dir).html.stat().st_size
+    assert size <= 1_000_000, f"report.html is {size:,} bytes"
 
 
 def test_content_security_policy_admits_only_the_pages_scripts(html: str) -> None:

@@ -99,7 +99,7 @@ def test_history_page(series: Path) -> None:
 def test_empty_directory(tmp_path: Path) -> None:
     html = build_history(tmp_path).read_text()
     assert "No finished run in this directory." in html
-    assert "plotly.js v" not in html  # no charts, no plotly
+    assert 'id="plotly-js"' not in html  # no charts, no plotly
 
 
 def test_history_of_a_missing_directory(tmp_path: Path) -> None:
