@@ -9,13 +9,20 @@ the server then opens exactly those, by label, the first the default.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from pydantic import ValidationError
 
-from crane_bench.cli.common import fail, first_problem, load_settings, setup_logging
+from crane_bench.cli.common import (
+    fail,
+    first_problem,
+    load_settings,
+    setup_logging,
+    sigterm_as_interrupt,
+)
 from crane_bench.runtime.errors import UserError
 from crane_bench.runtime.planners.specs import BUILTIN, parse_specs
 from crane_bench.runtime.settings import PlannerName, Settings
@@ -115,7 +122,13 @@ def serve(
             app = create_app(settings, service)
         except UserError as exc:
             fail(str(exc))
-        uvicorn.run(app, **options)
+        # uvicorn drains on SIGTERM, then raises it again to die of it: exit -15, except as
+        # a container's PID 1, which the kernel does not kill that way, and unlike Ctrl-C,
+        # which asyncio turns into a clean end. As an interrupt, a stop that was asked for
+        # ends here, after the drain, with 0 wherever the service runs.
+        sigterm_as_interrupt()
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.run(app, **options)
         return
     # Worker processes build their own app from the environment, so pass the choices on;
     # check here what each would refuse, for one line instead of a traceback per worker.

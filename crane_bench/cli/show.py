@@ -1,8 +1,8 @@
 """`crane-bench show RUN_DIR CASE_ID`: one trial's transcript, readable in the terminal.
 
-Exit codes: 0 printed; 2 the directory is not an eval run, holds no transcripts, no
-trial of the case is in it, or several planners ran it and `--planner` did not pick one
-(one line each, no traceback).
+Exit codes: 0 printed; 2 the `[eval]` extra is not installed, the directory is not an
+eval run, holds no transcripts, no trial of the case is in it, or several planners ran it
+and `--planner` did not pick one (one line each, no traceback).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crane_bench.cli.common import fail
+from crane_bench.cli.common import fail, require_extra
 
 RunDirArg = Annotated[Path, typer.Argument(help="An eval run directory.", show_default=False)]
 CaseArg = Annotated[str, typer.Argument(help="The case id.", show_default=False)]
@@ -42,6 +42,8 @@ def show_command(
     Every model call (prompt, grammar, raw answer), the planner's decision, the plan, its
     steps and the score's explanation. Exit 2 with one line when there is none to show.
     """
+    # A transcript is read with crane_bench.evals, whose package import loads pandas.
+    require_extra("eval")
     from crane_bench.cli.show_view import print_transcript  # noqa: PLC0415 - rich tables
     from crane_bench.evals.errors import RunLogError  # noqa: PLC0415
     from crane_bench.evals.run_dir import RunDir  # noqa: PLC0415

@@ -74,6 +74,7 @@ def test_serve_listens_where_dotenv_says_with_its_planner(workdir: Path) -> None
             server.send_signal(signal.SIGTERM)
             server.communicate(timeout=30)
     assert health["planner"] == "hybrid"
+    assert server.returncode == 0, "a stop asked for by SIGTERM is a clean exit"
 
 
 def _wait_for_health(url: str, server: subprocess.Popen[bytes]) -> dict[str, object]:
