@@ -26,7 +26,6 @@ orchestrator (for steps) and the LLM client (for model calls), both with tenacit
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -140,4 +139,5 @@ def is_retryable(exc: BaseException) -> bool:
     Timeouts and transient tool faults are; a tool refusing its input is not, because
     the same input fails the same way again.
     """
-    return isinstance(exc, TransientToolError | TimeoutError | asyncio.TimeoutError)
+    # asyncio.TimeoutError is TimeoutError since Python 3.11 (so no asyncio import here).
+    return isinstance(exc, TransientToolError | TimeoutError)

@@ -29,6 +29,8 @@ LLMPlannerMode = Literal["auto", "oneshot", "decomposed"]
 # once, continuous batching; `make install` builds it), llama-cpp-python's server (one at
 # a time), or auto: llama-server when its binary is found, else llama-cpp-python.
 LocalServerSetting = Literal["auto", "llama-server", "llama-cpp-python"]
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+"""The endpoint used when OPENAI_API_KEY is set and OPENAI_BASE_URL is not."""
 
 
 class Settings(BaseSettings):

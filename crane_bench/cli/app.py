@@ -1,10 +1,15 @@
-"""The `crane-bench` command: the composition root that wires the four packages."""
+"""The `crane-bench` command: the composition root that wires the four packages.
+
+Every command's module is imported here, for its options and help; what a command
+needs to do its work (the planners, the agent, `load`, the local model server) is
+imported when it runs, so `crane-bench plan` (pattern) and `--help` start fast.
+`tests/crane_bench/cli/test_startup.py` holds the line.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from importlib.metadata import version as dist_version
 from typing import Annotated
 
 import typer
@@ -25,12 +30,7 @@ from crane_bench.cli.report import report_command
 from crane_bench.cli.rescore import rescore_command
 from crane_bench.cli.serve import serve
 from crane_bench.cli.show import show_command
-from crane_bench.runtime.agent import Agent
 from crane_bench.runtime.errors import UserError
-from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
-from crane_bench.runtime.planners.factory import open_spec_planner
-from crane_bench.runtime.planners.validation import validate_plan
-from crane_bench.runtime.tools import default_tools
 
 app = typer.Typer(
     name="crane-bench",
@@ -67,6 +67,11 @@ def plan(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = Fa
     Exit 1 with one line when no plan could be made, or the plan could not run (a tool
     that does not exist, input a tool refuses), as `run` would find.
     """
+    # Imported here, when `plan` runs: `--help` and the other commands never need them.
+    from crane_bench.runtime.planners.factory import open_spec_planner  # noqa: PLC0415
+    from crane_bench.runtime.planners.validation import validate_plan  # noqa: PLC0415
+    from crane_bench.runtime.tools import default_tools  # noqa: PLC0415
+
     setup_logging(verbose)
     prompt = _check_prompt(prompt)
     settings, spec = planner_settings(planner)
@@ -83,6 +88,11 @@ def plan(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = Fa
 @app.command()
 def run(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = False) -> None:
     """Plan PROMPT, execute the plan, and print the run as JSON (exit 1 if it failed)."""
+    from crane_bench.runtime.agent import Agent  # noqa: PLC0415
+    from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig  # noqa: PLC0415
+    from crane_bench.runtime.planners.factory import open_spec_planner  # noqa: PLC0415
+    from crane_bench.runtime.tools import default_tools  # noqa: PLC0415
+
     setup_logging(verbose)
     prompt = _check_prompt(prompt)
     settings, spec = planner_settings(planner)
@@ -104,6 +114,8 @@ def run(prompt: PromptArg, planner: PlannerOpt = None, verbose: VerboseOpt = Fal
 @app.command()
 def version() -> None:
     """Print the version."""
+    from importlib.metadata import version as dist_version  # noqa: PLC0415 - scans site-packages
+
     typer.echo(json.dumps({"crane-bench": dist_version("crane-bench")}))
 
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import logging
 import signal
 import warnings
 from collections.abc import Coroutine
 from types import FrameType
-from typing import Any, Final, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.markup import escape
 
 from crane_bench.runtime.errors import CraneRuntimeError, UserError
-from crane_bench.runtime.settings import PlannerName, Settings
+
+if TYPE_CHECKING:
+    from crane_bench.runtime.settings import PlannerName, Settings
 
 T = TypeVar("T")
 
@@ -31,6 +31,8 @@ stderr = Console(stderr=True)
 
 def setup_logging(verbose: bool = False) -> None:
     """Log to stderr, one line per record, so stdout stays machine-readable."""
+    from rich.logging import RichHandler  # noqa: PLC0415 - only a command that runs logs
+
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
@@ -92,6 +94,9 @@ def load_settings(planner: PlannerName | None = None) -> Settings:
     deprecated setting name is a warning line on stderr (Python hides DeprecationWarnings
     from end users by default).
     """
+    # pydantic-settings is imported by the commands that read settings, not by `--help`.
+    from crane_bench.runtime.settings import Settings  # noqa: PLC0415
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DeprecationWarning)
         try:
@@ -118,6 +123,8 @@ def sigterm_as_interrupt() -> None:
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine, turning user errors into one line and exit 2."""
+    import asyncio  # noqa: PLC0415 - `--help` and the sync commands do without it
+
     sigterm_as_interrupt()
     try:
         return asyncio.run(coro)

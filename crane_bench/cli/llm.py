@@ -1,13 +1,15 @@
-"""`crane-bench llm`: serve a local model, list the catalog."""
+"""`crane-bench llm`: serve a local model, list the catalog.
+
+`runtime.local_llm` (httpx, psutil) is imported when a command runs, not when the app
+is built, so the other commands and `--help` skip it.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from crane_bench.cli.common import (
     EXIT_GATE_FAILED,
@@ -17,14 +19,14 @@ from crane_bench.cli.common import (
     sigterm_as_interrupt,
 )
 from crane_bench.runtime.errors import CraneRuntimeError, UserError
-from crane_bench.runtime.local_llm import (
-    LocalModelServer,
-    LocalServerConfig,
-    list_models,
-    resolve_model,
-)
-from crane_bench.runtime.local_llm.catalog import ModelKind
-from crane_bench.runtime.local_llm.programs import resolve_program
+
+if TYPE_CHECKING:
+    from crane_bench.runtime.local_llm import LocalModelServer
+
+# `local_llm.catalog.ModelKind`, spelled out: typer reads it when it builds the app, and
+# importing the catalog would start `runtime.local_llm` (and pydantic-settings) for every
+# command. tests/crane_bench/cli/test_llm.py holds them equal.
+ModelKind = Literal["chat", "completion"]
 
 llm_app = typer.Typer(
     name="llm",
@@ -72,6 +74,12 @@ def serve(
     verbose: VerboseOpt = False,
 ) -> None:
     """Serve a local model on 127.0.0.1 until Ctrl-C; print how to point clients at it."""
+    from crane_bench.runtime.local_llm import (  # noqa: PLC0415 - see the module's docstring
+        LocalModelServer,
+        LocalServerConfig,
+        resolve_model,
+    )
+
     setup_logging(verbose)
     settings = load_settings()
     config = LocalServerConfig.from_settings(settings).model_copy(
@@ -123,6 +131,12 @@ def _announce(server: LocalModelServer) -> None:
 @llm_app.command()
 def models() -> None:
     """List the catalog of local models and whether each is on this machine."""
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    from crane_bench.runtime.local_llm import list_models  # noqa: PLC0415
+    from crane_bench.runtime.local_llm.programs import resolve_program  # noqa: PLC0415
+
     table = Table(title="Local models")
     for column in ("name", "kind", "available", "size"):
         table.add_column(column, no_wrap=True)

@@ -6,7 +6,8 @@ interrupted (the summary of what ran is still written).
 
 This module wires things and nothing else: it builds the `crane-bench serve` command
 the runner starts, and never imports locust (gevent's monkey-patching stays in the
-locust child process).
+locust child process). `crane_bench.load` itself (yaml, prometheus_client, psutil) is
+imported when the command runs, so `crane-bench --help` and the other commands skip it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
 from crane_bench.cli.common import (
     EXIT_GATE_FAILED,
@@ -29,21 +28,21 @@ from crane_bench.cli.common import (
     setup_logging,
     stderr,
 )
-from crane_bench.cli.load_quality import print_quality
 from crane_bench.cli.report import report_after_run
-from crane_bench.load import (
-    DEFAULT_SLO,
-    LoadConfig,
-    LoadConfigError,
-    LoadError,
-    LoadSummary,
-    new_run_dir,
-    parse_duration,
-    run_load,
-)
-from crane_bench.load.config import Scenario, Shape, Unloaded
 from crane_bench.runtime.errors import UserError
-from crane_bench.runtime.planners.specs import BUILTIN, parse_specs, split_specs
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from crane_bench.load import LoadSummary
+    from crane_bench.load.config import Unloaded
+
+# `load.config.Scenario` and `Shape`, spelled out: typer reads them when it builds the
+# app, and importing `crane_bench.load` for them would load it for every command.
+# tests/load/test_cli_usage.py holds them equal.
+Scenario = Literal["calculator", "todo", "multi_step", "health", "mixed", "gold"]
+Shape = Literal["steady", "step", "spike", "soak"]
 
 EXIT_INTERRUPTED = 130
 MAX_FAILURE_LINES = 5
@@ -72,6 +71,8 @@ def planner_choice(planner: str | None, host: str | None) -> tuple[tuple[str, ..
     Raises:
         ConfigError: A bad spec.
     """
+    from crane_bench.runtime.planners.specs import BUILTIN, parse_specs, split_specs  # noqa: PLC0415
+
     chosen = planner if planner is not None or host else load_settings().planner
     if chosen is None:
         return (), "pattern"
@@ -83,6 +84,8 @@ def planner_choice(planner: str | None, host: str | None) -> tuple[tuple[str, ..
 
 
 def _steps(text: str | None) -> tuple[int, ...] | None:
+    from crane_bench.load import LoadConfigError  # noqa: PLC0415
+
     if text is None:
         return None
     try:
@@ -167,6 +170,16 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     """
     setup_logging(verbose)
     require_extra("load")
+    from crane_bench.load import (  # noqa: PLC0415 - see the module's docstring
+        DEFAULT_SLO,
+        LoadConfig,
+        LoadConfigError,
+        LoadError,
+        new_run_dir,
+        parse_duration,
+        run_load,
+    )
+
     try:
         asked, served = planner_choice(planner, host)
         user_steps = _steps(steps)
@@ -220,6 +233,8 @@ def _ms(value: float | None) -> str:
 
 def summary_table(summary: LoadSummary) -> Table:
     """Requests, rate, failures and latency by request type, and all HTTP together."""
+    from rich.table import Table  # noqa: PLC0415
+
     table = Table(title=f"load: {summary.config.scenario} against {summary.host}")
     for column in ("type", "requests", "req/s", "failures", "p50 ms", "p95 ms", "p99 ms", "max"):
         table.add_column(column, justify="left" if column == "type" else "right")
@@ -270,6 +285,8 @@ def print_summary(console: Console, summary: LoadSummary) -> None:
     elif summary.server_error:
         console.print(f"server counts unavailable: {summary.server_error}")
     if summary.quality is not None:
+        from crane_bench.cli.load_quality import print_quality  # noqa: PLC0415
+
         print_quality(console, summary.quality)
     for failure in summary.requests.failures[:MAX_FAILURE_LINES]:
         console.print(

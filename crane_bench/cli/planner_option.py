@@ -9,14 +9,16 @@ and exit 2, as for `eval --planners`.
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from crane_bench.cli.common import fail, load_settings
 from crane_bench.runtime.errors import ConfigError
-from crane_bench.runtime.planners.specs import BUILTIN, PlannerSpec, parse_spec, parse_specs
-from crane_bench.runtime.settings import PlannerName, Settings
+
+if TYPE_CHECKING:
+    from crane_bench.runtime.planners.specs import PlannerSpec
+    from crane_bench.runtime.settings import PlannerName, Settings
 
 PlannerOpt = Annotated[
     str | None,
@@ -37,6 +39,9 @@ def planner_settings(planner: str | None) -> tuple[Settings, PlannerSpec]:
 
     A bad spec, or a list of them, ends the command with one line and exit 2.
     """
+    # Imported when a command runs: `--help` needs no spec parser.
+    from crane_bench.runtime.planners.specs import BUILTIN, parse_spec, parse_specs  # noqa: PLC0415
+
     if planner is None or planner in BUILTIN:
         settings = load_settings(cast("PlannerName | None", planner))
         return settings, parse_spec(settings.planner)

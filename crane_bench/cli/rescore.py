@@ -7,13 +7,11 @@ case file is gone, the run did not finish), one line and nothing written.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from crane_bench.cli.common import (
     EXIT_GATE_FAILED,
@@ -61,6 +59,8 @@ def rescore_command(
     """
     require_extra("eval")
     setup_logging(verbose)
+    import asyncio  # noqa: PLC0415 - not for `--help` and the other commands
+
     from crane_bench.cli.eval_view import print_summary  # noqa: PLC0415 - pandas, scipy
     from crane_bench.cli.report import report_after_run  # noqa: PLC0415
     from crane_bench.evals.errors import EvalError  # noqa: PLC0415
@@ -91,6 +91,8 @@ def print_changes(result: RescoreResult) -> None:
     if not changes:
         stderr.print(f"no outcome changed ({result.rows_changed} rows updated)", highlight=False)
         return
+    from rich.table import Table  # noqa: PLC0415 - only this report draws a table
+
     table = Table(
         title=f"{len(changes)} trials changed outcome class",
         title_justify="left",

@@ -24,11 +24,10 @@ from crane_bench.cli.common import (
     sigterm_as_interrupt,
 )
 from crane_bench.runtime.errors import UserError
-from crane_bench.runtime.planners.specs import BUILTIN, parse_specs
-from crane_bench.runtime.settings import PlannerName, Settings
 
 if TYPE_CHECKING:
     from crane_bench.runtime.service.settings import ServiceSettings
+    from crane_bench.runtime.settings import PlannerName, Settings
 
 # uvicorn imports this in every worker process when there are several.
 APP_FACTORY = "crane_bench.runtime.service.app:create_app_from_env"
@@ -46,12 +45,13 @@ def resolve_serve_settings(
     Raises:
         ConfigError: `planner` is neither a planner's name nor valid planner specs.
     """
+    from crane_bench.runtime.planners.specs import BUILTIN, parse_specs  # noqa: PLC0415
     from crane_bench.runtime.service.settings import ServiceSettings  # noqa: PLC0415 - loads FastAPI
 
     name: PlannerName | None = None
     given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
     if planner in BUILTIN:
-        name = cast(PlannerName, planner)
+        name = cast("PlannerName", planner)
     elif planner is not None:
         parse_specs(planner)  # a bad spec is one line before anything starts
         given["planners"] = planner

@@ -18,7 +18,6 @@ from crane_bench.runtime.local_llm.catalog import (
     resolve_model,
 )
 from crane_bench.runtime.local_llm.endpoint import (
-    DEFAULT_BASE_URL,
     LLMEndpoint,
     check_endpoint,
     hosted_endpoint,
@@ -35,6 +34,7 @@ from crane_bench.runtime.local_llm.server import (
     ensure_port_free,
     pick_free_port,
 )
+from crane_bench.runtime.settings import DEFAULT_BASE_URL  # its home: specs need it without us
 
 __all__ = [
     "CATALOG",

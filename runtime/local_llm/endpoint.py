@@ -25,14 +25,13 @@ from crane_bench.runtime.local_llm.server_kind import (
     probe_slots,
     traits,
 )
-from crane_bench.runtime.settings import ServerKind
+from crane_bench.runtime.settings import DEFAULT_BASE_URL, ServerKind
 
 if TYPE_CHECKING:
     import openai
 
     from crane_bench.runtime.settings import Settings
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_API_KEY = "sk-local"  # the local server checks no key; the client needs one
 LOCAL_REASON = "no OPENAI_API_KEY or OPENAI_BASE_URL set"
 

@@ -11,22 +11,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from crane_bench.runtime.local_llm import LLMEndpoint, make_openai_client, open_endpoint
-from crane_bench.runtime.models import PlanResult
-from crane_bench.runtime.planners.base import Planner
-from crane_bench.runtime.planners.hybrid import HybridPlanner
-from crane_bench.runtime.planners.pattern import PatternPlanner
-from crane_bench.runtime.planners.specs import PlannerSpec
-from crane_bench.runtime.planners.user import load_user_planner
 from crane_bench.runtime.settings import LLMPlannerMode, PlannerName, Settings
-from crane_bench.runtime.tools import ToolRegistry, default_tools
 
+# What only a model or a user planner needs (the endpoint, httpx, psutil, the hybrid's
+# signals, importlib.metadata) is imported where it is used: a pattern plan needs none.
 if TYPE_CHECKING:
     import httpx
     import openai
 
+    from crane_bench.runtime.local_llm import LLMEndpoint
+    from crane_bench.runtime.models import PlanResult
+    from crane_bench.runtime.planners.base import Planner
     from crane_bench.runtime.planners.decomposed import DecomposedLLMPlanner
     from crane_bench.runtime.planners.llm import LLMPlanner
+    from crane_bench.runtime.planners.specs import PlannerSpec
+    from crane_bench.runtime.tools import ToolRegistry
 
 
 def planner_needs_llm(name: PlannerName) -> bool:
@@ -85,9 +84,15 @@ async def open_planner(
             when None and the planner needs one, it is opened here.
         transport: HTTP transport for the model client (the evals' response cache).
     """
+    from crane_bench.runtime.planners.pattern import PatternPlanner  # noqa: PLC0415
+
     if not planner_needs_llm(name):
         yield PatternPlanner()
         return
+    from crane_bench.runtime.local_llm import make_openai_client, open_endpoint  # noqa: PLC0415
+    from crane_bench.runtime.planners.hybrid import HybridPlanner  # noqa: PLC0415
+    from crane_bench.runtime.tools import default_tools  # noqa: PLC0415
+
     if endpoint is None:
         async with (
             open_endpoint(settings) as opened,
@@ -133,6 +138,8 @@ async def open_spec_planner(
         ConfigError: A user planner cannot be loaded.
     """
     if spec.kind == "user":
+        from crane_bench.runtime.planners.user import load_user_planner  # noqa: PLC0415
+
         yield load_user_planner(spec.target or "", spec.text)
         return
     async with open_planner(

@@ -23,9 +23,13 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crane_bench.runtime.errors import ConfigError
-from crane_bench.runtime.local_llm.endpoint import DEFAULT_BASE_URL
 from crane_bench.runtime.planners.user import check_user_target, registered_planner
-from crane_bench.runtime.settings import HybridStrategy, LLMPlannerMode, Settings
+from crane_bench.runtime.settings import (
+    DEFAULT_BASE_URL,
+    HybridStrategy,
+    LLMPlannerMode,
+    Settings,
+)
 
 PlannerKind = Literal["pattern", "llm", "hybrid", "user"]
 BUILTIN: Final[tuple[str, ...]] = ("pattern", "llm", "hybrid")
@@ -37,6 +41,9 @@ _SECRET_VALUE = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}|://[^/\s]*@")
 """An OpenAI-style key, or user info in a URL."""
 
 
+# The models here say what a field is with `Field(description=...)`, not a docstring
+# under it: pydantic reads field docstrings from the module's source, and finding that
+# source walks every loaded module (tens of ms at a CLI's start; every `plan` parses a spec).
 class PatternParams(BaseModel):
     """The pattern planner takes no parameters."""
 
@@ -46,21 +53,30 @@ class PatternParams(BaseModel):
 class LLMParams(BaseModel):
     """Which model, where, and how the llm planner uses it; unset: from the settings."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model: str | None = Field(None, min_length=1)
-    """A local catalog name or .gguf path (local), or the model name sent to `base_url`."""
-    mode: LLMPlannerMode | None = None
-    """oneshot, decomposed or auto (LLM_PLANNER_MODE)."""
-    base_url: str | None = Field(None, pattern=r"^https?://[^\s@?#]+$")
-    """An OpenAI-compatible /v1 URL; no user info or query (keys come from the env)."""
+    model: str | None = Field(
+        None,
+        min_length=1,
+        description="A local catalog name or .gguf path (local), or the model name sent to "
+        "`base_url`.",
+    )
+    mode: LLMPlannerMode | None = Field(
+        None, description="oneshot, decomposed or auto (LLM_PLANNER_MODE)."
+    )
+    base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s@?#]+$",
+        description="An OpenAI-compatible /v1 URL; no user info or query (keys come from the env).",
+    )
 
 
 class HybridParams(LLMParams):
     """The llm planner's parameters, and how the hybrid combines it with the rules."""
 
-    strategy: HybridStrategy | None = None
-    """clause-merge, pattern-first or llm-first (HYBRID_STRATEGY)."""
+    strategy: HybridStrategy | None = Field(
+        None, description="clause-merge, pattern-first or llm-first (HYBRID_STRATEGY)."
+    )
 
 
 _PARAMS: Final[dict[str, type[BaseModel]]] = {
@@ -73,16 +89,15 @@ _PARAMS: Final[dict[str, type[BaseModel]]] = {
 class PlannerSpec(BaseModel):
     """One parsed planner spec."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    text: str
-    """The spec as written, label included (parsing it again gives this spec)."""
-    label: str
-    """What every result keys on: `LABEL=`, else the spec as written."""
+    text: str = Field(
+        description="The spec as written, label included (parsing it again gives this spec)."
+    )
+    label: str = Field(description="What every result keys on: `LABEL=`, else the spec as written.")
     kind: PlannerKind
     params: HybridParams | LLMParams | PatternParams = PatternParams()
-    target: str | None = None
-    """`module:attr` of a user planner (kind `user`)."""
+    target: str | None = Field(None, description="`module:attr` of a user planner (kind `user`).")
 
     @field_validator("label")
     @classmethod

@@ -1,4 +1,4 @@
-"""Todo intents: an ordered table of precompiled regexes, one row per phrasing family.
+"""Todo intents: an ordered table of regexes, one row per phrasing family.
 
 Each rule reads one clause (case kept, matched case-insensitively) and yields inputs for
 the `todo_store` tool. Titles are the user's own words: only surrounding quotes, outer
@@ -16,6 +16,7 @@ word) run after them, so that "add 5 and 7" is arithmetic and "add milk" a todo.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -130,19 +131,33 @@ class TodoRule:
 
     Attributes:
         action: The `todo_store` action the rule asks for.
-        pattern: Full-clause regex; named groups `ids` and/or `title` carry the values.
+        source: Full-clause regex source, matched case-insensitively; named groups `ids`
+            and/or `title` carry the values.
         strict_title: Also refuse titles that run on into another action ("milk and
             send an email"); for rules with no list word to vouch for the title.
     """
 
     action: TodoAction
-    pattern: re.Pattern[str]
+    source: str
     strict_title: bool = False
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """`source` compiled, on first use (then cached for the process)."""
+        return _compile(self.source)
+
+
+@functools.cache
+def _compile(source: str) -> re.Pattern[str]:
+    # Compiling the ~35 rules takes tens of ms, most of what importing the pattern planner
+    # costs; compiled when first matched, a process that never plans (the CLI's `--help`,
+    # a service that has not planned yet) never pays, and one that does pays once.
+    return re.compile(source, re.I)
 
 
 def _rules(action: TodoAction, *sources: str, strict_title: bool = False) -> tuple[TodoRule, ...]:
     # One rule per source: Python's `re` rejects a group name used twice in one pattern.
-    return tuple(TodoRule(action, re.compile(s, re.I), strict_title) for s in sources)
+    return tuple(TodoRule(action, s, strict_title) for s in sources)
 
 
 _DONE = r"(?:done|complete|completed|finished|checked(?:\s+off)?|ticked\s+off|crossed\s+off|off)"

@@ -19,17 +19,22 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from importlib.metadata import entry_points
-from typing import Final, TypeGuard
+from typing import TYPE_CHECKING, Final, TypeGuard
 
 from crane_bench.runtime.errors import ConfigError
-from crane_bench.runtime.planners.base import Planner
+
+if TYPE_CHECKING:
+    from crane_bench.runtime.planners.base import Planner
 
 ENTRY_POINT_GROUP: Final = "crane_bench.planners"
 
 
 def registered_planner(name: str) -> str | None:
     """The `module:attr` registered under `name` in the entry point group, if any."""
+    # importlib.metadata scans every installed distribution: only a spec that is not
+    # `module:attr` needs it, so a CLI that parses `pattern` does not pay for it.
+    from importlib.metadata import entry_points  # noqa: PLC0415
+
     for point in entry_points(group=ENTRY_POINT_GROUP):
         if point.name == name:
             return str(point.value)

@@ -10,13 +10,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 import httpx
 import psutil
 import pytest
 from typer.testing import CliRunner
 
-from crane_bench.cli.llm import llm_app
+from crane_bench.cli.llm import llm_app, serve
+from crane_bench.runtime.local_llm.catalog import ModelKind
 
 CLI = [sys.executable, "-m", "crane_bench.cli.app", "llm"]
 # Settings from the environment must not point the command elsewhere.
@@ -123,3 +125,9 @@ def test_models_lists_the_catalog() -> None:
     assert "smollm2-135m" in result.output
     assert "gemma3-270m" in result.output
     assert "ready" in result.output
+
+
+def test_the_kind_choices_are_the_catalogs() -> None:
+    """`--kind` spells out `ModelKind` so the app need not import the catalog to build."""
+    annotated = get_type_hints(serve, include_extras=True)["kind"]
+    assert get_args(get_args(annotated)[0]) == get_args(ModelKind)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +18,12 @@ from crane_bench.runtime.planners.clauses import normalize_clause, segment
 from crane_bench.runtime.planners.expression_builder import build_expression
 from crane_bench.runtime.planners.number_words import parse_number_words, replace_number_words
 from crane_bench.runtime.planners.pattern import PatternPlanner
-from crane_bench.runtime.planners.todo_rules import clean_title
+from crane_bench.runtime.planners.todo_rules import (
+    FALLBACK_ADD_RULES,
+    MANY_ADD_RULES,
+    TODO_RULES,
+    clean_title,
+)
 
 _NAMES: dict[str, object] = {"sqrt": math.sqrt, "abs": abs, "round": round, "min": min}
 _NAMES |= {"max": max, "pi": math.pi, "e": math.e}
@@ -179,3 +187,23 @@ def test_any_text_gives_a_well_formed_plan(prompt: str) -> None:
             assert isinstance(title, str)
             assert title.strip()
             assert isinstance(step.input.get("id", 0), int)
+
+
+def test_the_todo_rules_compile_on_first_use_and_as_written() -> None:
+    """Importing the planner compiles no todo rule; each compiles once, re.I, as written."""
+    probe = (
+        "from crane_bench.runtime.planners import todo_rules as t\n"
+        "before = t._compile.cache_info().currsize\n"
+        "t.match_todo('show my list', t.TODO_RULES)\n"
+        "print(before, t._compile.cache_info().currsize)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    before, after = map(int, done.stdout.split())
+    assert before == 0
+    assert 0 < after < len(TODO_RULES)  # "show my list" is served before the last rule
+    for rule in (*TODO_RULES, *MANY_ADD_RULES, *FALLBACK_ADD_RULES):
+        assert rule.pattern == re.compile(rule.source, re.IGNORECASE)
+        assert rule.pattern is rule.pattern  # cached, not compiled per match
