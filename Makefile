@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF
 LLAMA_CPP_SPEC := llama-cpp-python[server]>=0.3.16,<0.4
 
-.PHONY: help install llama-server test lint format eval load report bench fuzz serve clean image docker-test
+.PHONY: help install llama-server test lint format docs eval load report bench fuzz serve clean image docker-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ format: ## Format and autofix with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+docs: ## Build the documentation site into site/ (mkdocs build --strict: a broken link fails)
+	$(BIN)/python scripts/config_docs.py --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 eval: ## Run the gold suite with the pattern, llm and hybrid planners (offline)
 	$(BIN)/crane-bench eval --planners pattern,llm,hybrid
 
@@ -65,7 +69,7 @@ serve: ## Run the service on 127.0.0.1:8000
 	$(BIN)/crane-bench serve
 
 clean: ## Remove caches and build files (keeps .venv and runs/)
-	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build site *.egg-info
 
 IMAGE ?= crane-bench:latest
 

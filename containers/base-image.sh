@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the local Debian base image that stands in for python:3.12-slim where no
-# registry can be reached (see the README's "Containers" section). Idempotent: does
+# registry can be reached (see docs/containers.md). Idempotent: does
 # nothing when the image already exists. Needs root, podman and debootstrap.
 set -euo pipefail
 

@@ -61,9 +61,11 @@ class Settings(BaseSettings):
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the endpoint.")
     llm_timeout_s: float = Field(20.0, gt=0, description="Timeout of one model call.")
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed model call.")
-    llm_temperature: float = Field(0.0, ge=0, le=2)
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
     llm_seed: int = Field(7, description="Seed sent with every request, for repeatability.")
-    llm_max_tokens: int = Field(256, ge=16, le=4096)
+    llm_max_tokens: int = Field(
+        256, ge=16, le=4096, description="Longest answer of a oneshot plan, in tokens."
+    )
     llm_response_format: ResponseFormatMode = Field(
         "auto", description="How to constrain output; auto picks by endpoint."
     )

@@ -1,0 +1,71 @@
+"""The documentation site: the configuration page matches the settings models, and
+`mkdocs build --strict` passes (a broken link, anchor or snippet, or a page left out of
+nav, fails it)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from crane_bench.evals.settings import EvalSettings
+from crane_bench.runtime.service.settings import ServiceSettings
+from crane_bench.runtime.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def config_docs() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("config_docs", ROOT / "scripts/config_docs.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_configuration_page_is_current() -> None:
+    module = config_docs()
+    page = module.PAGE.read_text(encoding="utf-8")
+    assert module.updated(page) == page, (
+        "docs/configuration.md is stale: run python scripts/config_docs.py"
+    )
+
+
+@pytest.mark.parametrize("model", [Settings, ServiceSettings, EvalSettings])
+def test_every_setting_has_a_row_and_a_description(model: type) -> None:
+    module = config_docs()
+    page = module.PAGE.read_text(encoding="utf-8")
+    for name, field in model.model_fields.items():
+        if field.exclude:
+            continue
+        assert f"| `{module.env_name(model, name)}` |" in page
+        assert field.description, f"{model.__name__}.{name} has no description for the docs"
+
+
+def test_the_readme_stays_short_and_links_every_page() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) < 150
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f"(docs/{page.name})" in readme, f"README.md does not link docs/{page.name}"
+
+
+@pytest.mark.integration
+def test_mkdocs_build_is_strict_and_clean(tmp_path: Path) -> None:
+    env = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert (tmp_path / "site" / "configuration" / "index.html").is_file()
