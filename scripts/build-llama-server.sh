@@ -27,6 +27,13 @@ if [[ ! -x "$cache/llama-server" ]]; then
     "llama-cpp-python==$version"
   tar -xzf "$work"/llama_cpp_python-*.tar.gz -C "$work" --wildcards '*/vendor/llama.cpp/*'
   src=$(echo "$work"/llama_cpp_python-*/vendor/llama.cpp)
+  # The system's cmake and ninja when there are; else PyPI's, into the virtualenv (as
+  # llama-cpp-python's own build gets them).
+  bin=$(cd "$(dirname "$PYTHON")" && pwd)
+  if ! command -v cmake >/dev/null; then
+    "$PYTHON" -m pip install --quiet cmake ninja
+    export PATH="$bin:$PATH"
+  fi
   generator=()
   command -v ninja >/dev/null && generator=(-G Ninja)
   cmake -S "$src" -B "$work/build" "${generator[@]}" "${FLAGS[@]}" >"$work/configure.log" 2>&1 \

@@ -25,7 +25,7 @@ def _model_servers() -> dict[int, str]:
             command = child.cmdline()
         except psutil.NoSuchProcess:
             continue
-        if "llama_cpp.server" in command or Path(command[0]).name == "llama-server":
+        if "llama_cpp.server" in command or (command and Path(command[0]).name == "llama-server"):
             servers[child.pid] = command[command.index("--model") + 1]
     return servers
 
