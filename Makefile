@@ -38,7 +38,7 @@ llama-server: $(BIN)/python ## Build llama.cpp's llama-server into .venv/bin (ab
 # gates, the image, and every test that starts a real server or subprocess (integration).
 CHECK_MARKERS := not (llm or browser or wheel or evaluation or container or integration)
 
-check: ## The fast tests for the inner loop: no real model, browser or server (about a minute)
+check: ## The fast tests for the inner loop: no real model, browser or server (about 90 s)
 	$(BIN)/pytest -q -m "$(CHECK_MARKERS)"
 
 test: ## Run the whole test suite (unit, integration, evaluation gates)
