@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF
 LLAMA_CPP_SPEC := llama-cpp-python[server]>=0.3.16,<0.4
 
-.PHONY: help install llama-server test lint format docs eval load report bench fuzz serve clean image docker-test
+.PHONY: help install llama-server check test lint format docs eval load report bench fuzz serve clean image docker-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -33,6 +33,13 @@ install: $(BIN)/python ## Create .venv and install everything (builds llama.cpp 
 
 llama-server: $(BIN)/python ## Build llama.cpp's llama-server into .venv/bin (about 6 min once, then cached)
 	PYTHON=$(BIN)/python scripts/build-llama-server.sh $(BIN)/llama-server
+
+# What `make check` leaves out: the real model, Chromium, the wheel's virtualenvs, the gold
+# gates, the image, and every test that starts a real server or subprocess (integration).
+CHECK_MARKERS := not (llm or browser or wheel or evaluation or container or integration)
+
+check: ## The fast tests for the inner loop: no real model, browser or server (about 90 s)
+	$(BIN)/pytest -q -m "$(CHECK_MARKERS)"
 
 test: ## Run the whole test suite (unit, integration, evaluation gates)
 	$(BIN)/pytest

@@ -58,6 +58,26 @@ def local_llm_endpoint() -> Iterator[LLMEndpoint]:
         yield local_endpoint(server)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuses a test that uses the real model without the `llm` marker.
+
+    `make check` leaves out the `llm` tests; one that starts the model unmarked would
+    make the fast run slow and need the model after all.
+    """
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "local_llm_endpoint" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("llm") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "uses the real local model (local_llm_endpoint) but is not marked llm: "
+            + ", ".join(unmarked)
+        )
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say how long the gold-suite evaluation took, when this session ran it."""
     seconds = terminalreporter.config.stash.get(GOLD_EVAL_SECONDS, None)
