@@ -26,13 +26,13 @@ import statistics
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 from rich.console import Console
 
 from bench.figures import Figure, print_figures
+from bench.llm import CASES
 from crane_bench.evals.cases import load_cases
 from crane_bench.runtime.local_llm import (
     LocalModelServer,
@@ -45,8 +45,6 @@ from crane_bench.runtime.planners.factory import build_llm_planner
 from crane_bench.runtime.settings import Settings
 from crane_bench.runtime.tools import default_tools
 
-ROOT = Path(__file__).resolve().parent.parent
-CASES = ROOT / "evals" / "cases"
 CONCURRENT = 4
 WARM_UP = "what is 1 + 1"
 
