@@ -270,7 +270,9 @@ def load_gates(path: Path, metrics: MetricRegistry = DEFAULT_METRICS) -> GatesCo
             one line naming the file and the field.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader (in PyYAML's wheels) reads it about eight times faster.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe
     except (OSError, UnicodeDecodeError) as exc:
         raise GateConfigError(f"{path}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:

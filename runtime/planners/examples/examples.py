@@ -120,7 +120,9 @@ def load_bank(path: Path = DEFAULT_BANK_PATH) -> tuple[Example, ...]:
         ConfigError: The file is missing, not YAML, or an entry is malformed.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader (in PyYAML's wheels) reads it about eight times faster.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe
     except OSError as exc:
         raise ConfigError(f"cannot read example bank {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
