@@ -6,7 +6,7 @@ Hierarchy::
     ├── UserError                 a caller's mistake: one clear line, never a traceback
     │   ├── ConfigError           a setting is missing or invalid
     │   ├── PlannerUnavailableError   the service did not open the planner asked for (409)
-    │   └── IdempotencyKeyReusedError an Idempotency-Key sent again with another body (422)
+    │   └── IdempotencyKeyReusedError an Idempotency-Key sent again with another body (409)
     ├── ToolError                 a tool refused its input; the step fails at once
     │   ├── CalculatorError       the expression is unsafe, malformed or out of bounds
     │   ├── ToolInputError        the input does not fit the tool's input model
@@ -69,7 +69,10 @@ class PlannerUnavailableError(UserError):
 
 
 class IdempotencyKeyReusedError(UserError):
-    """An `Idempotency-Key` came back with a different body (answered with 422)."""
+    """An `Idempotency-Key` came back with a different body (answered with 409).
+
+    409, not 422: the body is valid; it conflicts with the run the key already holds.
+    """
 
 
 class ServiceUnavailableError(CraneRuntimeError):
