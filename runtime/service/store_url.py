@@ -13,7 +13,6 @@ No message here repeats a PostgreSQL URL: it may hold a password.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,10 +94,14 @@ def check_store(url: str, *, workers: int) -> None:
             f"RUN_STORE_URL=memory:// keeps runs in one process, and SERVICE_WORKERS={workers} "
             "would each see only their own: use sqlite:///PATH or postgresql://..."
         )
-    if target.kind == "postgresql" and importlib.util.find_spec("psycopg") is None:
-        raise ConfigError(
-            f"RUN_STORE_URL is a PostgreSQL URL but psycopg is not installed: {POSTGRES_EXTRA}"
-        )
+    if target.kind == "postgresql":
+        try:
+            import psycopg  # noqa: F401, PLC0415 - an optional extra: is it there?
+        except ImportError:
+            raise ConfigError(
+                "RUN_STORE_URL is a PostgreSQL URL but psycopg is not installed: "
+                f"{POSTGRES_EXTRA}"
+            ) from None
     if target.kind == "sqlite" and target.path is not None:
         _check_writable(target.path)
 
