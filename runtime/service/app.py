@@ -8,6 +8,7 @@ its own metrics.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -37,7 +38,7 @@ from crane_bench.runtime.service.metrics import ServiceMetrics
 from crane_bench.runtime.service.settings import RunStoreSettings, ServiceSettings
 from crane_bench.runtime.service.shutdown import DrainOnSignal, run_grace_s
 from crane_bench.runtime.service.state import ServiceState
-from crane_bench.runtime.service.store import RunStore
+from crane_bench.runtime.service.store import RunStore, recover_every
 from crane_bench.runtime.service.store_url import check_store, open_store, redacted
 from crane_bench.runtime.settings import PlannerName, Settings
 from crane_bench.runtime.tools import default_tools
@@ -100,6 +101,8 @@ def create_app(
             await state.store.open()
             if own_store:
                 stack.push_async_callback(state.store.close)
+            recovering = asyncio.get_running_loop().create_task(recover_every(state.store))
+            stack.callback(recovering.cancel)
             if planners is not None:
                 opened = dict(planners)
             elif specs is not None:

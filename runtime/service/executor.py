@@ -61,8 +61,10 @@ class Submission:
 
 def shutdown_cancelled(run: RunRecord) -> bool:
     """True when the service's drain ended `run` (it had not finished on its own)."""
-    return run.error is not None and run.error.kind == "cancelled" and (
-        run.error.message == SHUTDOWN_REASON
+    return (
+        run.error is not None
+        and run.error.kind == "cancelled"
+        and (run.error.message == SHUTDOWN_REASON)
     )
 
 

@@ -22,13 +22,14 @@ then (`UVICORN_GRACE_S` at most)      the server closes its socket and connectio
 ====================================  =================================================
 
 A second signal is handed on at once (uvicorn: a second Ctrl-C quits without waiting).
-Only a handler a server installed is wrapped, never Python's defaults, so an app run
-in process (tests) is left alone.
+Only a handler a server installed is wrapped, never Python's defaults nor the Ctrl-C
+handler of `asyncio.run`, so an app run in process (tests) is left alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import threading
@@ -60,6 +61,13 @@ def run_grace_s(drain_timeout_s: float) -> float:
     return max(0.0, drain_timeout_s - SHUTDOWN_RESERVE_S)
 
 
+def _from_asyncio(handler: Any) -> bool:
+    """True for `asyncio.Runner`'s own Ctrl-C handler (what `asyncio.run` installs)."""
+    if isinstance(handler, functools.partial):  # how the runner installs it
+        handler = handler.func
+    return isinstance(getattr(handler, "__self__", None), asyncio.Runner)
+
+
 class DrainOnSignal:
     """Runs `drain` on the first SIGTERM or SIGINT, then calls the server's own handler.
 
@@ -81,7 +89,7 @@ class DrainOnSignal:
         self._loop = asyncio.get_running_loop()
         for sig in SIGNALS:
             previous = signal.getsignal(sig)
-            if previous in _DEFAULTS or not callable(previous):
+            if previous in _DEFAULTS or not callable(previous) or _from_asyncio(previous):
                 continue
             self._previous[sig] = previous
             signal.signal(sig, self._handle)

@@ -13,14 +13,20 @@ store opens, the unfinished runs of owners that died are marked failed, `interru
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from crane_bench.runtime.errors import IdempotencyKeyReusedError
+from crane_bench.runtime.errors import IdempotencyKeyReusedError, RunStoreError
 from crane_bench.runtime.models import RunRecord, RunStatus, StepError
 from crane_bench.runtime.orchestrator import now
 
+logger = logging.getLogger(__name__)
+
+RECOVER_EVERY_S = 60.0
+"""How often a service looks again for runs of processes that died (`recover_every`)."""
 INTERRUPTED_REASON = (
     "the service stopped (killed or crashed) before the run finished; it was not run again"
 )
@@ -101,6 +107,20 @@ def interrupted(run: RunRecord) -> RunRecord:
             "ended_at": ended,
         }
     )
+
+
+async def recover_every(store: RunStore, every_s: float = RECOVER_EVERY_S) -> None:
+    """Mark the runs of dead owners interrupted every `every_s`, until cancelled.
+
+    A store marks them when it opens; this catches the owners that die later: a worker
+    killed and replaced by uvicorn's supervisor, another host (PostgreSQL) that vanished.
+    """
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await store.open()  # idempotent: only the look for dead owners runs again
+        except RunStoreError as exc:
+            logger.warning("looking for interrupted runs failed: %s", exc)
 
 
 def check_fingerprint(idempotency: Idempotency, fingerprint: str | None) -> None:

@@ -99,8 +99,7 @@ def check_store(url: str, *, workers: int) -> None:
             import psycopg  # noqa: F401, PLC0415 - an optional extra: is it there?
         except ImportError:
             raise ConfigError(
-                "RUN_STORE_URL is a PostgreSQL URL but psycopg is not installed: "
-                f"{POSTGRES_EXTRA}"
+                f"RUN_STORE_URL is a PostgreSQL URL but psycopg is not installed: {POSTGRES_EXTRA}"
             ) from None
     if target.kind == "sqlite" and target.path is not None:
         _check_writable(target.path)

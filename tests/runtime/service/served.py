@@ -95,9 +95,7 @@ class Burst:
     unanswered: set[str] = field(default_factory=set)  # keys whose answer never came
 
 
-async def submit_burst(
-    service: Served, *, total: int, kill_after: int, senders: int = 8
-) -> Burst:
+async def submit_burst(service: Served, *, total: int, kill_after: int, senders: int = 8) -> Burst:
     """Submit `total` runs (every third slow) from `senders` clients at once, each with an
     `Idempotency-Key`; SIGKILL the service once `kill_after` got their 201."""
     burst = Burst()

@@ -54,7 +54,9 @@ async def check_after_restart(service: Served, burst: Burst, label: str) -> None
             elif again.headers.get("Idempotent-Replayed") == "true":
                 made_before += 1  # created, its 201 lost in the kill
         listed = (await client.get(RUNS, params={"limit": 1000})).json()["runs"]
-    statuses = {key: (run["status"], (run["error"] or {}).get("kind")) for key, run in found.items()}
+    statuses = {
+        key: (run["status"], (run["error"] or {}).get("kind")) for key, run in found.items()
+    }
     completed = sum(1 for status, _ in statuses.values() if status == "completed")
     interrupted = sum(1 for status in statuses.values() if status == ("failed", "interrupted"))
     slow = [key for key in found if burst.bodies[key]["prompt"] == SLOW]
