@@ -115,7 +115,7 @@ def _check_writable(path: Path) -> None:
     while not folder.exists():
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise ConfigError(f"RUN_STORE_URL: cannot create {path}: {folder} is not writable")
+        raise ConfigError(f"RUN_STORE_URL: cannot create {path}: {folder} is not a writable folder")
 
 
 def open_store(settings: RunStoreSettings, max_finished: int) -> RunStore:
