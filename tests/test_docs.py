@@ -20,13 +20,17 @@ from crane_bench.runtime.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def config_docs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("config_docs", ROOT / "scripts/config_docs.py")
+def load_script(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def config_docs() -> ModuleType:
+    return load_script("config_docs", ROOT / "scripts/config_docs.py")
 
 
 def test_configuration_page_is_current() -> None:
@@ -53,6 +57,21 @@ def test_the_readme_stays_short_and_links_every_page() -> None:
     assert len(readme.splitlines()) < 150
     for page in sorted((ROOT / "docs").glob("*.md")):
         assert f"(docs/{page.name})" in readme, f"README.md does not link docs/{page.name}"
+
+
+def test_the_scripting_example_runs_on_a_run_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    example = load_script("read_a_run", ROOT / "docs/examples/read_a_run.py")
+    assert example.main(str(ROOT / "tests/reports/data/eval_run")) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("planners: hybrid, pattern; finished: True\n")
+    assert "failed trials by outcome: {'false_abstain': 4, 'false_action': 2," in out
+    assert "pattern: plan accuracy 0.750" in out
+    assert out.endswith("gates passed: False\n")
+    assert example.main(str(tmp_path / "nowhere")) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {tmp_path / 'nowhere'}: not an eval run directory (not a directory)\n"
 
 
 @pytest.mark.integration
