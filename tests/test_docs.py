@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,49 @@ def test_every_setting_has_a_row_and_a_description(model: type) -> None:
             continue
         assert f"| `{module.env_name(model, name)}` |" in page
         assert field.description, f"{model.__name__}.{name} has no description for the docs"
+
+
+SETTING_LIKE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+NOT_SETTINGS = {
+    # Environment variables and names the pages mention that are not settings.
+    "BASE_IMAGE",  # the Dockerfile's build argument
+    "BENCH_QUALITY_STEP_S",  # a benchmark's own knob (bench/load_quality.py)
+    "CRANE_PORT",  # the container's published port
+    "CRANE_UID",  # the container's user
+    "DEFAULT_METRICS",  # the metric registry's name in evals.metric_registry
+    "NO_CACHE",  # a make variable
+    "PIP_CACHE",  # a make variable
+    "RUN_DIR",  # a make variable
+}
+
+
+def setting_names() -> set[str]:
+    """Every environment variable the settings models read, deprecated names included."""
+    module = config_docs()
+    names: set[str] = set()
+    for model in (Settings, EvalSettings, ServiceSettings):
+        for name, field in model.model_fields.items():
+            alias = field.validation_alias if isinstance(field.validation_alias, str) else name
+            names.add(module.env_name(model, alias))
+    return names
+
+
+def test_every_setting_the_readme_and_the_pages_name_is_a_setting() -> None:
+    """A setting renamed or removed must not live on in prose; the values are in the
+    generated table of docs/configuration.md, which the README links."""
+    known = setting_names()
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    pages += [ROOT / "evals/cases/README.md", ROOT / "load/README.md"]
+    named = {
+        (page.name, name)
+        for page in pages
+        for name in SETTING_LIKE.findall(page.read_text(encoding="utf-8"))
+    }
+    for page, name in sorted(named):
+        assert name in known | NOT_SETTINGS, f"{page} names {name}, not a setting"
+    assert {name for _, name in named} >= NOT_SETTINGS  # the exceptions are still needed
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/configuration.md)" in readme
 
 
 def test_the_readme_stays_short_and_links_every_page() -> None:
