@@ -32,6 +32,7 @@ from crane_bench.cli.common import (
     stderr,
 )
 from crane_bench.cli.report import report_after_run
+from crane_bench.plumbing.validation import first_problem as validation_problem
 from crane_bench.runtime.errors import UserError
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     except (LoadConfigError, UserError) as exc:
         fail(str(exc))
     except ValidationError as exc:
-        fail(exc.errors()[0]["msg"])
+        fail(validation_problem(exc, top=None))
     run_dir = out if out is not None else new_run_dir()
     service = None if config.host else serve_command(served)
     try:

@@ -19,7 +19,7 @@ VALUE_ERROR_PREFIX = "Value error, "
 def first_problem(
     exc: ValidationError,
     *,
-    top: str = "(top level)",
+    top: str | None = "(top level)",
     within: Sequence[str | int] = (),
     count_others: bool = False,
 ) -> str:
@@ -30,7 +30,8 @@ def first_problem(
 
     Args:
         exc: The validation error.
-        top: What `where` says when the error is about the whole object.
+        top: What `where` says when the error is about the whole object; None: the
+            message alone then.
         within: Location of the validated object inside a bigger one (e.g. `planners`).
         count_others: Append `(and N more)` when there are more errors.
     """
@@ -39,4 +40,4 @@ def first_problem(
     where = ".".join(str(part) for part in (*within, *err["loc"])) or top
     message = str(err["msg"]).removeprefix(VALUE_ERROR_PREFIX)
     more = f" (and {len(errors) - 1} more)" if count_others and len(errors) > 1 else ""
-    return f"{where}: {message}{more}"
+    return f"{where}: {message}{more}" if where else f"{message}{more}"
