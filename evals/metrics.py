@@ -205,6 +205,17 @@ def _group_metrics(trials: pd.DataFrame, metrics: MetricRegistry) -> dict[str, A
     return values
 
 
+def category_metrics(
+    trials: pd.DataFrame, metrics: MetricRegistry = DEFAULT_METRICS
+) -> CategoryMetrics:
+    """The figures of a set of trials (built with `metrics`), without repeat statistics.
+
+    What each category of a planner gets; also the figures of a load step's scored runs
+    (`load.quality`), so a metric means the same under load as in an eval.
+    """
+    return CategoryMetrics.model_validate(_group_metrics(trials, metrics))
+
+
 def _repeat_metrics(trials: pd.DataFrame) -> dict[str, Any]:
     per_case = trials.groupby("case_id")["plan_correct"].agg(["size", "sum"])
     repeats = int(per_case["size"].max())
@@ -243,7 +254,7 @@ def planner_metrics(
             "same metric registry (trials_frame or EvalRun.frame with metrics=...)"
         )
     by_category = {
-        str(category): CategoryMetrics.model_validate(_group_metrics(group, metrics))
+        str(category): category_metrics(group, metrics)
         for category, group in sorted(trials.groupby("category"), key=lambda item: str(item[0]))
     }
     values = {
