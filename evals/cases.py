@@ -30,6 +30,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, SequenceNode
 
 from crane_bench.evals.errors import CaseFormatError
+from crane_bench.plumbing.validation import first_problem
 from crane_bench.runtime.models import MAX_PLAN_STEPS
 
 KnownCategory = Literal[
@@ -246,15 +247,6 @@ def _describe(path: Path, raw: object, number: int, line: int | None) -> str:
     return f"{path}: case {where}"
 
 
-def _first_problem(exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False)
-    err = errors[0]
-    loc = ".".join(str(part) for part in err["loc"]) or "case"
-    message = str(err["msg"]).removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{loc}: {message}{more}"
-
-
 def load_case_file(path: Path) -> list[Case]:
     """Load and validate one case file.
 
@@ -280,9 +272,8 @@ def load_case_file(path: Path) -> list[Case]:
         try:
             cases.append(Case.model_validate(raw))
         except ValidationError as exc:
-            raise CaseFormatError(
-                f"{_describe(path, raw, number, line)}: {_first_problem(exc)}"
-            ) from None
+            problem = first_problem(exc, top="case", count_others=True)
+            raise CaseFormatError(f"{_describe(path, raw, number, line)}: {problem}") from None
     return cases
 
 

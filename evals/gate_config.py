@@ -35,6 +35,7 @@ from crane_bench.evals.errors import GateConfigError
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, Better, MetricRegistry
 from crane_bench.evals.results import OutcomeClass
 from crane_bench.evals.robustness import RobustnessMetrics
+from crane_bench.plumbing.validation import first_problem
 
 Op = Literal[">=", "<=", ">", "<"]
 Use = Literal["point", "lower_bound", "upper_bound"]
@@ -252,16 +253,6 @@ class GatesConfig(BaseModel):
     regression: RegressionSpec = Field(default_factory=RegressionSpec)
 
 
-def _first_problem(exc: ValidationError) -> str:
-    # A misspelt key also shows up as a missing field; naming the misspelling helps more.
-    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    err = errors[0]
-    loc = ".".join(str(part) for part in err["loc"]) or "gates"
-    message = str(err["msg"]).removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{loc}: {message}{more}"
-
-
 def load_gates(path: Path, metrics: MetricRegistry = DEFAULT_METRICS) -> GatesConfig:
     """Load and validate a gates file; its metrics must be registered in `metrics`.
 
@@ -284,4 +275,6 @@ def load_gates(path: Path, metrics: MetricRegistry = DEFAULT_METRICS) -> GatesCo
     try:
         return GatesConfig.model_validate(data, context={METRICS_CONTEXT: metrics})
     except ValidationError as exc:
-        raise GateConfigError(f"{path}: {_first_problem(exc)}") from None
+        raise GateConfigError(
+            f"{path}: {first_problem(exc, top='gates', count_others=True)}"
+        ) from None

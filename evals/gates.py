@@ -33,12 +33,8 @@ from crane_bench.evals.gate_config import (
     robustness_path,
 )
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from crane_bench.evals.metrics import (
-    CategoryMetrics,
-    PlannerMetrics,
-    read_results,
-    read_summary_metrics,
-)
+from crane_bench.evals.metrics import CategoryMetrics, PlannerMetrics, read_summary_metrics
+from crane_bench.evals.run_reader import read_results
 from crane_bench.plumbing.gates import GateCheck, GateReport, GateStatus
 from crane_bench.plumbing.run_files import RESULTS_FILE, SUMMARY_FILE
 

@@ -19,7 +19,7 @@ from typing import Final
 from crane_bench.evals.comparison import compare_all
 from crane_bench.evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from crane_bench.evals.metrics import compute_metrics, read_results, read_summary_metrics
+from crane_bench.evals.metrics import compute_metrics, read_summary_metrics
 from crane_bench.evals.robustness import originals
 from crane_bench.evals.run_config import EvalConfig, EvalSpec, redact_url
 from crane_bench.evals.run_dir import (
@@ -29,6 +29,7 @@ from crane_bench.evals.run_dir import (
     LatencyMeasurement,
     RunDir,
 )
+from crane_bench.evals.run_reader import read_results
 from crane_bench.plumbing.run_files import RESULTS_FILE
 from crane_bench.runtime.errors import ConfigError
 from crane_bench.runtime.local_llm import LLMEndpoint

@@ -28,7 +28,6 @@ from crane_bench.runtime.planners.factory import (
     open_spec_planner,
     planner_needs_llm,
 )
-from crane_bench.runtime.planners.llm import LLMPlannerConfig
 from crane_bench.runtime.planners.specs import PlannerSpec, parse_specs
 from crane_bench.runtime.service import api_health, api_runs
 from crane_bench.runtime.service.body_limit import BodyLimitMiddleware
@@ -192,13 +191,13 @@ def check_run_timeout(settings: Settings) -> None:
     Raises:
         ConfigError: `RUN_TIMEOUT_S` is not longer than one plan's deadline.
     """
-    config = LLMPlannerConfig.from_settings(settings)
-    budget = config.plan_deadline_s
+    budget = settings.llm_plan_deadline_s
     if settings.run_timeout_s <= budget:
         raise ConfigError(
             f"RUN_TIMEOUT_S={settings.run_timeout_s:g} is too short for the LLM planners: one "
             f"plan may take {budget:g} s (LLM_PLAN_TIMEOUT_S, or LLM_TIMEOUT_S="
-            f"{config.timeout_s:g} x {config.max_retries + 1} attempts plus backoff), and the "
+            f"{settings.llm_timeout_s:g} x {settings.llm_max_retries + 1} attempts plus "
+            "backoff), and the "
             "run timeout would cut off the hybrid's fallback; raise RUN_TIMEOUT_S above it or "
             "lower LLM_PLAN_TIMEOUT_S, LLM_TIMEOUT_S or LLM_MAX_RETRIES"
         )
