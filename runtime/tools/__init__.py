@@ -1,19 +1,38 @@
-"""The tools a plan can call, and the registry that holds one run's set of them."""
+"""The tools a plan can call, their run registry, and their plug-in declarations.
+
+A plug-in (`ToolPlugin`) tells planners, evals and load tests about its tool. The
+built-in plug-ins are in `registry.BUILTIN_TOOL_PLUGINS`, not imported here: the
+declarations import the pattern planner's readers.
+"""
 
 from __future__ import annotations
 
 from crane_bench.runtime.tools.base import Tool, ToolRegistry
 from crane_bench.runtime.tools.calculator import CalculatorInput, CalculatorTool, check, evaluate
+from crane_bench.runtime.tools.plugin import (
+    LabelSpec,
+    LoadPrompt,
+    RuleReader,
+    ToolDeclaration,
+    ToolPlugin,
+    ToolPlugins,
+)
 from crane_bench.runtime.tools.todo import Todo, TodoInput, TodoStore, TodoTool
 
 __all__ = [
     "CalculatorInput",
     "CalculatorTool",
+    "LabelSpec",
+    "LoadPrompt",
+    "RuleReader",
     "Todo",
     "TodoInput",
     "TodoStore",
     "TodoTool",
     "Tool",
+    "ToolDeclaration",
+    "ToolPlugin",
+    "ToolPlugins",
     "ToolRegistry",
     "check",
     "default_tools",
