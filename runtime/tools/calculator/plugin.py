@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Final
 
 from pydantic import BaseModel, JsonValue
@@ -61,6 +62,7 @@ CALCULATOR_PLUGIN: Final = ToolDeclaration(
     ),
     signal_fn=has_arithmetic_signal,
     signal_name="arithmetic",
+    examples=Path(__file__).with_name("examples.yaml"),
     rules=(RuleReader(20, "spoken or typed arithmetic", _read_arithmetic),),
     load_prompts=(
         LoadPrompt("what is {a} plus {b}"),

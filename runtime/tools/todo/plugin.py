@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Final
 
 from crane_bench.runtime.planners.todo_rules import (
@@ -48,6 +49,7 @@ TODO_PLUGIN: Final = ToolDeclaration(
     cue_fn=supports_todo_step,
     asks_for_fn=asks_for_todo,
     referent_fn=has_todo_signal,
+    examples=Path(__file__).with_name("examples.yaml"),
     # Marked todo phrasings go before arithmetic ("add 5 and 7 to my list" is a todo),
     # a todo read from its parts and a bare "add X" after it ("add 5 and 7" is a sum).
     rules=(
