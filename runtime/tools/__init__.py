@@ -41,10 +41,20 @@ __all__ = [
 
 
 def default_tools(store: TodoStore | None = None) -> ToolRegistry:
-    """A fresh registry of the standard tools: the calculator and a todo store.
+    """A fresh registry of the standard tools and of every installed tool plug-in's.
 
     Args:
         store: The todo store to use; a new, empty one when not given, so that each
             call (each run) starts with an empty list.
+
+    Raises:
+        ConfigError: An installed tool plug-in does not load.
     """
-    return ToolRegistry([CalculatorTool(), TodoTool(store)])
+    # The plug-in registry imports the planners' readers: imported when first asked.
+    from crane_bench.runtime.tools.registry import (  # noqa: PLC0415
+        BUILTIN_TOOL_PLUGINS,
+        installed_tool_plugins,
+    )
+
+    extra = [p.make() for p in installed_tool_plugins() if BUILTIN_TOOL_PLUGINS.get(p.name) is None]
+    return ToolRegistry([CalculatorTool(), TodoTool(store), *extra])
