@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal, Self, get_args
+from typing import Annotated, Any, Final, Self
 
 import yaml
 from pydantic import (
@@ -32,11 +32,16 @@ from yaml.nodes import MappingNode, SequenceNode
 from crane_bench.evals.errors import CaseFormatError
 from crane_bench.plumbing.validation import first_problem
 from crane_bench.runtime.models import MAX_PLAN_STEPS
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 
-KnownCategory = Literal[
-    "calculator", "todo", "multi_step", "abstain", "adversarial", "out_of_domain"
-]
-KNOWN_CATEGORIES: Final[tuple[str, ...]] = get_args(KnownCategory)
+KNOWN_CATEGORIES: Final[tuple[str, ...]] = (
+    *BUILTIN_TOOL_PLUGINS.categories,
+    "multi_step",
+    "abstain",
+    "adversarial",
+    "out_of_domain",
+)
+"""Each tool's own category (its plug-in's `category`), then the categories of mixes."""
 CASE_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]*$"
 CATEGORY_PATTERN: Final = r"^[a-z][a-z0-9_]*$"
 CASE_FILE_SUFFIXES: Final = frozenset({".yaml", ".yml"})
@@ -74,7 +79,7 @@ class ExpectedStep(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     tool: str = Field(min_length=1, max_length=64)
-    """Registered tool name (`calculator`, `todo_store`); matched exactly."""
+    """Registered tool name (a plug-in's `name`: `calculator`, `todo_store`); matched exactly."""
 
     input: dict[str, JsonValue] = Field(default_factory=dict)
     """Tool input. A calculator `expression` matches any expression of the same value;
@@ -142,8 +147,8 @@ class Case(BaseModel):
     """What the user types, as they would type it."""
 
     category: str = Field(pattern=CATEGORY_PATTERN, max_length=64, examples=list(KNOWN_CATEGORIES))
-    """One of calculator, todo, multi_step, abstain, adversarial, out_of_domain; others are
-    allowed."""
+    """A tool's category (calculator, todo), or multi_step, abstain, adversarial,
+    out_of_domain; others are allowed."""
 
     tags: tuple[str, ...] = ()
     """Free labels for slicing results (`percent`, `typo`, `unknown-id`)."""
