@@ -61,6 +61,11 @@ NOT_SETTINGS = {
     "CRANE_UID",  # the container's user
     "POSTGRES_PASSWORD",  # the compose file's postgres profile (the postgres image's)
     "DEFAULT_METRICS",  # the metric registry's name in evals.metric_registry
+    # Python names docs/extending.md shows: the tool plug-ins and the case categories.
+    "BUILTIN_TOOL_PLUGINS",
+    "CALCULATOR_PLUGIN",
+    "KNOWN_CATEGORIES",
+    "TODO_PLUGIN",
     "NO_CACHE",  # a make variable
     "PIP_CACHE",  # a make variable
     "RUN_DIR",  # a make variable
