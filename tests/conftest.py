@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -60,11 +61,17 @@ def local_llm_endpoint() -> Iterator[LLMEndpoint]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Refuses a test that uses the real model without the `llm` marker.
+    """Refuses a test that uses the real model without the `llm` marker; keeps a gold run
+    on one worker.
 
     `make check` leaves out the `llm` tests; one that starts the model unmarked would
-    make the fast run slow and need the model after all.
+    make the fast run slow and need the model after all. Under pytest-xdist
+    (`--dist loadgroup`), the tests of a module that shares one gold evaluation through a
+    module-scoped fixture must run on one worker, or each worker would run it again.
     """
+    for item in items:
+        if item.get_closest_marker("evaluation") is not None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
     unmarked = [
         item.nodeid
         for item in items
@@ -76,6 +83,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             "uses the real local model (local_llm_endpoint) but is not marked llm: "
             + ", ".join(unmarked)
         )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker, hand the gold evaluation's duration to the controller."""
+    worker_output: dict[str, object] | None = getattr(session.config, "workeroutput", None)
+    seconds = session.config.stash.get(GOLD_EVAL_SECONDS, None)
+    if worker_output is not None and seconds is not None:
+        worker_output["gold_eval_seconds"] = seconds
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the xdist controller, keep the duration a worker handed over."""
+    seconds = getattr(node, "workeroutput", {}).get("gold_eval_seconds")
+    if isinstance(seconds, float):
+        node.config.stash[GOLD_EVAL_SECONDS] = seconds
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
