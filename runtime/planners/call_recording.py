@@ -197,7 +197,7 @@ def _json(content: bytes | None) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or more than the parser reads
         return {}
     return data if isinstance(data, dict) else {}
 

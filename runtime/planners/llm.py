@@ -27,7 +27,7 @@ from crane_bench.runtime.errors import InvalidPlanError, LLMError, MalformedResp
 from crane_bench.runtime.local_llm.server_kind import traits
 from crane_bench.runtime.models import Plan, PlanMeta, PlanResult
 from crane_bench.runtime.planners.call_recording import CallRecording, attempt_of
-from crane_bench.runtime.planners.model_answers import ModelAnswer, read_chat_answer
+from crane_bench.runtime.planners.model_answers import ModelAnswer, TokenLimits, read_chat_answer
 from crane_bench.runtime.planners.model_errors import (
     Sleep,
     call_budget_s,
@@ -139,6 +139,14 @@ def parse_plan_text(text: str) -> Plan:
         raise InvalidPlanError(
             f"model output is not JSON: {exc.msg} at char {exc.pos}", reason="invalid_json"
         ) from None
+    except ValueError:  # the parser's own limit: an integer of more than 4,300 digits
+        raise InvalidPlanError(
+            "model output is not JSON that can be read: a number too long", reason="invalid_json"
+        ) from None
+    except RecursionError:
+        raise InvalidPlanError(
+            "model output is not JSON that can be read: nested too deep", reason="invalid_json"
+        ) from None
     if isinstance(data, list):
         data = {"steps": data}
     try:
@@ -219,18 +227,17 @@ class LLMPlanner:
             )
             raise
         text = answer.text
+        # A count the call could not have taken is unknown: it adds no tokens, no cost.
+        tokens_in, tokens_out = answer.tokens_in or 0, answer.tokens_out or 0
         meta = PlanMeta(
             planner=self.name,
             model=self.model,
             model_calls=1,
             latency_ms=_ms_since(began),
-            tokens_in=answer.tokens_in,
-            tokens_out=answer.tokens_out,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
             tokens_cached=answer.tokens_cached,
-            cost_usd=estimate_cost(
-                self.model, answer.tokens_in, answer.tokens_out, local=self.local
-            )
-            or 0.0,
+            cost_usd=estimate_cost(self.model, tokens_in, tokens_out, local=self.local) or 0.0,
             raw_output=text,
         )
         if answer.finish_reason == "length":
@@ -271,7 +278,10 @@ class LLMPlanner:
                 **extra,
             )
             attempt.response = response.http_response
-            attempt.answer = read_chat_answer(response.content)
+            limits = TokenLimits.of(
+                len(response.http_response.request.content), self.config.max_tokens
+            )
+            attempt.answer = read_chat_answer(response.content, limits)
         return attempt.answer
 
     def _map_error(self, exc: openai.OpenAIError, meta: PlanMeta) -> LLMError:

@@ -96,6 +96,17 @@ def test_malformed_row_names_file_and_line(eval_dir: Path) -> None:
         read_eval_run(eval_dir)
 
 
+@pytest.mark.parametrize("raw", ['{"steps": [' + "9" * 5000 + "]}", "[" * 200_000 + "]" * 200_000])
+def test_raw_output_too_big_or_deep_to_parse_is_shown_as_it_is(eval_dir: Path, raw: str) -> None:
+    lines = (eval_dir / "results.jsonl").read_text().splitlines()
+    lines[7] = json.dumps({**json.loads(lines[7]), "raw_output": raw})  # wrong_tool, a plan
+    (eval_dir / "results.jsonl").write_text("\n".join(lines) + "\n")
+
+    run = read_eval_run(eval_dir)
+
+    assert raw in set(run.failures["raw_output"])
+
+
 def test_run_without_summary_is_incomplete(eval_dir: Path) -> None:
     (eval_dir / "summary.json").unlink()
     with pytest.raises(RunIncompleteError, match="--resume"):
