@@ -172,6 +172,7 @@ class ModelCaller:
         }
         # Raw bodies, read by `model_answers`: the client's own objects are not validated.
         answer: ModelAnswer
+        secrets = (self.client.api_key,)
         with attempt_of(recording) as attempt:
             if self.kind == "completion":
                 response = await self.client.completions.with_raw_response.create(
@@ -179,14 +180,14 @@ class ModelCaller:
                 )
                 attempt.response = response.http_response
                 limits = TokenLimits.of(len(response.http_response.request.content), max_tokens)
-                answer = attempt.answer = read_text_answer(response.content, limits)
+                answer = attempt.answer = read_text_answer(response.content, limits, secrets)
             else:
                 chat = await self.client.chat.completions.with_raw_response.create(
                     messages=prompt.as_messages(), **common
                 )
                 attempt.response = chat.http_response
                 limits = TokenLimits.of(len(chat.http_response.request.content), max_tokens)
-                answer = attempt.answer = read_chat_answer(chat.content, limits)
+                answer = attempt.answer = read_chat_answer(chat.content, limits, secrets)
         return CallResult(
             answer.text or "",
             answer.tokens_in,

@@ -281,7 +281,7 @@ class LLMPlanner:
             limits = TokenLimits.of(
                 len(response.http_response.request.content), self.config.max_tokens
             )
-            attempt.answer = read_chat_answer(response.content, limits)
+            attempt.answer = read_chat_answer(response.content, limits, (self.client.api_key,))
         return attempt.answer
 
     def _map_error(self, exc: openai.OpenAIError, meta: PlanMeta) -> LLMError:

@@ -6,7 +6,9 @@ non-string content or non-numeric usage would surface as `JSONDecodeError`,
 `AttributeError` or a pydantic error far from the call. Both LLM planners read the raw
 body here instead: every such body becomes a `MalformedResponseError` (an
 `LLMResponseError`, so the hybrid planner falls back and the CLI prints one line), and
-what is read is a small typed `ModelAnswer`.
+what is read is a small typed `ModelAnswer`. The model's text is masked here
+(`masking.mask`, with the client's key): a server that echoes the `Authorization`
+header puts it in no plan, raw output, error message or record downstream.
 
 A body the JSON parser itself refuses is malformed too: an integer of more digits than
 Python converts (`ValueError`) or nesting deeper than its recursion limit
@@ -24,12 +26,14 @@ where what it says is not a count.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from crane_bench.runtime.errors import MalformedResponseError
+from crane_bench.runtime.masking import mask
 from crane_bench.runtime.tools.base import format_validation_error
 
 _MAX_DETAIL: Final = 200
@@ -119,39 +123,51 @@ class _TextCompletion(_Body):
     timings: Any = None
 
 
-def read_chat_answer(body: bytes | str, limits: TokenLimits) -> ModelAnswer:
+def read_chat_answer(
+    body: bytes | str, limits: TokenLimits, secrets: Iterable[str | None] = ()
+) -> ModelAnswer:
     """The first choice of a /chat/completions body.
 
     Args:
         body: The HTTP 200 body.
         limits: The token counts the request could have taken.
+        secrets: Masked in the text read (the client's key).
 
     Raises:
         MalformedResponseError: The body is not JSON, or not a chat completion.
     """
-    completion = _parse(body, _ChatCompletion, "chat completion")
+    hidden = tuple(secrets)
+    completion = _parse(body, _ChatCompletion, "chat completion", hidden)
     choice = completion.choices[0]
     message = choice.message
-    answer = _answer(
-        message.content, message.refusal, choice.finish_reason, completion.usage, limits
-    )
+    text, refusal = _masked(message.content, hidden), _masked(message.refusal, hidden)
+    answer = _answer(text, refusal, choice.finish_reason, completion.usage, limits)
     return _with_cached(answer, completion.timings, completion.usage, limits)
 
 
-def read_text_answer(body: bytes | str, limits: TokenLimits) -> ModelAnswer:
+def read_text_answer(
+    body: bytes | str, limits: TokenLimits, secrets: Iterable[str | None] = ()
+) -> ModelAnswer:
     """The first choice of a /completions body.
 
     Args:
         body: The HTTP 200 body.
         limits: The token counts the request could have taken.
+        secrets: Masked in the text read (the client's key).
 
     Raises:
         MalformedResponseError: The body is not JSON, or not a text completion.
     """
-    completion = _parse(body, _TextCompletion, "completion")
+    hidden = tuple(secrets)
+    completion = _parse(body, _TextCompletion, "completion", hidden)
     choice = completion.choices[0]
-    answer = _answer(choice.text, None, choice.finish_reason, completion.usage, limits)
+    text = _masked(choice.text, hidden)
+    answer = _answer(text, None, choice.finish_reason, completion.usage, limits)
     return _with_cached(answer, completion.timings, completion.usage, limits)
+
+
+def _masked(text: str | None, secrets: tuple[str | None, ...]) -> str | None:
+    return mask(text, secrets) if text is not None else None
 
 
 def _plausible(count: int | None, limit: int) -> int | None:
@@ -193,7 +209,7 @@ def _with_cached(
     return answer
 
 
-def _parse(body: bytes | str, model: type[_B], what: str) -> _B:
+def _parse(body: bytes | str, model: type[_B], what: str, secrets: tuple[str | None, ...]) -> _B:
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -208,7 +224,7 @@ def _parse(body: bytes | str, model: type[_B], what: str) -> _B:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _malformed(what, format_validation_error(exc)) from None
+        raise _malformed(what, mask(format_validation_error(exc), secrets)) from None
 
 
 def _malformed(what: str, detail: str) -> MalformedResponseError:
