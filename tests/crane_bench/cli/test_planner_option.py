@@ -127,3 +127,22 @@ def test_serve_refuses_a_spec_holding_a_key_without_showing_it(
     assert "looks like a credential" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "SECRET123" not in result.output
+
+
+@pytest.mark.parametrize("command", ["plan", "run"])
+def test_a_local_model_that_is_no_gguf_file_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout: the local model is used
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0:root:/root:/bin/bash\n")
+
+    result = cli(command, PROMPT, "--planner", f"llm[model={passwd}]")
+
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: LOCAL_MODEL: not a GGUF model file: {passwd}"
+    ]
+    assert result.stdout == ""
