@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
 from crane_bench.load import SUMMARY_FILE, LoadSummary, read_history, read_summary
-from tests.load.fake_service import fake_service
+from tests.load.fake_service import dying_service, fake_service
 
 pytestmark = pytest.mark.integration
 
@@ -152,6 +152,36 @@ def test_a_target_answering_500_is_reported_as_failures_not_a_crash(tmp_path: Pa
     assert {f.error for f in summary.requests.failures} >= {"HTTP 500", "submit: HTTP 500"}
     assert {c.name for c in summary.gates.failures} == {"fail_ratio[HTTP]", "fail_ratio[RUN]"}
     assert "FAIL fail_ratio[HTTP]: 1 > 0.01" in stderr
+    assert not strays(out)
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_host_that_dies_mid_run_stops_the_load_and_the_summary_says_when(
+    tmp_path: Path, processes: str
+) -> None:
+    out = tmp_path / "run"
+    with dying_service(dies_after_s=3.0) as host:
+        code, _, stderr = load(
+            "--host", host, "--scenario", "calculator", "--users", "5", "--run-time", "40s",
+            "--processes", processes, "--out", str(out),
+        )  # fmt: skip
+
+    assert code == 1, stderr
+    summary = read_summary(out / SUMMARY_FILE)
+    gone = summary.host_gone
+    assert gone is not None
+    assert summary.started_at <= gone.at <= summary.finished_at
+    assert gone.failures >= 5
+    assert gone.after_s is not None
+    assert gone.after_s > 0
+    assert "host_answered" in {c.name for c in summary.gates.failures}
+    assert f"{host} stopped answering" in stderr
+    # A few failures in a row stop the load: not a flood of refused connections.
+    unanswered = sum(
+        f.occurrences for f in summary.requests.failures if "connection error" in f.error
+    )
+    assert 0 < unanswered < 200
+    assert summary.requests.by_type["RUN"].requests > 0  # it ran before the host died
     assert not strays(out)
 
 

@@ -129,6 +129,24 @@ def test_load_run_without_history_has_a_note(load_dir: Path) -> None:
     assert any("history.csv" in note for note in run.notes)
 
 
+def test_a_load_run_whose_host_went_away_says_so_and_when(load_dir: Path) -> None:
+    path = load_dir / "load_summary.json"
+    summary = json.loads(path.read_text())
+    summary["host_gone"] = {
+        "at": "2025-01-01T12:00:05Z",
+        "after_s": 5.0,
+        "failures": 5,
+        "error": "ConnectionRefusedError",
+    }
+    path.write_text(json.dumps(summary))
+
+    run = read_load_run(load_dir)
+
+    (note,) = [note for note in run.notes if "stopped answering" in note]
+    assert "12:00:05 UTC, 5.0 s into the load" in note
+    assert "ConnectionRefusedError" in note
+
+
 def test_malformed_load_summary(load_dir: Path) -> None:
     (load_dir / "load_summary.json").write_text('{"version": 1}')
     with pytest.raises(RunDataError, match="not a load summary"):
