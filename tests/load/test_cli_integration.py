@@ -11,6 +11,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -210,6 +211,39 @@ def test_master_and_workers_with_a_shape_rate_and_baseline(
     rows = read_history(out / "history.csv")  # merged from the workers' reports
     assert sum(r.arrivals for r in rows if r.request_type == "HTTP") == summary.rate.arrivals
     assert max(r.users for r in rows) <= 6
+    assert not strays(out)
+
+
+def test_the_master_of_local_workers_listens_on_loopback_only(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    listening: set[str] = set()
+    done = threading.Event()
+
+    def run(host: str) -> None:
+        try:
+            load(
+                "--host", host, "--scenario", "calculator", "--users", "2", "--run-time", "4s",
+                "--processes", "2", "--out", str(out),
+            )  # fmt: skip
+        finally:
+            done.set()
+
+    with fake_service() as host:
+        runner = threading.Thread(target=run, args=(host,))
+        runner.start()
+        while not done.wait(0.2):  # the sockets locust listens on while it runs
+            for proc in psutil.process_iter(["cmdline"]):
+                if not any(str(out) in arg for arg in proc.info["cmdline"] or []):
+                    continue
+                try:
+                    sockets = proc.net_connections(kind="tcp")
+                except psutil.Error:
+                    continue
+                listening |= {s.laddr.ip for s in sockets if s.status == psutil.CONN_LISTEN}
+        runner.join()
+
+    assert listening  # the master was seen listening
+    assert listening == {"127.0.0.1"}
     assert not strays(out)
 
 
