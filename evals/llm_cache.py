@@ -160,6 +160,6 @@ def _is_json(content: bytes) -> bool:
     # A 200 whose body is not JSON (a proxy's HTML page) is an error in disguise.
     try:
         json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or more than the parser reads
         return False
     return True

@@ -9,6 +9,11 @@ always holds the original rows). The changed trials' transcripts get a new score
 Then it recomputes the summary: metrics, paired
 comparisons and gates, with the run's own start, end, environment and commit, and the
 time of the re-scoring in `rescored_at`. The report is the caller's to rebuild.
+
+Only a finished run is re-scored: one with a summary, every trial's row and no torn
+last line (a run killed while writing one); any other is refused, with a pointer to
+`crane-bench eval --resume`, before anything is written. The temp files that a
+re-scoring killed while rewriting left in the run directory are removed by the next.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from crane_bench.evals.run_dir import EvalSummary, RunDir
 from crane_bench.evals.run_reader import EvalRun, Rows, read_run
 from crane_bench.evals.summary import build_summary, load_baseline_file
 from crane_bench.evals.transcript_store import rescore_transcripts
-from crane_bench.plumbing.run_files import write_atomically
+from crane_bench.plumbing.run_files import remove_stale_temps, write_atomically
 from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
 
 BACKUP_FILE: Final = "results.pre-rescore.jsonl"
@@ -57,8 +62,27 @@ class RescoreResult:
     """Rows that differ in any field (outcome, flags, expectations, category)."""
     backup: Path | None
     """Where the original rows are kept; None when no row changed and none was kept."""
-    torn_line: int | None = None
-    """A torn last line of results.jsonl, left out as the summary had left it out."""
+    removed_temps: list[Path]
+    """Temp files that an earlier re-scoring, killed while writing, left behind."""
+
+
+def _resume_hint(path: Path) -> str:
+    return f"finish the run with `crane-bench eval --resume {path}`, then re-score it"
+
+
+def _check_finished(
+    run: RunDir, rows: list[TrialResult], torn: int | None, previous: EvalSummary
+) -> None:
+    if torn is not None:
+        raise RescoreRefusedError(
+            f"{run.results_file}: line {torn} is torn (the run was killed while writing it): "
+            + _resume_hint(run.path)
+        )
+    if (missing := previous.expected_trials - len(rows)) > 0:
+        raise RescoreRefusedError(
+            f"{run.path}: {missing} of its {previous.expected_trials} trials are missing: "
+            + _resume_hint(run.path)
+        )
 
 
 def _open_run(path: Path) -> tuple[EvalRun, EvalSummary]:
@@ -76,10 +100,7 @@ def _open_run(path: Path) -> tuple[EvalRun, EvalSummary]:
     except RunLogError as exc:
         raise RescoreRefusedError(str(exc)) from None
     if run.summary is None:
-        raise RescoreRefusedError(
-            f"{path}: the run did not finish: finish it with "
-            f"`crane-bench eval --resume {path}`, then re-score it"
-        )
+        raise RescoreRefusedError(f"{path}: the run did not finish: " + _resume_hint(path))
     return run, run.summary
 
 
@@ -114,8 +135,8 @@ async def rescore_run(
         metrics: The metrics to summarise and gate on.
 
     Raises:
-        RescoreRefusedError: Not a finished run, a case file is gone, a case is gone or
-            its prompt changed.
+        RescoreRefusedError: Not a finished run (no summary, a torn last line, trials
+            missing), a case file is gone, a case is gone or its prompt changed.
         UserError: A case file, the gates or the baseline is malformed.
         RunLogError: The results file is malformed.
     """
@@ -133,7 +154,9 @@ async def rescore_run(
     baseline_file = baseline_path or (Path(args.baseline) if args.baseline else None)
     baseline = load_baseline_file(baseline_file) if baseline_file else None
     rows, torn, old_text = read_rows(run.results_file)
+    _check_finished(run, rows, torn, previous)
     case_changes = check_cases(rows, by_id)
+    removed_temps = remove_stale_temps(run.path)  # nothing refused: now it may write
     new_rows = await rescore_rows(rows, by_id, Orchestrator(OrchestratorConfig()))
     changed = sum(a != b for a, b in zip(rows, new_rows, strict=True))
     backup: Path | None = None
@@ -187,5 +210,5 @@ async def rescore_run(
         case_changes=case_changes,
         rows_changed=changed,
         backup=backup,
-        torn_line=torn,
+        removed_temps=removed_temps,
     )

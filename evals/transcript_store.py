@@ -24,7 +24,7 @@ from crane_bench.evals.results import TrialResult
 from crane_bench.evals.transcripts import Transcript, rescored_transcript
 from crane_bench.plumbing.errors import RunFileError
 from crane_bench.plumbing.run_files import JsonlAppender, JsonlReader, write_atomically
-from crane_bench.runtime.transcript import mask
+from crane_bench.runtime.masking import mask
 
 TrialKey = tuple[str, str, int]
 

@@ -79,5 +79,8 @@ def locust_command(
                 "--crane-unloaded-source", str(config.unloaded),
             ]  # fmt: skip
     if config.processes > 1:
-        command += ["--processes", str(config.processes)]
+        # The workers are forked on this machine and reach the master on loopback; locust's
+        # default binds every interface (`*:5557`). A run across machines starts its master
+        # by hand (load/README.md, "Distributed load") and binds what it needs.
+        command += ["--processes", str(config.processes), "--master-bind-host", "127.0.0.1"]
     return command

@@ -146,6 +146,7 @@ def run_load(
         ),
         server_error=before_error or after_error,
         quality=result.quality,
+        host_gone=result.host_gone,
         gates=result.gates,
         files=_files(run_dir),
     )

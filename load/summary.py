@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from crane_bench.load.config import LoadConfig
 from crane_bench.load.errors import LoadConfigError, ResultError
+from crane_bench.load.host_watch import HostGone
 from crane_bench.load.quality_models import QualityReport
 from crane_bench.load.server_metrics import ServerCounts
 from crane_bench.load.stats import RateReport, RequestStats
@@ -61,6 +62,8 @@ class LoadResult(BaseModel):
     gates: GateReport
     quality: QualityReport | None = None
     """Accuracy under load (the `gold` scenario)."""
+    host_gone: HostGone | None = None
+    """When the host stopped answering, if it did; the load was stopped there."""
 
 
 class CpuReport(BaseModel):
@@ -113,6 +116,9 @@ class LoadSummary(BaseModel):
     quality: QualityReport | None = None
     """Accuracy under load per planner, overall and per load step, against the unloaded
     accuracy (the `gold` scenario only)."""
+    host_gone: HostGone | None = None
+    """When the host stopped answering, if it did: the load was stopped there, and the
+    figures cover the run up to then (and the failures that told)."""
     gates: GateReport
     files: dict[str, str]
     """Role -> file name inside the run directory."""

@@ -115,7 +115,7 @@ def _informative_raw(row: TrialResult) -> str | None:
         return row.raw_output
     try:
         parsed = json.loads(row.raw_output)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or more than the parser reads
         return row.raw_output
     return None if parsed == row.plan.model_dump(mode="json") else row.raw_output
 

@@ -103,6 +103,8 @@ def read_load_run(run_dir: Path) -> LoadRun:
         notes.append(f"no {history_path.name}: the charts over time are left out")
     if summary.interrupted:
         notes.append("the run was stopped early (Ctrl-C): the numbers cover what ran")
+    if summary.host_gone is not None:
+        notes.append(summary.host_gone.describe(summary.host) + ": the numbers cover what ran")
     if summary.server is None:
         why = summary.server_error or "the service was not scraped"
         notes.append(f"no server-side counts: {why}")

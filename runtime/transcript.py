@@ -20,27 +20,25 @@ Events are pydantic models with a `kind`. This module holds the planner's events
 The evaluation adds its own events (the plan, validation, tool steps, the score) to
 the same recorder. Long text is cut to a bound with its original length kept (`Text`),
 the number of events is capped, and the key a model client holds never enters: the
-recorder masks the secrets it was given and anything shaped like an API key, and
-request headers are never read.
+recorder masks the secrets it was given, their fragments and anything shaped like an
+API key (`masking.mask`), and request headers are never read.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from crane_bench.runtime.masking import mask
 from crane_bench.runtime.models import Fallback, PlanStep
 
 MAX_TEXT_CHARS: Final = 4_000
 """Longest text kept in an event; the rest is cut, its length kept in `Text.chars`."""
 MAX_EVENTS: Final = 400
 """Events kept per trial; later ones are counted in `Recorder.dropped`."""
-_KEY_PATTERN: Final = re.compile(r"\bsk-[A-Za-z0-9_\-*]{4,}")
-_MASK: Final = "***"
 
 
 class Text(BaseModel):
@@ -198,14 +196,6 @@ class DecisionEvent(TranscriptEvent):
     strategy: str | None = None
     decision: str
     fallback: Fallback | None = None
-
-
-def mask(text: str, secrets: Sequence[str]) -> str:
-    """`text` with each secret, and anything shaped like an API key, masked."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, _MASK)
-    return _KEY_PATTERN.sub(f"sk-{_MASK}", text) if "sk-" in text else text
 
 
 class Recorder:

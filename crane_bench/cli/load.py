@@ -279,6 +279,12 @@ def print_summary(console: Console, summary: LoadSummary) -> None:
             f"[yellow]interrupted[/]: the numbers cover the first "
             f"{summary.requests.duration_s:.1f} s only"
         )
+    if summary.host_gone is not None:
+        console.print(
+            f"[bold red]host gone[/]: {summary.host_gone.describe(summary.host)}",
+            highlight=False,
+            soft_wrap=True,
+        )
     rate = summary.rate
     line = f"arrivals {rate.achieved_per_s:,.1f}/s"
     if rate.target_per_s is not None:

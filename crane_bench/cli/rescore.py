@@ -2,7 +2,8 @@
 
 Exit codes, as `eval`'s: 0 every gate passed; 1 a gate failed (or trials are missing);
 2 a usage error, or a run that cannot be re-scored (a case's prompt changed, a case or
-case file is gone, the run did not finish), one line and nothing written.
+case file is gone, the run did not finish: no summary, a torn last line or trials
+missing, with a pointer to `eval --resume`), one line and nothing written.
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ def rescore_command(
 
 def print_changes(result: RescoreResult) -> None:
     """The cases whose expectations changed, and the trials whose outcome class changed."""
+    if result.removed_temps:
+        names = ", ".join(path.name for path in result.removed_temps)
+        stderr.print(
+            f"removed {len(result.removed_temps)} temporary file(s) an interrupted "
+            f"re-scoring left: {escape(names)}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for case in result.case_changes:
         stderr.print(
             f"case {escape(case.case_id)}: {', '.join(case.fields)} changed",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ def write_atomically(path: Path, content: str | bytes) -> None:
 
 _TEMP_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 _TEMP_ATTEMPTS: Final = 100
+_TEMP_TOKEN_BYTES: Final = 6
+_TEMP_NAME: Final = re.compile(rf"^\..+\.[0-9a-f]{{{2 * _TEMP_TOKEN_BYTES}}}\.tmp$")
+"""`.<target name>.<random hex>.tmp`, the names `_create_temp` gives."""
 
 
 def _create_temp(path: Path) -> tuple[int, Path]:
@@ -67,12 +71,27 @@ def _create_temp(path: Path) -> tuple[int, Path]:
     The name is random and the file is created with O_EXCL, as `mkstemp` does.
     """
     for _ in range(_TEMP_ATTEMPTS):
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(_TEMP_TOKEN_BYTES)}.tmp")
         try:
             return os.open(temp, _TEMP_FLAGS, 0o666), temp
         except FileExistsError:
             continue
     raise FileExistsError(f"no unused temp file name beside {path}")
+
+
+def remove_stale_temps(directory: Path) -> list[Path]:
+    """Remove the temp files `write_atomically` left in `directory`; return them.
+
+    A process killed while writing (SIGKILL, a power cut) cannot remove its temp file,
+    and nothing else names it. Call this only where no other process is writing into
+    `directory` at the same time: its temp files would look the same.
+    """
+    removed = []
+    for path in sorted(directory.iterdir()):
+        if _TEMP_NAME.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 @dataclass(frozen=True)

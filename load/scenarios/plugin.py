@@ -10,6 +10,11 @@ that environment's listeners. No module-level state is mutated, so two environme
 In a distributed run the workers record requests and drain them into each report to
 the master (`report_to_master`); the master merges them (`worker_report`), samples
 the user count, and alone evaluates the gates when it quits.
+
+Each process also watches for a host that stopped answering (`host_watch`): a few
+requests in a row with no answer at all send `GONE_MESSAGE` to the master (a local
+runner handles it itself), which quits the run; the result says when, and the gate
+`host_answered` fails.
 """
 
 from __future__ import annotations
@@ -25,16 +30,25 @@ from typing import TYPE_CHECKING, Any
 import gevent
 from locust import events
 from locust.env import Environment
+from locust.rpc import Message
 from locust.runners import WorkerRunner
 
 from crane_bench.load.config import DEFAULT_CASES, DEFAULT_SLO, parse_labels
 from crane_bench.load.history import HistoryRecorder, write_history
+from crane_bench.load.host_watch import (
+    GONE_MESSAGE,
+    MAX_UNANSWERED,
+    HostGone,
+    HostWatch,
+    host_check,
+)
 from crane_bench.load.prompts import PromptPool
 from crane_bench.load.quality_models import QualityReport
 from crane_bench.load.shapes import Stage, plan_of, stage_index
 from crane_bench.load.slo import SloConfig, evaluate, load_slo
 from crane_bench.load.stats import rate_report, request_stats
 from crane_bench.load.summary import LoadResult, read_summary
+from crane_bench.plumbing.gates import GateReport
 from crane_bench.plumbing.run_files import write_atomically
 
 if TYPE_CHECKING:
@@ -81,6 +95,13 @@ def add_arguments(parser: Any) -> None:
     add("--crane-quality", default="", help="gold: write the scored runs (JSONL) here.")
     add("--crane-poll-interval", type=float, default=0.01, help="First wait between polls (s).")
     add("--crane-run-timeout", type=float, default=60.0, help="A run not done by then fails (s).")
+    add(
+        "--crane-max-unanswered",
+        type=int,
+        default=MAX_UNANSWERED,
+        help="Requests in a row with no answer at all (refused, reset, timed out) that stop "
+        "the load: the host is gone (0: never stop).",
+    )
     add("--crane-slo", default=str(DEFAULT_SLO), help="SLO gates file ('' = built-in defaults).")
     add("--crane-baseline", default="", help="A load_summary.json to compare with.")
     add("--crane-result", default="", help="Write the result (stats, rate, gates) here.")
@@ -118,6 +139,8 @@ def attach(environment: Environment) -> LoadContext:
     hooks.quitting.add_listener(context.on_quitting)
     options = environment.parsed_options
     master_or_local = not isinstance(environment.runner, WorkerRunner)
+    if environment.runner is not None and master_or_local:
+        environment.runner.register_message(GONE_MESSAGE, context.on_host_gone)
     if options is not None and master_or_local and options.crane_rate_users <= 0:
         # Workers do not get -u from the master, only custom options: pass the split on.
         options.crane_rate_users = options.num_users or 1
@@ -144,6 +167,9 @@ class LoadContext:
         self.quality: list[QualityRow] = []
         self._cases: list[Case] | None = None
         self._stages: list[Stage] | None = None
+        self.watch = HostWatch()
+        self.host_gone: HostGone | None = None
+        """Master or local: when the host stopped answering (from whichever process saw it)."""
 
     def option(self, name: str, default: Any) -> Any:
         """A `--crane-*` option (read late: workers receive them with the first spawn)."""
@@ -198,14 +224,36 @@ class LoadContext:
         request_type: str,
         response_time: float | None,
         exception: BaseException | None = None,
+        *,
         context: dict[str, Any] | None = None,
+        response: Any = None,
+        start_time: float | None = None,
         **_kwargs: Any,
     ) -> None:
-        """Count a request (and an arrival, when the task marked its first request)."""
+        """Count a request (and an arrival, when the task marked its first request).
+
+        An HTTP request (one with a response; a `RUN` has none) also goes to the host
+        watch; the one that makes the host count as gone tells the master.
+        """
         second = int(time.time())
         self.recorder.request(second, request_type, response_time, exception is not None)
         if context and context.get("arrival"):
             self.recorder.arrival(second)
+        if response is not None:
+            gone = self.watch.saw(response, start_time or time.time())
+            if gone is not None and self.environment.runner is not None:
+                self.environment.runner.send_message(GONE_MESSAGE, gone.model_dump(mode="json"))
+
+    def on_host_gone(self, environment: Environment, msg: Message, **_kwargs: Any) -> None:
+        """Master or local: a process saw the host go; keep when (the first), and quit."""
+        if self.host_gone is not None or environment.runner is None:
+            return
+        gone = HostGone.model_validate(msg.data)
+        after_s = gone.at.timestamp() - self.started if self.started is not None else None
+        self.host_gone = gone.model_copy(update={"after_s": after_s})
+        logger.error("crane: %s", self.host_gone.describe(environment.host or "the host"))
+        # Not from this greenlet: quitting stops the users, and this may be one of them.
+        gevent.spawn(environment.runner.quit)
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         """Worker: send the buckets and scored runs recorded since the last report."""
@@ -227,6 +275,8 @@ class LoadContext:
         self.recorder = HistoryRecorder()
         self.quality = []
         self.started, self.stopped, self.peak_users = time.time(), None, 0
+        self.watch = HostWatch(int(self.option("crane_max_unanswered", MAX_UNANSWERED)))
+        self.host_gone = None
         if not isinstance(environment.runner, WorkerRunner):
             self._sampler = gevent.spawn(self._sample_users)
             self._record_users()
@@ -299,6 +349,15 @@ class LoadContext:
         baseline_path = str(self.option("crane_baseline", ""))
         baseline = read_summary(Path(baseline_path)).requests if baseline_path else None
         quality = self.quality_report(slo)
+        gates = evaluate(
+            requests,
+            rate,
+            slo,
+            baseline,
+            unfinished_runs=self.recorder.unfinished_runs,
+            quality=quality,
+        )
+        host = host_check(self.host_gone, environment.host or "the host")
         return LoadResult(
             scenario=Path(environment.locustfile or "locustfile").stem,
             started_at=datetime.fromtimestamp(started, UTC),
@@ -308,14 +367,8 @@ class LoadContext:
             requests=requests,
             rate=rate,
             quality=quality,
-            gates=evaluate(
-                requests,
-                rate,
-                slo,
-                baseline,
-                unfinished_runs=self.recorder.unfinished_runs,
-                quality=quality,
-            ),
+            host_gone=self.host_gone,
+            gates=GateReport.of([*gates.checks, host]),
         )
 
     def quality_report(self, slo: SloConfig) -> QualityReport | None:

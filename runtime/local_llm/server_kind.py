@@ -98,7 +98,7 @@ def _read_kind(response: httpx.Response) -> ServerKind:
         return "unknown"
     try:
         return kind_from_models(response.json())
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or more than the parser reads
         return "unknown"
 
 

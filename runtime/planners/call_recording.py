@@ -25,6 +25,7 @@ from typing import Any
 import openai
 
 from crane_bench.runtime.errors import MalformedResponseError
+from crane_bench.runtime.masking import mask
 from crane_bench.runtime.planners.model_answers import ModelAnswer
 from crane_bench.runtime.transcript import (
     CallOutcome,
@@ -32,7 +33,6 @@ from crane_bench.runtime.transcript import (
     ModelCallEvent,
     Recorder,
     Text,
-    mask,
 )
 
 _BODY_TEXT_FIELDS = frozenset({"messages", "prompt", "grammar", "response_format", "model"})
@@ -197,7 +197,7 @@ def _json(content: bytes | None) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or more than the parser reads
         return {}
     return data if isinstance(data, dict) else {}
 

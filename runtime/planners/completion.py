@@ -36,6 +36,7 @@ from crane_bench.runtime.planners.call_recording import CallRecording, attempt_o
 from crane_bench.runtime.planners.llm import LLMPlannerConfig
 from crane_bench.runtime.planners.model_answers import (
     ModelAnswer,
+    TokenLimits,
     read_chat_answer,
     read_text_answer,
 )
@@ -95,8 +96,9 @@ class CallResult:
     """What one model call returned."""
 
     text: str
-    tokens_in: int
-    tokens_out: int
+    tokens_in: int | None
+    """None when the server's count was beyond what the call could take (unknown)."""
+    tokens_out: int | None
     finish_reason: str | None
     tokens_cached: int | None = None
 
@@ -170,19 +172,22 @@ class ModelCaller:
         }
         # Raw bodies, read by `model_answers`: the client's own objects are not validated.
         answer: ModelAnswer
+        secrets = (self.client.api_key,)
         with attempt_of(recording) as attempt:
             if self.kind == "completion":
                 response = await self.client.completions.with_raw_response.create(
                     prompt=prompt.as_text(), **common
                 )
                 attempt.response = response.http_response
-                answer = attempt.answer = read_text_answer(response.content)
+                limits = TokenLimits.of(len(response.http_response.request.content), max_tokens)
+                answer = attempt.answer = read_text_answer(response.content, limits, secrets)
             else:
                 chat = await self.client.chat.completions.with_raw_response.create(
                     messages=prompt.as_messages(), **common
                 )
                 attempt.response = chat.http_response
-                answer = attempt.answer = read_chat_answer(chat.content)
+                limits = TokenLimits.of(len(chat.http_response.request.content), max_tokens)
+                answer = attempt.answer = read_chat_answer(chat.content, limits, secrets)
         return CallResult(
             answer.text or "",
             answer.tokens_in,

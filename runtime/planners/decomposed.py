@@ -360,8 +360,9 @@ class DecomposedLLMPlanner:
         except LLMResponseError as exc:
             exc.meta = self._finish(run)
             raise
-        run.meta.tokens_in += result.tokens_in
-        run.meta.tokens_out += result.tokens_out
+        # An unknown count (beyond what the call could take) adds no tokens and no cost.
+        run.meta.tokens_in += result.tokens_in or 0
+        run.meta.tokens_out += result.tokens_out or 0
         if result.tokens_cached is not None:
             run.meta.tokens_cached = (run.meta.tokens_cached or 0) + result.tokens_cached
         run.outputs.append(result.text.strip())

@@ -3,11 +3,14 @@
 The planner owns its timeout and retries. The caller builds the `AsyncOpenAI` client
 with `max_retries=0`; each attempt here gets `timeout=` on the request, and tenacity
 retries only what may pass (connection errors, timeouts, 408/429/5xx) with exponential
-backoff. Errors are mapped onto `runtime.errors` with a `PlanMeta` attached, so a
-failed call is still recorded with its latency, tokens and raw output; the mapping and
-the retry policy live in `model_errors`, shared with the decomposed planner. The body
-of an answer is read by `model_answers`, which turns anything malformed into a
-`MalformedResponseError` rather than trusting the openai client's unvalidated objects.
+backoff. The whole plan, retries included, ends at the plan's deadline
+(`plan_deadline_s`), as the decomposed planner's does: a server that trickles its answer
+never lets one read time out. Errors are mapped onto `runtime.errors` with a `PlanMeta`
+attached, so a failed call is still recorded with its latency, tokens and raw output;
+the mapping and the retry policy live in `model_errors`, shared with the decomposed
+planner. The body of an answer is read by `model_answers`, which turns anything
+malformed into a `MalformedResponseError` rather than trusting the openai client's
+unvalidated objects.
 """
 
 from __future__ import annotations
@@ -23,11 +26,16 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crane_bench.runtime.errors import InvalidPlanError, LLMError, MalformedResponseError
+from crane_bench.runtime.errors import (
+    InvalidPlanError,
+    LLMError,
+    LLMTimeoutError,
+    MalformedResponseError,
+)
 from crane_bench.runtime.local_llm.server_kind import traits
 from crane_bench.runtime.models import Plan, PlanMeta, PlanResult
 from crane_bench.runtime.planners.call_recording import CallRecording, attempt_of
-from crane_bench.runtime.planners.model_answers import ModelAnswer, read_chat_answer
+from crane_bench.runtime.planners.model_answers import ModelAnswer, TokenLimits, read_chat_answer
 from crane_bench.runtime.planners.model_errors import (
     Sleep,
     is_transient,
@@ -154,6 +162,14 @@ def parse_plan_text(text: str) -> Plan:
         raise InvalidPlanError(
             f"model output is not JSON: {exc.msg} at char {exc.pos}", reason="invalid_json"
         ) from None
+    except ValueError:  # the parser's own limit: an integer of more than 4,300 digits
+        raise InvalidPlanError(
+            "model output is not JSON that can be read: a number too long", reason="invalid_json"
+        ) from None
+    except RecursionError:
+        raise InvalidPlanError(
+            "model output is not JSON that can be read: nested too deep", reason="invalid_json"
+        ) from None
     if isinstance(data, list):
         data = {"steps": data}
     try:
@@ -209,7 +225,8 @@ class LLMPlanner:
         """Ask the model for a plan of `prompt`, recording each attempt into `recorder`.
 
         Raises:
-            LLMTimeoutError: Every attempt timed out.
+            LLMTimeoutError: Every attempt timed out, or the attempts together overran
+                the plan's deadline (`LLMPlannerConfig.plan_deadline_s`).
             LLMUnavailableError: The endpoint could not be reached or dropped the connection.
             LLMResponseError: An error status.
             MalformedResponseError: An HTTP 200 whose body is not a chat completion.
@@ -221,8 +238,19 @@ class LLMPlanner:
             if recorder is not None
             else None
         )
+        deadline_s = self.config.plan_deadline_s
         try:
-            answer = await self._complete(prompt, recording)
+            # One read timeout never fires against a server that trickles its answer a
+            # byte at a time: the plan's deadline bounds the call, its retries included.
+            async with asyncio.timeout(deadline_s):
+                answer = await self._complete(prompt, recording)
+        except TimeoutError:
+            raise LLMTimeoutError(
+                f"model {self.model!r} did not finish the plan within its {deadline_s:g}s deadline",
+                meta=PlanMeta(
+                    planner=self.name, model=self.model, model_calls=1, latency_ms=_ms_since(began)
+                ),
+            ) from None
         except openai.OpenAIError as exc:
             meta = PlanMeta(
                 planner=self.name, model=self.model, model_calls=1, latency_ms=_ms_since(began)
@@ -234,18 +262,17 @@ class LLMPlanner:
             )
             raise
         text = answer.text
+        # A count the call could not have taken is unknown: it adds no tokens, no cost.
+        tokens_in, tokens_out = answer.tokens_in or 0, answer.tokens_out or 0
         meta = PlanMeta(
             planner=self.name,
             model=self.model,
             model_calls=1,
             latency_ms=_ms_since(began),
-            tokens_in=answer.tokens_in,
-            tokens_out=answer.tokens_out,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
             tokens_cached=answer.tokens_cached,
-            cost_usd=estimate_cost(
-                self.model, answer.tokens_in, answer.tokens_out, local=self.local
-            )
-            or 0.0,
+            cost_usd=estimate_cost(self.model, tokens_in, tokens_out, local=self.local) or 0.0,
             raw_output=text,
         )
         if answer.finish_reason == "length":
@@ -286,7 +313,10 @@ class LLMPlanner:
                 **extra,
             )
             attempt.response = response.http_response
-            attempt.answer = read_chat_answer(response.content)
+            limits = TokenLimits.of(
+                len(response.http_response.request.content), self.config.max_tokens
+            )
+            attempt.answer = read_chat_answer(response.content, limits, (self.client.api_key,))
         return attempt.answer
 
     def _map_error(self, exc: openai.OpenAIError, meta: PlanMeta) -> LLMError:

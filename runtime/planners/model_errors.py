@@ -3,12 +3,12 @@
 Shared by the one-shot planner (`llm.py`) and the decomposed one (through
 `completion.ModelCaller`), so both retry the same failures with the same backoff
 (`model_call_retrying`) and raise the same `runtime.errors` for them. Messages never
-quote the API key: status errors are reduced to the status and a redacted detail.
+quote the API key: status errors are reduced to the status and a detail masked with
+`masking.mask`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
@@ -21,12 +21,12 @@ from crane_bench.runtime.errors import (
     LLMTimeoutError,
     LLMUnavailableError,
 )
+from crane_bench.runtime.masking import mask
 from crane_bench.runtime.models import PlanMeta
 
 Sleep = Callable[[float], Awaitable[None]]
 
 _RETRIED_STATUSES: Final = frozenset({408, 429})
-_KEY_PATTERN: Final = re.compile(r"\bsk-[A-Za-z0-9_\-*]{4,}")
 MAX_DETAIL: Final = 200
 
 
@@ -79,11 +79,8 @@ def model_call_retrying(policy: RetryPolicy, sleep: Sleep) -> AsyncRetrying:
 
 
 def redact(text: str, *secrets: str | None) -> str:
-    """`text` with the given secrets and anything shaped like an API key masked."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return _KEY_PATTERN.sub("sk-***", text)
+    """`text` with the given secrets, their fragments and anything shaped like a key masked."""
+    return mask(text, secrets)
 
 
 def error_detail(body: object) -> str:

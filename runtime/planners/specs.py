@@ -12,7 +12,10 @@ Grammar (a comma-separated list; commas inside brackets belong to the spec)::
 
 Without `LABEL=` the label is the spec exactly as written; every result keys on it.
 Parameters are validated by one pydantic model per planner kind. API keys never come
-from a spec (only from the environment or `.env`): a value that looks like one is refused.
+from a spec (only from the environment or `.env`): a spec that holds what looks like one
+(an `api_key=`/`token=`-like parameter, an `sk-...` value, user info in a URL) is
+refused before anything else is checked, with a message that does not echo the spec,
+whatever else is wrong with it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,12 @@ _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 _SECRET_NAME = re.compile(r"api[_-]?key|token|secret|password", re.IGNORECASE)
 _SECRET_VALUE = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}|://[^/\s]*@")
 """An OpenAI-style key, or user info in a URL."""
+_BRACKETED = re.compile(r"\[([^\]]*)")
+"""What a `[` opens, up to its `]` or the end (an unbalanced spec included)."""
+_CREDENTIAL: Final = (
+    "--planners: a planner spec holds what looks like a credential; API keys come only "
+    "from the environment or .env (OPENAI_API_KEY)"
+)
 
 
 # The models here say what a field is with `Field(description=...)`, not a docstring
@@ -141,12 +150,30 @@ class PlannerSpec(BaseModel):
         return settings.model_copy(update=update)
 
 
+def refuse_credentials(text: str) -> None:
+    """Refuse specs that hold what looks like a key, without echoing them.
+
+    Raises:
+        ConfigError: A parameter named like a secret (`api_key=`, `token=`, ...) inside
+            brackets, or a value shaped like a key or a URL with user info, anywhere.
+    """
+    named = (
+        _SECRET_NAME.search(key)
+        for body in _BRACKETED.findall(text)
+        for key, sep, _ in (item.partition("=") for item in body.split(","))
+        if sep
+    )
+    if any(named) or _SECRET_VALUE.search(text):
+        raise ConfigError(_CREDENTIAL)
+
+
 def split_specs(text: str) -> list[str]:
     """Split at the commas outside brackets.
 
     Raises:
-        ConfigError: Unbalanced brackets.
+        ConfigError: Unbalanced brackets, or a credential (`refuse_credentials`).
     """
+    refuse_credentials(text)
     parts, depth, current = [], 0, ""
     for char in text:
         depth += {"[": 1, "]": -1}.get(char, 0)
@@ -179,12 +206,6 @@ def _params(spec: str, body: str) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--planners: {spec!r}: {item!r} is not key=value")
-        if _SECRET_NAME.search(key) or _SECRET_VALUE.search(value):
-            shown = "a parameter" if _SECRET_NAME.search(key) else key.strip()
-            raise ConfigError(  # the spec is not echoed: it may hold the secret
-                f"--planners: {shown} of a {spec.partition('[')[0]!r} spec looks like a "
-                "credential; API keys come only from the environment or .env (OPENAI_API_KEY)"
-            )
         values[key.strip()] = value.strip()
     return values
 
@@ -201,9 +222,11 @@ def parse_spec(text: str) -> PlannerSpec:
     """Parse one spec.
 
     Raises:
-        ConfigError: An unknown planner or parameter, a bad value, or a user planner
-            that cannot be imported or is not a planner; one line.
+        ConfigError: A credential (`refuse_credentials`), an unknown planner or
+            parameter, a bad value, or a user planner that cannot be imported or is not
+            a planner; one line.
     """
+    refuse_credentials(text)
     spec = text.strip()
     label, body = _split_label(spec)
     match = _SPEC.match(body)

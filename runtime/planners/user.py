@@ -12,7 +12,7 @@ must return one. `crane_bench.runtime.planners.pattern:PatternPlanner` works, an
             return PlanResult(plan=Plan(steps=[]), meta=PlanMeta(planner=self.name))
 
 Every problem (a module that does not import, a missing attribute, an object that is
-not a planner) is a `ConfigError` of one line.
+not a planner, a factory that raises, even `SystemExit`) is a `ConfigError` of one line.
 """
 
 from __future__ import annotations
@@ -92,10 +92,10 @@ def load_user_planner(target: str, spec: str) -> Planner:
     if callable(obj):
         try:
             obj = obj()
-        except Exception as exc:  # noqa: BLE001 - a broken factory is the user's, one line
-            raise ConfigError(
-                f"--planners: {spec!r}: calling {target} failed: {type(exc).__name__}: {exc}"
-            ) from None
+        # SystemExit too: a "factory" such as sys.exit would end the command silently.
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken factory is the user's
+            detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise ConfigError(f"--planners: {spec!r}: calling {target} failed: {detail}") from None
         if is_planner(obj):
             return obj
     raise ConfigError(

@@ -66,6 +66,17 @@ def test_a_bad_spec_is_one_line_and_exit_2(workdir: Path, spec: str, message: st
     assert not (workdir / "runs").exists()  # nothing was started
 
 
+def test_a_factory_that_exits_is_one_line_and_exit_2(workdir: Path) -> None:
+    code, out, err = invoke(
+        "--planners", "pattern,x=sys:exit", "--cases", "cases.yaml", "--out", "run"
+    )
+    assert code == 2
+    assert err.strip() == "error: --planners: 'x=sys:exit': calling sys:exit failed: SystemExit"
+    assert len(err.strip().splitlines()) == 1
+    assert out == ""
+    assert not (workdir / "run" / "results.jsonl").exists()  # no trial ran
+
+
 def test_a_factory_that_returns_no_planner_fails_before_any_trial(workdir: Path) -> None:
     code, out, err = invoke(
         "--planners", f"pattern,{USER}:build_wrong", "--cases", "cases.yaml", "--out", "run"

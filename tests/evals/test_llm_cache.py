@@ -108,6 +108,18 @@ async def test_errors_are_never_cached(tmp_path: Path, status: int) -> None:
     assert cached_files(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    "body", [b"[" * 200_000 + b"]" * 200_000, b'{"choices": [' + b"9" * 5000 + b"]}"]
+)
+async def test_a_body_too_deep_or_too_long_to_parse_is_passed_on_not_cached(
+    tmp_path: Path, body: bytes
+) -> None:
+    answer = httpx.Response(200, content=body)
+    cache = CachingTransport(httpx.MockTransport(lambda _: answer), tmp_path)
+    assert (await send(cache, request())).content == body
+    assert cached_files(tmp_path) == []
+
+
 def hosted(**values: object) -> Settings:
     return offline_settings(
         openai_base_url="https://llm.example.test/v1",

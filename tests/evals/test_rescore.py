@@ -286,3 +286,69 @@ def test_cli_refuses_what_is_not_a_finished_run(workdir: Path) -> None:
     code, _, err = rescore_cli("empty")
     assert code == 2
     assert "not a run directory" in err
+
+
+def tear_last_row(run: RunDir) -> tuple[int, bytes]:
+    """Cut the last row in half, as a run killed while writing it leaves it."""
+    data = run.results_file.read_bytes()
+    rows = data.splitlines(keepends=True)
+    torn = data[: len(data) - len(rows[-1]) // 2]
+    run.results_file.write_bytes(torn)
+    return len(rows), torn
+
+
+def test_cli_refuses_a_torn_last_line_naming_it_and_pointing_to_resume(workdir: Path) -> None:
+    run = eval_cli()
+    line, torn = tear_last_row(run)
+
+    code, out, err = rescore_cli("run")
+
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        f"error: {run.results_file}: line {line} is torn (the run was killed while writing "
+        "it): finish the run with `crane-bench eval --resume run`, then re-score it"
+    ]
+    assert run.results_file.read_bytes() == torn  # nothing written: the trial can run again
+    resumed = CliRunner().invoke(app, ["eval", "--resume", "run"])
+    assert resumed.exit_code == 0, resumed.stderr
+    assert len(read_rows(run.results_file)) == line
+    assert rescore_cli("run")[0] == 0
+
+
+def test_cli_refuses_a_run_missing_trials_pointing_to_resume(workdir: Path) -> None:
+    run = eval_cli()
+    rows = run.results_file.read_text().splitlines(keepends=True)
+    run.results_file.write_text("".join(rows[:-2]))  # two rows lost, no torn line
+
+    code, out, err = rescore_cli("run")
+
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        f"error: run: 2 of its {len(rows)} trials are missing: finish the run with "
+        "`crane-bench eval --resume run`, then re-score it"
+    ]
+
+
+async def test_temporary_files_of_a_killed_rescoring_are_removed_by_the_next(
+    workdir: Path,
+) -> None:
+    run = await pattern_run(workdir)
+    # What write_atomically leaves beside its target when the process is killed mid-write.
+    left = [
+        run.path / ".transcripts.jsonl.46dc9f6d0c20.tmp",
+        run.path / ".transcripts.pre-rescore.jsonl.0123456789ab.tmp",
+        run.path / ".results.jsonl.a1b2c3d4e5f6.tmp",
+    ]
+    for path in left:
+        path.write_bytes(b'{"half": "a line')
+    kept = [run.path / "notes.tmp", run.path / ".transcripts.jsonl.not-hex.tmp"]
+    for path in kept:
+        path.write_text("mine")
+
+    result = await rescore_run(run.path, gates_path=workdir / "pass.yaml")
+
+    assert sorted(result.removed_temps) == sorted(left)
+    assert not any(path.exists() for path in left)
+    assert all(path.exists() for path in kept)

@@ -145,6 +145,46 @@ async def test_the_api_key_is_in_no_file_even_when_the_server_echoes_it(
         assert FAKE_KEY.encode() not in path.read_bytes(), path
 
 
+async def test_a_key_echoed_in_a_200_answer_is_in_no_file_whole_or_in_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server puts the `Authorization` header into the plan and the text it answers."""
+    monkeypatch.chdir(tmp_path)
+    fragment = FAKE_KEY.removeprefix("sk-")
+
+    def server(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # the probe of what serves the endpoint
+            return httpx.Response(200, json={"object": "list", "data": [{"id": "fake-model"}]})
+        said = f"{request.headers['authorization']} {fragment}"
+        chat = is_chat(request)
+        step = ("todo_store", {"action": "add", "title": f"note {said}"})
+        text = plan_json(step) if chat else f" yes\ntodo_add\nTitle: note {said}\n"
+        return httpx.Response(200, json=completion_json(chat, text))
+
+    settings = offline_settings(
+        openai_base_url="https://llm.example.test/v1",
+        openai_api_key=FAKE_KEY,
+        llm_model="fake-model",
+        hybrid_strategy="llm-first",
+    )
+    cases = write_cases(tmp_path / "cases.yaml")
+    cfg = config(cases, planners=("llm", "hybrid", "dec=llm[mode=decomposed]"))
+
+    run, _ = await run_new(
+        cfg, settings, tmp_path / "run", http_transport=lambda: httpx.MockTransport(server)
+    )
+    build_report(run.path)
+
+    results = run.results_file.read_text(encoding="utf-8")
+    assert "note Bearer ***" in results  # the echo was kept, masked
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]  # noqa: ASYNC240
+    assert {"transcripts.jsonl", "results.jsonl", "report.html"} <= {p.name for p in files}
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert FAKE_KEY not in text, path
+        assert fragment not in text, path
+
+
 def start_eval(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
     clean = ("OPENAI_", "LLM_", "PLANNER", "LOCAL_", "SERVICE_", "EVAL_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(clean)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,15 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs (40 ms)
     broken = False
     ids = count()
+    dead: threading.Event | None = None
+    """Once set, every request is dropped unanswered (the host died)."""
+
+    def handle_one_request(self) -> None:
+        """Answer one request; once the host is dead, hang up instead."""
+        if self.dead is not None and self.dead.is_set():
+            self.close_connection = True
+            return
+        super().handle_one_request()
 
     def _answer(self, code: int, body: dict[str, object]) -> None:
         data = json.dumps(body).encode()
@@ -59,3 +69,25 @@ def fake_service(*, broken: bool = False) -> Iterator[str]:
     handler = type("Handler", (_Handler,), {"broken": broken, "ids": count()})
     with serving(_QuietServer(("127.0.0.1", 0), handler)) as url:
         yield url
+
+
+@contextmanager
+def dying_service(*, dies_after_s: float) -> Iterator[str]:
+    """`fake_service` that dies `dies_after_s` after it starts: it stops listening, and
+    drops every request on a connection already open, unanswered."""
+    dead = threading.Event()
+    handler = type("Handler", (_Handler,), {"ids": count(), "dead": dead})
+    server = _QuietServer(("127.0.0.1", 0), handler)
+
+    def die() -> None:
+        dead.set()
+        server.shutdown()
+        server.server_close()
+
+    timer = threading.Timer(dies_after_s, die)
+    with serving(server) as url:
+        timer.start()
+        try:
+            yield url
+        finally:
+            timer.cancel()

@@ -11,6 +11,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from typer.testing import CliRunner
 
 from crane_bench.cli.app import app
 from crane_bench.load import SUMMARY_FILE, LoadSummary, read_history, read_summary
-from tests.load.fake_service import fake_service
+from tests.load.fake_service import dying_service, fake_service
 
 pytestmark = pytest.mark.integration
 
@@ -155,6 +156,36 @@ def test_a_target_answering_500_is_reported_as_failures_not_a_crash(tmp_path: Pa
     assert not strays(out)
 
 
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_host_that_dies_mid_run_stops_the_load_and_the_summary_says_when(
+    tmp_path: Path, processes: str
+) -> None:
+    out = tmp_path / "run"
+    with dying_service(dies_after_s=3.0) as host:
+        code, _, stderr = load(
+            "--host", host, "--scenario", "calculator", "--users", "5", "--run-time", "40s",
+            "--processes", processes, "--out", str(out),
+        )  # fmt: skip
+
+    assert code == 1, stderr
+    summary = read_summary(out / SUMMARY_FILE)
+    gone = summary.host_gone
+    assert gone is not None
+    assert summary.started_at <= gone.at <= summary.finished_at
+    assert gone.failures >= 5
+    assert gone.after_s is not None
+    assert gone.after_s > 0
+    assert "host_answered" in {c.name for c in summary.gates.failures}
+    assert f"{host} stopped answering" in stderr
+    # A few failures in a row stop the load: not a flood of refused connections.
+    unanswered = sum(
+        f.occurrences for f in summary.requests.failures if "connection error" in f.error
+    )
+    assert 0 < unanswered < 200
+    assert summary.requests.by_type["RUN"].requests > 0  # it ran before the host died
+    assert not strays(out)
+
+
 def test_master_and_workers_with_a_shape_rate_and_baseline(
     tmp_path: Path, real_run: tuple[int, str, Path]
 ) -> None:
@@ -180,6 +211,39 @@ def test_master_and_workers_with_a_shape_rate_and_baseline(
     rows = read_history(out / "history.csv")  # merged from the workers' reports
     assert sum(r.arrivals for r in rows if r.request_type == "HTTP") == summary.rate.arrivals
     assert max(r.users for r in rows) <= 6
+    assert not strays(out)
+
+
+def test_the_master_of_local_workers_listens_on_loopback_only(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    listening: set[str] = set()
+    done = threading.Event()
+
+    def run(host: str) -> None:
+        try:
+            load(
+                "--host", host, "--scenario", "calculator", "--users", "2", "--run-time", "4s",
+                "--processes", "2", "--out", str(out),
+            )  # fmt: skip
+        finally:
+            done.set()
+
+    with fake_service() as host:
+        runner = threading.Thread(target=run, args=(host,))
+        runner.start()
+        while not done.wait(0.2):  # the sockets locust listens on while it runs
+            for proc in psutil.process_iter(["cmdline"]):
+                if not any(str(out) in arg for arg in proc.info["cmdline"] or []):
+                    continue
+                try:
+                    sockets = proc.net_connections(kind="tcp")
+                except psutil.Error:
+                    continue
+                listening |= {s.laddr.ip for s in sockets if s.status == psutil.CONN_LISTEN}
+        runner.join()
+
+    assert listening  # the master was seen listening
+    assert listening == {"127.0.0.1"}
     assert not strays(out)
 
 

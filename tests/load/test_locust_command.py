@@ -25,7 +25,8 @@ def test_a_steady_closed_run() -> None:
     assert option(command, "--crane-result") == "/out/locust_result.json"
     assert option(command, "--crane-history") == "/out/history.csv"
     assert "--headless" in command
-    for absent in ("--crane-rate", "--crane-shape", "--processes", "--crane-baseline"):
+    absent_options = ("--crane-rate", "--crane-shape", "--processes", "--crane-baseline")
+    for absent in (*absent_options, "--master-bind-host"):
         assert absent not in command
 
 
@@ -41,3 +42,4 @@ def test_rate_shape_planner_baseline_and_processes() -> None:
     assert option(command, "--crane-planner") == "hybrid"
     assert option(command, "--crane-baseline") == "base.json"
     assert option(command, "--processes") == "2"
+    assert option(command, "--master-bind-host") == "127.0.0.1"  # its workers are all local

@@ -96,6 +96,17 @@ def test_malformed_row_names_file_and_line(eval_dir: Path) -> None:
         read_eval_frames(eval_dir)
 
 
+@pytest.mark.parametrize("raw", ['{"steps": [' + "9" * 5000 + "]}", "[" * 200_000 + "]" * 200_000])
+def test_raw_output_too_big_or_deep_to_parse_is_shown_as_it_is(eval_dir: Path, raw: str) -> None:
+    lines = (eval_dir / "results.jsonl").read_text().splitlines()
+    lines[7] = json.dumps({**json.loads(lines[7]), "raw_output": raw})  # wrong_tool, a plan
+    (eval_dir / "results.jsonl").write_text("\n".join(lines) + "\n")
+
+    run = read_eval_frames(eval_dir)
+
+    assert raw in set(run.failures["raw_output"])
+
+
 def test_run_without_summary_is_incomplete(eval_dir: Path) -> None:
     (eval_dir / "summary.json").unlink()
     with pytest.raises(RunIncompleteError, match="--resume"):
@@ -116,6 +127,24 @@ def test_load_run_without_history_has_a_note(load_dir: Path) -> None:
     run = read_load_run(load_dir)
     assert run.history.empty
     assert any("history.csv" in note for note in run.notes)
+
+
+def test_a_load_run_whose_host_went_away_says_so_and_when(load_dir: Path) -> None:
+    path = load_dir / "load_summary.json"
+    summary = json.loads(path.read_text())
+    summary["host_gone"] = {
+        "at": "2025-01-01T12:00:05Z",
+        "after_s": 5.0,
+        "failures": 5,
+        "error": "ConnectionRefusedError",
+    }
+    path.write_text(json.dumps(summary))
+
+    run = read_load_run(load_dir)
+
+    (note,) = [note for note in run.notes if "stopped answering" in note]
+    assert "12:00:05 UTC, 5.0 s into the load" in note
+    assert "ConnectionRefusedError" in note
 
 
 def test_malformed_load_summary(load_dir: Path) -> None:

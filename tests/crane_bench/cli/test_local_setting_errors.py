@@ -93,9 +93,9 @@ def test_an_unknown_local_model_is_one_line(command: str, tmp_path: Path) -> Non
 
 
 def a_model(tmp_path: Path) -> str:
-    """A model file that resolves (its content is never read), so the program is refused."""
+    """A model file that resolves (GGUF's magic, nothing more), so the program is refused."""
     model = tmp_path / "model.gguf"
-    model.touch()
+    model.write_bytes(b"GGUF")
     return str(model)
 
 

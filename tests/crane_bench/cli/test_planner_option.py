@@ -7,6 +7,7 @@ a planner of one's own is the real pattern planner loaded by `module:attr`.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -85,3 +86,63 @@ def test_a_bad_spec_is_one_line_and_exit_2(
     assert lines[0].startswith(message)
     assert result.stdout == ""
     assert llama.requests == []
+
+
+KEY = "sk-test-SECRET123abcdef"
+
+
+@pytest.mark.parametrize(
+    "spec", [f"llm[foo,api_key={KEY}]", f"llm[api_key={KEY}", f"x={KEY}", f"hybrid[model={KEY}]"]
+)
+@pytest.mark.parametrize("command", ["plan", "run"])
+def test_a_spec_holding_a_key_is_refused_without_showing_it(
+    llama: FakeLlama, command: str, spec: str
+) -> None:
+    result = cli(command, PROMPT, "--planner", spec)
+
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --planner: a planner spec holds what looks like a credential; API keys come "
+        "only from the environment or .env (OPENAI_API_KEY)"
+    ]
+    assert "SECRET123" not in result.output
+    assert llama.requests == []
+
+
+@pytest.mark.parametrize("spec", [f"llm[foo,api_key={KEY}]", f"llm[api_key={KEY}"])
+@pytest.mark.parametrize("where", ["SERVICE_PLANNERS", "--planner"])
+def test_serve_refuses_a_spec_holding_a_key_without_showing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, spec: str
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    args = ["serve", "--port", "0"]
+    if where == "SERVICE_PLANNERS":
+        monkeypatch.setenv("SERVICE_PLANNERS", spec)
+    else:
+        args += ["--planner", spec]
+
+    result = cli(*args)
+
+    assert result.exit_code == 2
+    assert "looks like a credential" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "SECRET123" not in result.output
+
+
+@pytest.mark.parametrize("command", ["plan", "run"])
+def test_a_local_model_that_is_no_gguf_file_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout: the local model is used
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0:root:/root:/bin/bash\n")
+
+    result = cli(command, PROMPT, "--planner", f"llm[model={passwd}]")
+
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: LOCAL_MODEL: not a GGUF model file: {passwd}"
+    ]
+    assert result.stdout == ""

@@ -41,6 +41,14 @@ def test_existing_path_resolves_with_its_stem_as_name(tmp_path: Path) -> None:
     assert completion.kind == "completion"
 
 
+@pytest.mark.parametrize("content", [b"root:x:0:0:root:/root:/bin/bash\n", b"GG", b""])
+def test_a_file_that_is_not_gguf_is_a_config_error(tmp_path: Path, content: bytes) -> None:
+    passwd = tmp_path / "passwd"
+    passwd.write_bytes(content)
+    with pytest.raises(ConfigError, match=r"^not a GGUF model file: "):
+        resolve_model(str(passwd))
+
+
 def test_a_directory_is_not_a_model(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         resolve_model(f"{tmp_path}/")

@@ -233,7 +233,7 @@ async def test_async_block_stops_the_server_on_an_exception(program: LocalProgra
 @pytest.mark.parametrize("program", PROGRAMS)
 def test_a_bogus_model_file_fails_with_the_log_tail(tmp_path: Path, program: LocalProgram) -> None:
     bogus = tmp_path / "bogus.gguf"
-    bogus.write_bytes(b"this is not a gguf file\n" * 64)
+    bogus.write_bytes(b"GGUF" + b"this is not a gguf file\n" * 64)  # right magic, no model
     config = LocalServerConfig(threads=1, log_dir=tmp_path, server=program)
     server = LocalModelServer(resolve_model(str(bogus)), config)
 

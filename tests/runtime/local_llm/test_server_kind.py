@@ -60,6 +60,8 @@ async def test_the_probe_sends_the_key_and_reads_the_answer() -> None:
     [
         httpx.Response(404, json={"error": "no"}),
         httpx.Response(200, content=b"not json"),
+        httpx.Response(200, content=b'{"data": [' + b"9" * 5000 + b"]}"),
+        httpx.Response(200, content=b"[" * 200_000 + b"]" * 200_000),
         httpx.ConnectError,
         httpx.ReadTimeout,
     ],

@@ -99,6 +99,12 @@ def _with_text(text: Any) -> Answer:
     return lambda request: httpx.Response(200, json=completion_json(is_chat(request), text))
 
 
+HUGE_INTEGER = "9" * 5000
+"""More digits than Python's JSON parser converts (4,300): `ValueError` there."""
+DEEP_JSON = "[" * 200_000 + "]" * 200_000
+"""Nesting deeper than the JSON parser's recursion limit: `RecursionError` there."""
+
+
 MALFORMED: dict[str, Answer] = {
     "not JSON": lambda _: _json_200(b"<html>captive portal</html>"),
     "empty body": lambda _: _json_200(b""),
@@ -115,6 +121,14 @@ MALFORMED: dict[str, Answer] = {
     "usage negative": tokens(-5, 3),
     "usage a string": lambda request: httpx.Response(
         200, json=completion_json(is_chat(request), "x", usage="lots")
+    ),
+    "a 5,000-digit integer": lambda _: _json_200(f'{{"choices": [{HUGE_INTEGER}]}}'.encode()),
+    "nested 200,000 deep": lambda _: _json_200(DEEP_JSON.encode()),
+    "usage a 5,000-digit integer": lambda request: _json_200(
+        json.dumps(completion_json(is_chat(request), ABSTAIN[is_chat(request)]))
+        .replace('"prompt_tokens": 90', f'"prompt_tokens": {HUGE_INTEGER}')
+        .replace('"prompt_tokens": 100', f'"prompt_tokens": {HUGE_INTEGER}')
+        .encode()
     ),
 }
 

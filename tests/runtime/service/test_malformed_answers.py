@@ -14,10 +14,11 @@ from crane_bench.runtime.planners.pattern import PatternPlanner
 from crane_bench.runtime.service import ServiceSettings, create_app
 from crane_bench.runtime.settings import Settings
 from crane_bench.runtime.tools import default_tools
-from tests.runtime.planners.fake_llama import MALFORMED, FakeLlama
+from tests.runtime.planners.fake_llama import DEEP_JSON, HUGE_INTEGER, MALFORMED, FakeLlama
 from tests.runtime.service.conftest import MEMORY, asgi_client
 
 SHAPES = list(MALFORMED)
+UNREADABLE_TEXT = [f'{{"steps": [{HUGE_INTEGER}]}}', DEEP_JSON]
 
 
 @pytest.fixture
@@ -82,3 +83,16 @@ async def test_a_hybrid_run_falls_back_and_completes(
     assert record["status"] == "completed", record
     assert record["output"] == 4
     assert record["planner"]["fallback"]["reason"] == "model_error"
+
+
+@pytest.mark.parametrize("text", UNREADABLE_TEXT, ids=["a 5,000-digit integer", "deep"])
+async def test_unreadable_model_text_fails_as_a_planner_error(
+    client: httpx.AsyncClient, llama: FakeLlama, text: str
+) -> None:
+    llama.repeat = text
+
+    record = await run(client, "llm")
+
+    assert record["status"] == "failed"
+    error = record["error"]
+    assert (error["kind"], error["type"]) == ("planner_error", "InvalidPlanError")

@@ -42,7 +42,7 @@ def test_a_missing_model_file_is_refused_before_start_up(tmp_path: Path) -> None
 
 def test_a_server_binary_that_is_not_there_is_refused_before_start_up(tmp_path: Path) -> None:
     model = tmp_path / "model.gguf"
-    model.touch()  # a model that resolves, so the program is what is refused
+    model.write_bytes(b"GGUF")  # a model that resolves, so the program is what is refused
     settings = local(
         planner="llm", local_model=str(model), local_server_bin=str(tmp_path / "llama-server")
     )
