@@ -253,7 +253,7 @@ def _paired_check(
     test = f"exact McNemar p={p:.4f}"
     worse, better = comparison.winner == "baseline", comparison.winner == planner
     status: GateStatus = "pass"
-    message = f"PASS {what}: {counts} ({test})"
+    message = f"PASS {what}: {counts} ({test}); {comparison.detectable}"
     if worse:
         status = "fail"
         message = f"FAIL {what}: significantly worse, {counts} ({test} < {spec.alpha})"

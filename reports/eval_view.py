@@ -78,7 +78,7 @@ def comparison_line(c: Comparison) -> ComparisonLine:
     detail = (
         f"{c.a_only} cases only {c.planner_a} got right, {c.b_only} only {c.planner_b}, "
         f"of {count(c.n_pairs)} paired cases; exact McNemar {p_value(c.p_value)} "
-        f"(α = {c.alpha:g})"
+        f"(α = {c.alpha:g}). {c.detectable[:1].upper()}{c.detectable[1:]}."
     )
     return ComparisonLine(headline, detail, c.winner is not None)
 

@@ -154,7 +154,8 @@ def print_summary(
         console.print(
             escape(
                 f"{c.planner_a} vs {c.planner_b} ({c.metric}): {c.verdict} "
-                f"({c.a_only} vs {c.b_only} discordant of {c.n_pairs}, p={c.p_value:.4f})"
+                f"({c.a_only} vs {c.b_only} discordant of {c.n_pairs}, p={c.p_value:.4f}); "
+                f"{c.detectable}"
             ),
             highlight=False,
         )
