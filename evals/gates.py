@@ -11,7 +11,7 @@ as passing checks marked `improved`.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -47,6 +47,7 @@ __all__ = [
     "GateCheck",
     "GateReport",
     "GatesConfig",
+    "check_targets",
     "evaluate_gates",
     "load_baseline",
     "load_gates",
@@ -284,6 +285,22 @@ def regression_checks(
     return checks
 
 
+def check_targets(config: GatesConfig, planners: Iterable[str]) -> list[tuple[CheckSpec, str]]:
+    """Each threshold check of `config` with the planner it reads, in the report's order.
+
+    A `*` check becomes one per planner, in sorted order; with no planners it stays `*`
+    (and is skipped). The regression checks come after these in a report.
+    """
+    names = sorted(planners)
+    targets: list[tuple[CheckSpec, str]] = []
+    for spec in config.checks:
+        if spec.planner != ALL_PLANNERS:
+            targets.append((spec, spec.planner))
+        else:
+            targets += [(spec, name) for name in names] or [(spec, ALL_PLANNERS)]
+    return targets
+
+
 def evaluate_gates(
     metrics: dict[str, PlannerMetrics],
     config: GatesConfig,
@@ -302,15 +319,11 @@ def evaluate_gates(
         registry: The metrics `config` was validated against (`load_gates`).
     """
     checks: list[GateCheck] = []
-    for spec in config.checks:
-        if spec.planner != ALL_PLANNERS:
-            checks.append(_threshold_check(spec, spec.planner, metrics, registry))
-        elif not metrics:
+    for spec, planner in check_targets(config, metrics):
+        if planner == ALL_PLANNERS:
             checks.append(_skip(spec.name or spec.metric, f"* {spec.metric}", "no planners"))
         else:
-            checks += [
-                _threshold_check(spec, planner, metrics, registry) for planner in sorted(metrics)
-            ]
+            checks.append(_threshold_check(spec, planner, metrics, registry))
     if baseline is not None:
         checks += regression_checks(metrics, config.regression, baseline, frame, registry)
     return GateReport.of(checks)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from crane_bench.evals.comparison import Comparison
 from crane_bench.evals.errors import RunLogError
+from crane_bench.evals.gate_power import GatePower
 from crane_bench.evals.gates import GateReport
 from crane_bench.evals.metrics import PlannerMetrics
 from crane_bench.evals.results import TrialResult
@@ -131,10 +132,17 @@ class EvalSummary(BaseModel):
     planners: dict[str, PlannerMetrics]
     comparisons: list[Comparison]
     gates: GateReport
+    gate_power: list[GatePower] = Field(default_factory=list)
+    """What each threshold check on a rate could resolve (`evals.gate_power`); empty in
+    summaries written before it was recorded."""
     latency_measurement: LatencyMeasurement | None = None
     """How latency was measured (None in summaries written before it was recorded)."""
     rescored_at: datetime | None = None
     """When `crane-bench rescore` last recomputed the outcomes; None if it never did."""
+
+    def gate_notes(self) -> dict[int, str]:
+        """Notes on the gate checks by position in `gates.checks`: what each could resolve."""
+        return {power.check: power.text for power in self.gate_power}
 
     @model_validator(mode="before")
     @classmethod

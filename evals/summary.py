@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Final
 
 from crane_bench.evals.comparison import compare_all
-from crane_bench.evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
+from crane_bench.evals.gate_power import gate_power
+from crane_bench.evals.gates import (
+    Baseline,
+    GatesConfig,
+    check_targets,
+    evaluate_gates,
+    load_baseline,
+)
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from crane_bench.evals.metrics import compute_metrics, read_results, read_summary_metrics
 from crane_bench.evals.robustness import originals
@@ -243,6 +250,8 @@ def build_summary(
     cached = int(frame["cached"].sum())
     figures = compute_metrics(frame, metrics)
     gold = originals(frame)  # the paired tests compare planners on the unperturbed cases
+    report = evaluate_gates(figures, gates, baseline, frame=gold, registry=metrics)
+    targets = check_targets(gates, figures)
     return EvalSummary(
         run_id=run.path.name,
         started_at=started_at,
@@ -255,6 +264,7 @@ def build_summary(
         cached_trials=cached,
         planners=figures,
         comparisons=compare_all(gold) if len(figures) > 1 else [],
-        gates=evaluate_gates(figures, gates, baseline, frame=gold, registry=metrics),
+        gates=report,
+        gate_power=gate_power(targets, report.checks, figures, gold, metrics),
         latency_measurement=measurement,
     )

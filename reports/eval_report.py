@@ -71,7 +71,7 @@ def eval_markdown(run: EvalRun, page: EvalPage, html: Path) -> str:
             for line in robustness.lines
         ]
         parts.append("")
-    parts.append(md_gates(eval_gate_results(run.summary)))
+    parts.append(md_gates(eval_gate_results(run.summary), run.summary.gate_notes()))
     outcomes = run.failures.groupby(["planner", "outcome"]).size().reset_index(name="n")
     if len(outcomes):
         listed = ", ".join(

@@ -186,7 +186,13 @@ def print_summary(
         f"gates {verdict}: {len(ran) - len(failed)} passed, {len(failed)} failed, "
         f"{len(gates.checks) - len(ran)} skipped"
     )
-    for check in gates.improvements:
-        console.print(escape(check.message), highlight=False)
-    for check in failed:
-        console.print(escape(check.message), highlight=False, soft_wrap=True)
+    notes = summary.gate_notes()
+    for index, check in enumerate(gates.checks):
+        note = notes.get(index)
+        if check.failed or check.improved:
+            console.print(escape(check.message), highlight=False, soft_wrap=True)
+            if note:
+                console.print(f"  {escape(note)}", highlight=False, style="dim", soft_wrap=True)
+        elif note:
+            shown = f"{check.name}: {note}"
+            console.print(f"  {escape(shown)}", highlight=False, style="dim", soft_wrap=True)
