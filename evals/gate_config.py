@@ -243,13 +243,25 @@ class RegressionSpec(BaseModel):
         return resolved
 
 
+class SequentialSpec(BaseModel):
+    """How `crane-bench eval --stop-when-decided` decides the checks (`evals.sequential`)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    alpha: float = Field(DEFAULT_ALPHA, gt=0, lt=0.5)
+    """Each check's error rate: the chance, over a whole run looked at after every case,
+    that it is decided the wrong way (passed when the truth fails it, or failed when the
+    truth passes it)."""
+
+
 class GatesConfig(BaseModel):
-    """A gates file: threshold checks and the regression gate."""
+    """A gates file: threshold checks, the regression gate and the sequential tests."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     checks: list[CheckSpec] = Field(default_factory=list)
     regression: RegressionSpec = Field(default_factory=RegressionSpec)
+    sequential: SequentialSpec = Field(default_factory=SequentialSpec)
 
 
 def _first_problem(exc: ValidationError) -> str:

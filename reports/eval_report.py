@@ -16,6 +16,7 @@ from crane_bench.reports.ci_outputs import (
     md_table,
 )
 from crane_bench.reports.eval_view import EvalPage, eval_page
+from crane_bench.reports.formatting import MISSING
 from crane_bench.reports.frames import EvalRun, read_eval_run
 from crane_bench.reports.meta import ReportFiles
 from crane_bench.reports.render import crane_version, render, write_report_files
@@ -69,6 +70,19 @@ def eval_markdown(run: EvalRun, page: EvalPage, html: Path) -> str:
             f"- {md(line.planner)} · {md(line.perturbation)}: flip rate {md(line.flip_rate)}; "
             f"{md(line.verdict)}"
             for line in robustness.lines
+        ]
+        parts.append("")
+    if page.sequential is not None:
+        parts.append(f"**Sequential gates**: {md(page.sequential.sentence)}\n")
+        parts += [
+            f"- {md(row.name)}: {md(row.status)}"
+            + (f" after {md(row.decided_after)} cases" if row.decided_after != MISSING else "")
+            + (
+                f", bounds {md(row.bounds)} (needs {md(row.target)})"
+                if row.bounds != MISSING
+                else ""
+            )
+            for row in page.sequential.rows
         ]
         parts.append("")
     parts.append(md_gates(eval_gate_results(run.summary), run.summary.gate_notes()))

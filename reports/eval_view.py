@@ -21,6 +21,7 @@ from crane_bench.reports.frames import EvalRun
 from crane_bench.reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
 from crane_bench.reports.metric_table import metric_columns, metric_rows
 from crane_bench.reports.robustness_view import RobustnessSection, robustness_section
+from crane_bench.reports.sequential_view import SequentialSection, sequential_section
 from crane_bench.reports.transcripts_view import TranscriptSet, transcript_set
 
 METRIC_WORDS: Final = {
@@ -65,6 +66,8 @@ class EvalPage:
     brief_columns: list[Column] = field(default_factory=list)
     """The brief metrics' columns (`summary.md`)."""
     brief_planners: list[Row] = field(default_factory=list)
+    sequential: SequentialSection | None = None
+    """How `--stop-when-decided` stopped the run; None for a run of every case."""
 
 
 def comparison_line(c: Comparison) -> ComparisonLine:
@@ -219,6 +222,7 @@ def eval_page(run: EvalRun, metrics: MetricRegistry = DEFAULT_METRICS) -> EvalPa
         run_dir=str(run.path),
         brief_columns=[c.column for c in brief],
         brief_planners=metric_rows(summary.planners, brief),
+        sequential=sequential_section(summary),
     )
 
 

@@ -22,7 +22,7 @@ from crane_bench.evals.figures import LatencyFigure, RateFigure
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry
 from crane_bench.evals.metrics import PlannerMetrics
 from crane_bench.evals.results import TrialResult
-from crane_bench.evals.run_dir import EvalSummary, Recovered
+from crane_bench.evals.run_dir import EvalSummary, Recovered, sequential_sentence
 
 
 class EvalProgress:
@@ -187,12 +187,22 @@ def print_summary(
         f"{len(gates.checks) - len(ran)} skipped"
     )
     notes = summary.gate_notes()
+    sequential = summary.sequential
+    decided = (
+        {g.check for g in sequential.gates if g.status in ("pass", "fail")} if sequential else set()
+    )
+    if sequential is not None:
+        console.print(escape(sequential_sentence(summary)), highlight=False, soft_wrap=True)
     for index, check in enumerate(gates.checks):
         note = notes.get(index)
         if check.failed or check.improved:
             console.print(escape(check.message), highlight=False, soft_wrap=True)
             if note:
                 console.print(f"  {escape(note)}", highlight=False, style="dim", soft_wrap=True)
+        elif index in decided:
+            console.print(
+                f"  {escape(check.message)}", highlight=False, style="dim", soft_wrap=True
+            )
         elif note:
             shown = f"{check.name}: {note}"
             console.print(f"  {escape(shown)}", highlight=False, style="dim", soft_wrap=True)
