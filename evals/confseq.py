@@ -34,6 +34,7 @@ soonest over the gates this harness has (rates 5 to 15 points from their thresho
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final, Literal
 
 import numpy as np
@@ -97,10 +98,16 @@ def needed(n: int, threshold: float, side: Side, alpha: float) -> FloatArray:
     reach this count: a run's decisions are then comparisons of its running counts, and
     thousands of simulated runs cost one search. `inf` where no count up to t rejects.
     """
+    return np.array(_needed(n, float(threshold), side, float(alpha)))
+
+
+@cache
+def _needed(n: int, threshold: float, side: Side, alpha: float) -> tuple[float, ...]:
+    """`needed`, kept: a simulation asks for the same counts thousands of times."""
     level = np.log(1.0 / alpha)
     t = np.arange(1, n + 1)
     if side == "below":
-        return needed(n, 1.0 - threshold, "above", alpha)
+        return _needed(n, 1.0 - threshold, "above", alpha)
     hi = t.copy()
     rejects = log_evidence(hi, t - hi, threshold, "above") >= level
     lo = np.full(n, -1)
@@ -109,7 +116,7 @@ def needed(n: int, threshold: float, side: Side, alpha: float) -> FloatArray:
         found = log_evidence(np.maximum(mid, 0), t - np.maximum(mid, 0), threshold, "above")
         ok = (found >= level) & (mid >= 0)
         hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
-    return np.where(rejects, hi, np.inf).astype(float)
+    return tuple(float(x) for x in np.where(rejects, hi, np.inf))
 
 
 def crossing(outcomes: npt.ArrayLike, threshold: float, side: Side, alpha: float) -> IntArray:
