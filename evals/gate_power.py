@@ -51,6 +51,12 @@ class GatePower(BaseModel):
     80% of the time; None when no rate gets it right that often."""
     text: str
     """The figure in words."""
+    op: str = ">="
+    """The check's operator."""
+    threshold: float | None = None
+    """For `threshold`: the number the rate is held to."""
+    use: str = "point"
+    """For `threshold`: the point estimate, or a bound of the Wilson interval."""
 
 
 def _rate_metric(metric: str, registry: MetricRegistry) -> bool:
@@ -81,7 +87,7 @@ def _threshold_power(
         text += f"({POWER:.0%} power)"
     return GatePower(
         check=index, name=check.name, kind="threshold", cases=cases, resolution=resolution,
-        text=text,
+        text=text, op=spec.op, threshold=threshold, use=spec.use,
     )  # fmt: skip
 
 
@@ -123,7 +129,7 @@ def _paired_power(
         text += f"{disagree} discordant ({POWER:.0%} power)"
     return GatePower(
         check=index, name=check.name, kind="paired", cases=cases, discordance=discordance,
-        resolution=resolution, text=text,
+        resolution=resolution, text=text, op=spec.op,
     )  # fmt: skip
 
 
