@@ -18,6 +18,9 @@ approximation, so the figures hold for the small suites and the lopsided rates e
   give the right verdict 80% of the time on either side.
 - A gate comparing two planners' rates by their point estimates (`paired_gate_resolution`):
   the same for the sign of the difference on the paired cases.
+- Two rates on different cases (`two_proportion_mde`, the load run's comparison with an
+  unloaded run that shares no case): statsmodels' power of the two-sample z-test on
+  Cohen's arcsine effect size h, turned back into a drop from the baseline rate.
 
 Only the probable range of each binomial is summed (12 standard deviations either side of
 its mean, well past where the remaining mass is below 1e-30), so a figure for a million
@@ -32,6 +35,7 @@ from typing import Final, Literal
 
 import numpy as np
 from scipy.stats import binom
+from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_confint
 
 POWER: Final = 0.8
@@ -266,3 +270,32 @@ def paired_gate_resolution(
     if any(d is None for d in distances):
         return None
     return max(d for d in distances if d is not None)
+
+
+def two_proportion_mde(
+    n: int, other_n: int, base: float, alpha: float = 0.05, power: float = POWER
+) -> float | None:
+    """The smallest drop from `base` that a two-sided two-sample z-test finds with `power`.
+
+    Args:
+        n: Cases on the side that may have dropped.
+        other_n: Cases on the side whose rate is `base`.
+        base: The rate the drop is measured from.
+        alpha: The test's significance level.
+        power: The chance of finding it.
+
+    Returns:
+        The drop (0 to `base`); None when even a drop to 0 is not found that often.
+    """
+    _check(n, base, "base")
+    _check(other_n, base, "base")
+    h = float(
+        NormalIndPower().solve_power(
+            effect_size=None, nobs1=n, alpha=alpha, power=power, ratio=other_n / n
+        )
+    )
+    # h = 2 asin(sqrt(base)) - 2 asin(sqrt(lower)): the rate `lower` that lies h below base.
+    angle = 2 * np.arcsin(np.sqrt(base)) - h
+    if angle < 0:
+        return None
+    return float(base - np.sin(angle / 2) ** 2)

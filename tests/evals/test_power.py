@@ -14,6 +14,7 @@ from crane_bench.evals.power import (
     paired_gate_resolution,
     rate_gate_power,
     rate_gate_resolution,
+    two_proportion_mde,
 )
 from crane_bench.evals.stats import mcnemar_exact, wilson_interval
 
@@ -172,3 +173,19 @@ def test_every_comparison_says_what_it_could_detect() -> None:
     none = pd.Series([False] * 55, index=cases[:55])
     small = compare_verdicts(one, none, planner_a="x", planner_b="y")
     assert small.detectable.startswith("with 1 disagreement in 55 cases, this suite is too small")
+
+
+def test_two_proportion_mde_against_simulation() -> None:
+    from statsmodels.stats.proportion import proportions_ztest  # noqa: PLC0415
+
+    rng = np.random.default_rng(12)
+    n, base = 120, 0.85
+    drop = two_proportion_mde(n, n, base)
+    assert drop is not None
+    loaded = rng.binomial(n, base - drop, 4000)
+    unloaded = rng.binomial(n, base, 4000)
+    found = np.mean(
+        [proportions_ztest([a, b], [n, n])[1] < 0.05 for a, b in zip(loaded, unloaded, strict=True)]
+    )
+    assert found == pytest.approx(0.8, abs=0.03)
+    assert two_proportion_mde(3, 3, 0.2) is None  # no drop from 0.2 is found on 3 cases
