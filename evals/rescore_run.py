@@ -24,6 +24,7 @@ from crane_bench.evals.cases import load_cases
 from crane_bench.evals.errors import RescoreRefusedError, RunLogError
 from crane_bench.evals.gate_config import load_gates
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from crane_bench.evals.metrics import read_results
 from crane_bench.evals.perturbations import with_variants
 from crane_bench.evals.rescore import (
     CaseChange,
@@ -34,6 +35,7 @@ from crane_bench.evals.rescore import (
 )
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.sequential_run import resequence
 from crane_bench.evals.summary import build_summary, load_baseline_file
 from crane_bench.evals.transcript_store import rescore_transcripts
 from crane_bench.plumbing.errors import RunFileError
@@ -166,6 +168,13 @@ async def rescore_run(
         }
     )
     spec = spec.model_copy(update={"args": used})
+    sequential = None
+    if previous.sequential is not None:  # a run that stopped when its gates were decided
+        labels = [r.label for r in args.planner_specs] or args.planners
+        frame = read_results(run.results_file, metrics)
+        sequential = resequence(
+            previous.sequential, cases, labels, gates, frame=frame, metrics=metrics
+        )
     summary = build_summary(
         run,
         spec,
@@ -176,6 +185,7 @@ async def rescore_run(
         baseline=baseline,
         measurement=previous.latency_measurement,
         metrics=metrics,
+        sequential=sequential,
     ).model_copy(
         update={
             # Where and from what the trials ran is the run's, not the re-scoring's.

@@ -219,6 +219,29 @@ class SequentialSchedule:
         )
 
 
+def resequence(
+    previous: SequentialReport,
+    cases: Sequence[Case],
+    labels: Sequence[str],
+    gates: GatesConfig,
+    *,
+    frame: pd.DataFrame,
+    metrics: MetricRegistry = DEFAULT_METRICS,
+) -> SequentialReport:
+    """A stopped run's record, replayed over its rows as they are now (after a rescore).
+
+    The order comes from the recorded seed and the cases, as the run drew it; the run
+    stays where it stopped, and each check is decided again on the rescored outcomes (a
+    check no longer decided gets its fixed-sample verdict, and says so).
+    """
+    schedule = SequentialSchedule.create(
+        cases, labels, gates, seed=previous.seed, concurrency=1, initial=frame, metrics=metrics
+    )
+    schedule.round_cases = previous.round_cases
+    through = max(previous.cases_run.values(), default=0)
+    return schedule.report(through, dict(previous.cases_run))
+
+
 def _reason(gates: Sequence[SequentialGate], ran: dict[str, int], suite: int, cases: int) -> str:
     decided = [g.decided_after or 0 for g in gates if g.status in ("pass", "fail")]
     open_checks = [g for g in gates if g.status in ("undecided", "not_sequential")]

@@ -21,6 +21,7 @@ import yaml
 from crane_bench.evals.confseq import crossing
 from crane_bench.evals.gate_config import GatesConfig
 from crane_bench.evals.metrics import trials_frame
+from crane_bench.evals.rescore_run import rescore_run
 from crane_bench.evals.run_config import EvalConfig, build_spec
 from crane_bench.evals.run_dir import EvalSummary, RunDir
 from crane_bench.evals.runner import run_eval
@@ -193,6 +194,17 @@ async def test_a_resumed_run_reaches_the_same_decisions(tmp_path: Path) -> None:
     assert all(p.calls == 0 for p in untouched.values())
     assert again.sequential is not None
     assert again.sequential.cases_run == whole.sequential.cases_run
+
+
+async def test_a_rescored_run_keeps_its_stop_and_decisions(tmp_path: Path) -> None:
+    run, summary, _ = await _run(tmp_path, GATES, ("good", "poor"))
+    rescored = (await rescore_run(run.path)).summary
+    assert rescored.sequential is not None
+    assert summary.sequential is not None
+    assert rescored.sequential.cases_run == summary.sequential.cases_run
+    before = [(g.status, g.decided_after) for g in summary.sequential.gates]
+    assert [(g.status, g.decided_after) for g in rescored.sequential.gates] == before
+    assert [c.message for c in rescored.gates.checks] == [c.message for c in summary.gates.checks]
 
 
 def test_the_seed_changes_the_order_not_the_guarantee(tmp_path: Path) -> None:
