@@ -249,6 +249,8 @@ def _note(gate: SequentialGate, monitor: Monitor, alpha: float, cases: int) -> s
         figures = f"{monitor.what} {gate.lower:.3f}-{gate.upper:.3f}, anytime-valid (α = {alpha:g})"
     elif gate.mean is not None:
         figures = f"{monitor.what} {gate.mean:.3f} on {gate.observations} outcomes"
+    elif monitor.kind == "quantile":
+        figures = "no live trials: the response cache answered them (--no-cache decides it)"
     else:
         figures = f"no outcomes for its {monitor.what}"
     needs = f"{'at least' if monitor.holds_above else 'at most'} {monitor.target:g}"

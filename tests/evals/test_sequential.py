@@ -271,3 +271,24 @@ def test_planners_keep_running_while_their_gates_are_open() -> None:
     assert [g.status for g in gates] == ["pass", "undecided"]
     assert still_running(["a", "b", "c"], gates) == {"b", "c"}
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_a_latency_gate_reads_only_live_trials() -> None:
+    from tests.evals.trial_rows import trial  # noqa: PLC0415
+
+    config = GatesConfig.model_validate(
+        {"checks": [{"planner": "llm", "metric": "latency_ms.p95", "op": "<=", "threshold": 5000}]}
+    )
+    order = [f"c{i}" for i in range(100)]
+    cached = trials_frame([trial(c, planner="llm", latency_ms=1.0, cached=True) for c in order])
+    [gate] = replay(monitors(config, ["llm"]), cached, order, 0.05)
+    assert (gate.status, gate.observations) == ("undecided", 0)
+    assert "--no-cache decides it" in gate.note
+    live = trials_frame([trial(c, planner="llm", latency_ms=900.0) for c in order])
+    [gate] = replay(monitors(config, ["llm"]), live, order, 0.05)
+    assert gate.status == "pass"
+    assert gate.decided_after is not None
+    assert gate.decided_after < 100
+    slow = trials_frame([trial(c, planner="llm", latency_ms=6000.0) for c in order])
+    [gate] = replay(monitors(config, ["llm"]), slow, order, 0.05)
+    assert gate.status == "fail"
