@@ -53,14 +53,20 @@ RUN pip install ".[all]" \
 # ---- run: the base image, the virtualenv, a non-root user ----
 FROM ${BASE_IMAGE} AS run
 
+# Runs are kept in a SQLite file on a volume, so they outlive the container: a run that
+# got its 201 is found after a restart (failed `interrupted` if it was cut short). For
+# several hosts, set RUN_STORE_URL=postgresql://... (compose's `postgres` profile).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    HOME=/app
+    HOME=/app \
+    RUN_STORE_URL=sqlite:////app/data/runs.db
 
-RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home crane
+RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home crane \
+    && mkdir /app/data && chown crane:crane /app/data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
+VOLUME ["/app/data"]
 USER crane
 
 EXPOSE 8000
@@ -69,8 +75,12 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/api/v1/health/liveness', timeout=4)"]
 
-# Exec form: crane-bench is PID 1 and gets SIGTERM itself; uvicorn stops accepting,
-# the app drains in-flight runs (SERVICE_DRAIN_TIMEOUT_S) and stops the model server.
+# Exec form: crane-bench is PID 1 and gets SIGTERM itself. The app drains first, still
+# listening (new runs get a JSON 503, waiting clients their run or a 503 naming it),
+# then uvicorn closes and the model server stops: all within SERVICE_DRAIN_TIMEOUT_S
+# (8 s), inside the 10 s that `docker stop` and `podman stop` wait before SIGKILL. A
+# longer drain needs a longer stop timeout too: `docker run --stop-timeout`, `docker
+# stop -t`, compose's `stop_grace_period` (an image cannot set one).
 # --host and --port are explicit: listen on every interface of the container.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["crane-bench"]

@@ -12,6 +12,7 @@ BENCHMARKS = [
     "startup",
     "runtime",
     "service",
+    "store",
     "evals",
     "transcripts",
     "load",

@@ -15,18 +15,16 @@ from pathlib import Path
 from typing import Final, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from crane_bench.evals.comparison import case_verdicts
+from crane_bench.evals.errors import RunLogError
 from crane_bench.evals.metric_registry import DEFAULT_METRICS
 from crane_bench.evals.metrics import metric_column, scalar_row
 from crane_bench.evals.results import OutcomeClass, TrialResult
 from crane_bench.evals.robustness import perturbation_metrics
-from crane_bench.evals.run_dir import RunDir
+from crane_bench.evals.run_reader import Rows, read_run
 from crane_bench.evals.stats import Interval, clustered_interval
-from crane_bench.plumbing.errors import RunFileError
-from crane_bench.plumbing.run_files import JsonlReader
-from crane_bench.runtime.errors import ConfigError
 
 SetKind = Literal["paraphrase", "ood"]
 KIND_PREFIXES: Final[dict[SetKind, str]] = {"paraphrase": "paraphrase_", "ood": "ood_"}
@@ -68,26 +66,21 @@ class SetRun:
     """The scalar columns of each trial (`evals.metrics`), its tags, prompt and tools."""
 
 
-def read_trials(path: Path) -> pd.DataFrame:
-    """Each trial of a `results.jsonl`: scalar and metric columns, `tags`, `prompt`, `tools`.
+def read_trials(rows: Rows[TrialResult]) -> pd.DataFrame:
+    """Each trial of a run's rows: scalar and metric columns, `tags`, `prompt`, `tools`.
 
     Raises:
         RobustSetsError: The file cannot be read or a row is not a trial.
     """
     records = []
     try:
-        for line in JsonlReader(path):
-            try:
-                row = TrialResult.model_validate(line.data)
-            except ValidationError as exc:
-                problem = exc.errors(include_url=False)[0]["msg"]
-                raise RobustSetsError(f"{path}: line {line.number}: {problem}") from None
+        for row in rows:
             record = scalar_row(row, DEFAULT_METRICS)
             record["tags"] = tuple(row.tags)
             record["prompt"] = row.prompt or ""
             record["tools"] = tuple(step.tool for step in row.plan.steps) if row.plan else ()
             records.append(record)
-    except RunFileError as exc:
+    except RunLogError as exc:
         raise RobustSetsError(str(exc)) from None
     return pd.DataFrame.from_records(records)
 
@@ -100,20 +93,18 @@ def read_set_run(path: Path) -> SetRun:
     Raises:
         RobustSetsError: Not a run directory, not one set file's run, or no trials.
     """
-    if not (path / "spec.json").is_file():
-        raise RobustSetsError(f"{path}: not an eval run directory (no spec.json)")
     try:
-        spec = RunDir(path).read_spec()
-    except ConfigError as exc:
+        run = read_run(path)
+    except RunLogError as exc:
         raise RobustSetsError(str(exc)) from None
-    files = spec.args.case_files
+    files = run.spec.args.case_files
     if len(files) != 1:
         raise RobustSetsError(f"{path}: ran {len(files)} case files; a set's run runs one")
     stem = Path(files[0].path).stem
     kind = set_kind(stem)
     if kind is None:
         raise RobustSetsError(f"{path}: ran {stem}, which is neither paraphrase_* nor ood_*")
-    trials = read_trials(path / "results.jsonl")
+    trials = read_trials(run.rows())
     if not trials.empty:
         trials = trials[trials["perturbation"].isna()]
     if trials.empty:

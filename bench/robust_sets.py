@@ -71,6 +71,7 @@ from crane_bench.evals.run_config import EvalConfig, build_spec, default_case_ti
 from crane_bench.evals.run_dir import RunDir
 from crane_bench.evals.runner import run_eval
 from crane_bench.plumbing.run_files import DEFAULT_RUNS_DIR, run_stamp, write_atomically
+from crane_bench.plumbing.validation import first_problem
 from crane_bench.runtime.errors import CraneRuntimeError, UserError
 from crane_bench.runtime.planners.specs import PlannerSpec, parse_spec, parse_specs, split_specs
 from crane_bench.runtime.settings import Settings
@@ -146,9 +147,7 @@ def eval_settings() -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        err = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in err["loc"])
-        raise RobustSetsError(f"settings: {where}: {err['msg']}") from None
+        raise RobustSetsError(f"settings: {first_problem(exc)}") from None
     if "llm_timeout_s" in settings.model_fields_set:
         return settings
     return settings.model_copy(update={"llm_timeout_s": LLM_TIMEOUT_S})

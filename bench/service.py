@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +81,10 @@ def _free_port() -> int:
         return port
 
 
-def _serve(target: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PLANNER": "pattern", "SERVICE_ACCESS_LOG": "false"}
+def _serve(
+    target: str, port: int, extra_env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PLANNER": "pattern", "SERVICE_ACCESS_LOG": "false", **(extra_env or {})}
     command = [
         sys.executable, "-m", "uvicorn", target, "--factory", "--workers", "1",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
@@ -134,11 +137,16 @@ async def _load(base_url: str, path: str, seconds: float) -> Load:
     return Load(len(latencies), errors, elapsed, latencies)
 
 
-def measure(target: str, path: str, seconds: float = DURATION_S) -> Load:
-    """Serve `target` in a child uvicorn and load `path` for `seconds`."""
+def measure(
+    target: str,
+    path: str,
+    seconds: float = DURATION_S,
+    env: Mapping[str, str] | None = None,
+) -> Load:
+    """Serve `target` in a child uvicorn (with `env` added) and load `path` for `seconds`."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    server = _serve(target, port)
+    server = _serve(target, port, env)
     try:
         _wait_ready(base_url, server)
         return asyncio.run(_load(base_url, path, seconds))

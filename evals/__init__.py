@@ -5,7 +5,8 @@ The case format and its loader live in `evals.cases`, the matching rules in
 statistics in `evals.stats`, `evals.metrics` and `evals.comparison` (the metrics
 themselves declared once in `evals.metric_registry`), perturbed variants
 of cases in `evals.perturbations` and their figures in `evals.robustness`, quality gates
-in `evals.gates`, and the package's errors in `evals.errors`. Planner specs and their
+in `evals.gates`, and the package's errors in `evals.errors`. A run directory is read
+by `evals.run_reader.read_run`, the one reader of a run (`EvalRun`). Planner specs and their
 endpoints are the runtime's (`runtime.planners.specs`, `runtime.planners.endpoints`).
 """
 
@@ -41,7 +42,6 @@ from crane_bench.evals.metrics import (
     CategoryMetrics,
     PlannerMetrics,
     compute_metrics,
-    read_results,
     read_summary_metrics,
     trials_frame,
 )
@@ -49,6 +49,7 @@ from crane_bench.evals.results import OutcomeClass, TrialResult
 from crane_bench.evals.robustness import RobustnessMetrics, robustness_metrics
 from crane_bench.evals.run_config import EvalConfig
 from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.run_reader import EvalRun, Rows, read_results, read_run
 from crane_bench.evals.runner import run_eval
 from crane_bench.evals.scoring import score_trial
 from crane_bench.evals.stats import (
@@ -67,12 +68,14 @@ __all__ = [
     "CaseSetup",
     "EvalConfig",
     "EvalError",
+    "EvalRun",
     "EvalSummary",
     "ExpectedPlan",
     "ExpectedStep",
     "GateConfigError",
     "OutcomeClass",
     "PlanComparison",
+    "Rows",
     "RunDir",
     "RunLogError",
     "TrialResult",
@@ -87,6 +90,7 @@ __all__ = [
     "match_outcome",
     "match_step_input",
     "match_value",
+    "read_run",
     "run_eval",
     "score_trial",
 ]

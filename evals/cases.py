@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal, Self, get_args
+from typing import Annotated, Any, Final, Self
 
 import yaml
 from pydantic import (
@@ -30,12 +30,18 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, SequenceNode
 
 from crane_bench.evals.errors import CaseFormatError
+from crane_bench.plumbing.validation import first_problem
 from crane_bench.runtime.models import MAX_PLAN_STEPS
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 
-KnownCategory = Literal[
-    "calculator", "todo", "multi_step", "abstain", "adversarial", "out_of_domain"
-]
-KNOWN_CATEGORIES: Final[tuple[str, ...]] = get_args(KnownCategory)
+KNOWN_CATEGORIES: Final[tuple[str, ...]] = (
+    *BUILTIN_TOOL_PLUGINS.categories,
+    "multi_step",
+    "abstain",
+    "adversarial",
+    "out_of_domain",
+)
+"""Each tool's own category (its plug-in's `category`), then the categories of mixes."""
 CASE_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]*$"
 CATEGORY_PATTERN: Final = r"^[a-z][a-z0-9_]*$"
 CASE_FILE_SUFFIXES: Final = frozenset({".yaml", ".yml"})
@@ -73,7 +79,7 @@ class ExpectedStep(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     tool: str = Field(min_length=1, max_length=64)
-    """Registered tool name (`calculator`, `todo_store`); matched exactly."""
+    """Registered tool name (a plug-in's `name`: `calculator`, `todo_store`); matched exactly."""
 
     input: dict[str, JsonValue] = Field(default_factory=dict)
     """Tool input. A calculator `expression` matches any expression of the same value;
@@ -141,8 +147,8 @@ class Case(BaseModel):
     """What the user types, as they would type it."""
 
     category: str = Field(pattern=CATEGORY_PATTERN, max_length=64, examples=list(KNOWN_CATEGORIES))
-    """One of calculator, todo, multi_step, abstain, adversarial, out_of_domain; others are
-    allowed."""
+    """A tool's category (calculator, todo), or multi_step, abstain, adversarial,
+    out_of_domain; others are allowed."""
 
     tags: tuple[str, ...] = ()
     """Free labels for slicing results (`percent`, `typo`, `unknown-id`)."""
@@ -184,7 +190,12 @@ def count_by_category(cases: Iterable[Case]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's parser reads the gold suite about ten times faster than the pure-Python one;
+# PyYAML's wheels ship it, a source build may not.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """A safe loader that refuses duplicate keys, which PyYAML would silently overwrite."""
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
@@ -195,7 +206,8 @@ class _StrictLoader(yaml.SafeLoader):
                 raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             if isinstance(key, Hashable):
                 seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Hashable, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def _read_yaml(path: Path) -> tuple[Any, list[int]]:
@@ -240,15 +252,6 @@ def _describe(path: Path, raw: object, number: int, line: int | None) -> str:
     return f"{path}: case {where}"
 
 
-def _first_problem(exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False)
-    err = errors[0]
-    loc = ".".join(str(part) for part in err["loc"]) or "case"
-    message = str(err["msg"]).removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{loc}: {message}{more}"
-
-
 def load_case_file(path: Path) -> list[Case]:
     """Load and validate one case file.
 
@@ -274,9 +277,8 @@ def load_case_file(path: Path) -> list[Case]:
         try:
             cases.append(Case.model_validate(raw))
         except ValidationError as exc:
-            raise CaseFormatError(
-                f"{_describe(path, raw, number, line)}: {_first_problem(exc)}"
-            ) from None
+            problem = first_problem(exc, top="case", count_others=True)
+            raise CaseFormatError(f"{_describe(path, raw, number, line)}: {problem}") from None
     return cases
 
 

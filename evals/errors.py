@@ -9,7 +9,9 @@ Hierarchy::
         ├── GateConfigError           a quality gate is misconfigured (also a UserError)
         ├── RescoreRefusedError       a run cannot be re-scored: a prompt changed, a case is
         │                             gone, the run did not finish (also a UserError)
-        └── RunLogError               a run log cannot be read: malformed or a wrong version
+        └── RunLogError               a damaged run: not an eval run directory, or a file of
+                                      it unreadable, malformed or of another version; the
+                                      one error `read_run` (`evals.run_reader`) raises
                                       (also plumbing's RunFileError, as every run-file error)
 
 A case that fails while it runs is not an error here: the runner records it as a row.
@@ -41,4 +43,9 @@ class RescoreRefusedError(EvalError, UserError):
 
 
 class RunLogError(EvalError, RunFileError):
-    """A run log cannot be read: it is malformed or written by another format version."""
+    """A damaged run: not an eval run directory, or a file of it cannot be read.
+
+    The one error of `read_run` and of everything it reads later (rows, transcripts): a
+    file that is unreadable, does not validate, or was written by another format version.
+    The message is one line naming the file, the line and the field.
+    """

@@ -143,7 +143,7 @@ def gate_power(
     """The resolution of every threshold check on a rate that ran.
 
     Args:
-        targets: The checks' specs and planners (`evals.gates.check_targets`), aligned with
+        targets: The checks' specs and planners (`evals.gate_config.check_targets`), aligned with
             the first `len(targets)` of `checks`.
         checks: The checks of the run's gate report.
         metrics: The run's metrics by planner.

@@ -11,7 +11,7 @@ as passing checks marked `improved`.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -28,17 +28,14 @@ from crane_bench.evals.gate_config import (
     MetricRef,
     RegressionSpec,
     Use,
+    check_targets,
     is_rate,
     load_gates,
     robustness_path,
 )
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from crane_bench.evals.metrics import (
-    CategoryMetrics,
-    PlannerMetrics,
-    read_results,
-    read_summary_metrics,
-)
+from crane_bench.evals.metrics import CategoryMetrics, PlannerMetrics, read_summary_metrics
+from crane_bench.evals.run_reader import read_results
 from crane_bench.plumbing.gates import GateCheck, GateReport, GateStatus
 from crane_bench.plumbing.run_files import RESULTS_FILE, SUMMARY_FILE
 
@@ -283,22 +280,6 @@ def regression_checks(
             checks += _tolerance_checks(planner, current, base, spec, registry)
             checks.append(_paired_check(planner, frame, baseline.frame, spec))
     return checks
-
-
-def check_targets(config: GatesConfig, planners: Iterable[str]) -> list[tuple[CheckSpec, str]]:
-    """Each threshold check of `config` with the planner it reads, in the report's order.
-
-    A `*` check becomes one per planner, in sorted order; with no planners it stays `*`
-    (and is skipped). The regression checks come after these in a report.
-    """
-    names = sorted(planners)
-    targets: list[tuple[CheckSpec, str]] = []
-    for spec in config.checks:
-        if spec.planner != ALL_PLANNERS:
-            targets.append((spec, spec.planner))
-        else:
-            targets += [(spec, name) for name in names] or [(spec, ALL_PLANNERS)]
-    return targets
 
 
 def evaluate_gates(

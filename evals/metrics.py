@@ -2,21 +2,22 @@
 
 Which metrics, how each reads a trial and how it aggregates, is the registry's
 (`evals.metric_registry`); this module applies one. The rows become a pandas DataFrame
-of their scalar columns and one column of per-trial values per metric (`trials_frame`,
-`read_results`); the plan and the raw model output stay on disk, so memory grows with
-the number of rows, not with what the model wrote. Every rate comes with a 95% interval.
-Repeats of a case are not new cases: with repeats, the intervals cluster the trials by
-case (`stats.clustered_interval`), so 20 repeats of a deterministic planner give the
-interval of one run, not one 20 times narrower. pass@k, pass^k and the flaky cases,
-which exist only with repeats, count a trial as a success when its plan is right
-(`plan_correct`): the planner's own work, independent of the tools it calls.
+of their scalar columns and one column of per-trial values per metric (`trials_frame`;
+`evals.run_reader` reads a run's file into one); the plan and the raw model output stay
+on disk, so memory grows with the number of rows, not with what the model wrote. Every
+rate comes with a 95% interval. Repeats of a case are not new cases: with repeats, the
+intervals cluster the trials by case (`stats.clustered_interval`), so 20 repeats of a
+deterministic planner give the interval of one run, not one 20 times narrower. pass@k,
+pass^k and the flaky cases, which exist only with repeats, count a trial as a success
+when its plan is right (`plan_correct`): the planner's own work, independent of the
+tools it calls.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,8 +30,7 @@ from crane_bench.evals.metric_registry import DEFAULT_METRICS, NOT_FALLBACKS, Me
 from crane_bench.evals.results import OutcomeClass, TrialResult
 from crane_bench.evals.robustness import RobustnessMetrics, originals, robustness_metrics
 from crane_bench.evals.stats import pass_at_k, pass_hat_k
-from crane_bench.plumbing.errors import RunFileError
-from crane_bench.plumbing.run_files import JsonlReader
+from crane_bench.plumbing.validation import first_problem
 
 SCALAR_COLUMNS: Final[dict[str, str]] = {
     "case_id": "str",
@@ -205,6 +205,17 @@ def _group_metrics(trials: pd.DataFrame, metrics: MetricRegistry) -> dict[str, A
     return values
 
 
+def category_metrics(
+    trials: pd.DataFrame, metrics: MetricRegistry = DEFAULT_METRICS
+) -> CategoryMetrics:
+    """The figures of a set of trials (built with `metrics`), without repeat statistics.
+
+    What each category of a planner gets; also the figures of a load step's scored runs
+    (`load.quality`), so a metric means the same under load as in an eval.
+    """
+    return CategoryMetrics.model_validate(_group_metrics(trials, metrics))
+
+
 def _repeat_metrics(trials: pd.DataFrame) -> dict[str, Any]:
     per_case = trials.groupby("case_id")["plan_correct"].agg(["size", "sum"])
     repeats = int(per_case["size"].max())
@@ -240,10 +251,10 @@ def planner_metrics(
     if missing:
         raise ValueError(
             f"the trials frame has no values of {', '.join(missing)}: build it with the "
-            "same metric registry (trials_frame or read_results with metrics=...)"
+            "same metric registry (trials_frame or EvalRun.frame with metrics=...)"
         )
     by_category = {
-        str(category): CategoryMetrics.model_validate(_group_metrics(group, metrics))
+        str(category): category_metrics(group, metrics)
         for category, group in sorted(trials.groupby("category"), key=lambda item: str(item[0]))
     }
     values = {
@@ -262,7 +273,7 @@ def compute_metrics(
     Perturbed variants count only in `robustness`; the other metrics are the originals'.
 
     Args:
-        frame: The trials, built with `metrics` (`trials_frame`, `read_results`).
+        frame: The trials, built with `metrics` (`trials_frame`, `EvalRun.frame`).
         metrics: The metrics to compute.
 
     Raises:
@@ -274,40 +285,6 @@ def compute_metrics(
         figures.robustness = robustness_metrics(trials)
         result[str(planner)] = figures
     return result
-
-
-def _rows(path: Path, skipped: list[int], metrics: MetricRegistry) -> Iterator[dict[str, Any]]:
-    """Yield the columns of each row; note a torn last line in `skipped`."""
-    reader = JsonlReader(path)
-    for line in reader:
-        try:
-            yield scalar_row(TrialResult.model_validate(line.data), metrics)
-        except ValidationError as exc:
-            err = exc.errors(include_url=False)[0]
-            loc = ".".join(str(part) for part in err["loc"]) or "row"
-            raise RunLogError(f"{path}: line {line.number}: {loc}: {err['msg']}") from None
-    if reader.torn is not None:
-        skipped.append(reader.torn[0])
-
-
-def read_results(path: Path, metrics: MetricRegistry = DEFAULT_METRICS) -> pd.DataFrame:
-    """Read a run's `results.jsonl` into a trials frame, one row at a time.
-
-    Each line is validated as a `TrialResult`; its scalar columns and the value of each of
-    `metrics` are kept. A last
-    line that is not JSON (a run killed while writing it) is skipped, and its line number
-    is left in `frame.attrs["skipped_lines"]`.
-
-    Raises:
-        RunLogError: The file cannot be read, or a row other than the last is malformed.
-    """
-    skipped: list[int] = []
-    try:
-        frame = frame_from_records(_rows(path, skipped, metrics), metrics)
-    except RunFileError as exc:
-        raise RunLogError(str(exc)) from None
-    frame.attrs["skipped_lines"] = skipped
-    return frame
 
 
 _SUMMARY_PLANNERS: Final = TypeAdapter(dict[str, PlannerMetrics])
@@ -328,6 +305,4 @@ def read_summary_metrics(path: Path) -> dict[str, PlannerMetrics]:
     try:
         return _SUMMARY_PLANNERS.validate_python(data["planners"])
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = ".".join(str(part) for part in ("planners", *err["loc"]))
-        raise RunLogError(f"{path}: {loc}: {err['msg']}") from None
+        raise RunLogError(f"{path}: {first_problem(exc, within=('planners',))}") from None

@@ -18,13 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from pydantic import ValidationError
-
 from crane_bench.evals.cases import load_cases
 from crane_bench.evals.errors import RescoreRefusedError, RunLogError
 from crane_bench.evals.gate_config import load_gates
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from crane_bench.evals.metrics import read_results
 from crane_bench.evals.perturbations import with_variants
 from crane_bench.evals.rescore import (
     CaseChange,
@@ -35,11 +32,11 @@ from crane_bench.evals.rescore import (
 )
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.run_reader import EvalRun, Rows, read_results, read_run
 from crane_bench.evals.sequential_run import resequence
 from crane_bench.evals.summary import build_summary, load_baseline_file
 from crane_bench.evals.transcript_store import rescore_transcripts
-from crane_bench.plumbing.errors import RunFileError
-from crane_bench.plumbing.run_files import JsonlReader, write_atomically
+from crane_bench.plumbing.run_files import write_atomically
 from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
 
 BACKUP_FILE: Final = "results.pre-rescore.jsonl"
@@ -65,23 +62,26 @@ class RescoreResult:
     """A torn last line of results.jsonl, left out as the summary had left it out."""
 
 
-def _open_run(path: Path) -> tuple[RunDir, EvalSummary]:
-    run = RunDir(path)
-    if not run.spec_file.is_file():
+def _open_run(path: Path) -> tuple[EvalRun, EvalSummary]:
+    """The finished run in `path` and its summary (`evals.run_reader`).
+
+    Raises:
+        RescoreRefusedError: Not a run directory, not finished, or its spec or summary
+            does not validate.
+        RunLogError: No results file beside the summary.
+    """
+    if not RunDir(path).spec_file.is_file():
         raise RescoreRefusedError(f"{path}: not a run directory (no spec.json)")
-    if not run.summary_file.is_file() or not run.results_file.is_file():
+    try:
+        run = read_run(path)
+    except RunLogError as exc:
+        raise RescoreRefusedError(str(exc)) from None
+    if run.summary is None:
         raise RescoreRefusedError(
             f"{path}: the run did not finish: finish it with "
             f"`crane-bench eval --resume {path}`, then re-score it"
         )
-    try:
-        previous = EvalSummary.model_validate_json(run.summary_file.read_bytes())
-    except (OSError, ValidationError) as exc:
-        problem = " ".join(str(exc).split())[:200]
-        raise RescoreRefusedError(
-            f"{run.summary_file}: not a readable summary: {problem}"
-        ) from None
-    return run, previous
+    return run, run.summary
 
 
 def read_rows(path: Path) -> tuple[list[TrialResult], int | None, str]:
@@ -90,20 +90,13 @@ def read_rows(path: Path) -> tuple[list[TrialResult], int | None, str]:
     Raises:
         RunLogError: The file is unreadable or a row other than the last is malformed.
     """
-    reader = JsonlReader(path)
-    rows: list[TrialResult] = []
+    rows = Rows(path, TrialResult)
+    found = list(rows)
     try:
-        for line in reader:
-            try:
-                rows.append(TrialResult.model_validate(line.data))
-            except ValidationError as exc:
-                err = exc.errors(include_url=False)[0]
-                loc = ".".join(str(part) for part in err["loc"]) or "row"
-                raise RunLogError(f"{path}: line {line.number}: {loc}: {err['msg']}") from None
         text = path.read_text(encoding="utf-8")
-    except (RunFileError, OSError) as exc:
-        raise RunLogError(str(exc)) from None
-    return rows, reader.torn[0] if reader.torn else None, text
+    except OSError as exc:
+        raise RunLogError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return found, rows.torn_line, text
 
 
 async def rescore_run(
@@ -127,8 +120,8 @@ async def rescore_run(
         UserError: A case file, the gates or the baseline is malformed.
         RunLogError: The results file is malformed.
     """
-    run, previous = _open_run(path)
-    spec = run.read_spec()
+    opened, previous = _open_run(path)
+    run, spec = opened.files, opened.spec
     args = spec.args
     files = [Path(ref.path) for ref in args.case_files]
     for file in files:

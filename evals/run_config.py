@@ -20,7 +20,6 @@ from crane_bench.evals.cases import case_files
 from crane_bench.evals.perturbations import DEFAULT_SEED
 from crane_bench.runtime.errors import ConfigError
 from crane_bench.runtime.local_llm import DEFAULT_BASE_URL, settings_model
-from crane_bench.runtime.planners.llm import LLMPlannerConfig
 from crane_bench.runtime.planners.specs import PlannerSpec, parse_spec
 from crane_bench.runtime.settings import PlannerName, Settings
 
@@ -30,8 +29,8 @@ DEFAULT_CASES: Final = EVALS_DIR / "cases"
 DEFAULT_GATES: Final = EVALS_DIR / "gates.yaml"
 DEFAULT_CACHE_DIR: Final = Path(".cache/llm")
 SPEC_NAME: Final = "crane-bench eval"
-DEFAULT_CASE_TIMEOUT_S: Final = 60.0
 _CASE_TIMEOUT_SLACK_S: Final = 15.0
+"""Time a trial leaves after an LLM planner's deadline: executing the plan, scoring."""
 DEFAULT_ORDER_SEED: Final = 0
 
 
@@ -157,20 +156,19 @@ class EvalSpec(BaseModel):
 
 
 def default_case_timeout(planners: tuple[PlannerSpec, ...], settings: Settings) -> float:
-    """60 s, or more when an LLM planner's own deadline is longer than that.
+    """`EvalConfig.case_timeout_s`'s default, or more when an LLM planner's deadline is longer.
 
-    An LLM planner ends a plan within its deadline (`LLMPlannerConfig.plan_deadline_s`:
+    An LLM planner ends a plan within its deadline (`Settings.llm_plan_deadline_s`:
     `LLM_PLAN_TIMEOUT_S`, or one call's timeout x attempts plus backoff), however many
     calls it makes, and the hybrid then falls back to the rules. The case timeout leaves
     room for that and for executing the plan, so a slow model ends as the planner's own
     `timeout` (and the hybrid's fallback), never as the trial's.
     """
     deadlines = [
-        LLMPlannerConfig.from_settings(spec.settings_for(settings)).plan_deadline_s
-        for spec in planners
-        if spec.needs_llm
+        spec.settings_for(settings).llm_plan_deadline_s for spec in planners if spec.needs_llm
     ]
-    return max([DEFAULT_CASE_TIMEOUT_S, *(d + _CASE_TIMEOUT_SLACK_S for d in deadlines)])
+    floor: float = EvalConfig.model_fields["case_timeout_s"].default
+    return max([floor, *(deadline + _CASE_TIMEOUT_SLACK_S for deadline in deadlines)])
 
 
 def file_sha256(path: Path) -> str:

@@ -22,19 +22,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from crane_bench.evals.comparison import Comparison
 from crane_bench.evals.errors import RunLogError
 from crane_bench.evals.gate_power import GatePower
-from crane_bench.evals.gates import GateReport
 from crane_bench.evals.metrics import PlannerMetrics
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.run_config import EvalSpec
 from crane_bench.evals.sequential_run import SequentialReport
 from crane_bench.plumbing.errors import RunFileError
+from crane_bench.plumbing.gates import GateReport
 from crane_bench.plumbing.run_files import (
     DEFAULT_RUNS_DIR,
     RESULTS_FILE,
@@ -47,6 +47,7 @@ from crane_bench.plumbing.run_files import (
     run_stamp,
     write_atomically,
 )
+from crane_bench.plumbing.validation import first_problem
 from crane_bench.runtime.errors import ConfigError
 
 SUMMARY_VERSION: Final = 2
@@ -212,9 +213,26 @@ def _from_run_dir(path: str, run_dir: Path) -> str:
     return path if Path(path).is_absolute() else os.path.normpath(run_dir / path)
 
 
-def _map_paths(spec: EvalSpec, change: Callable[[str], str]) -> EvalSpec:
+def locate_case_file(path: str, run_dir: Path) -> str:
+    """Where a case file that a run recorded is now: the one way to find it.
+
+    Its recorded place (a relative path is relative to the run directory); when no file
+    is there but one of its name is inside the run directory (a run copied elsewhere
+    with its cases), that one; when neither exists, the recorded place, for the message.
+    """
+    recorded = _from_run_dir(path, run_dir)
+    copied = run_dir / Path(path).name
+    if not Path(recorded).is_file() and copied.is_file():
+        return str(copied)
+    return recorded
+
+
+def _map_paths(
+    spec: EvalSpec, change: Callable[[str], str], cases: Callable[[str], str] | None = None
+) -> EvalSpec:
     args = spec.args
-    files = [ref.model_copy(update={"path": change(ref.path)}) for ref in args.case_files]
+    case_path = cases or change
+    files = [ref.model_copy(update={"path": case_path(ref.path)}) for ref in args.case_files]
     moved = args.model_copy(
         update={
             "case_files": files,
@@ -289,22 +307,54 @@ class RunDir:
         return _map_paths(spec, lambda path: _relative(path, self.path))
 
     def read_spec(self) -> EvalSpec:
-        """The spec the run recorded when it started.
+        """The spec the run recorded when it started, its paths opening from here.
 
         Raises:
-            ConfigError: The spec is not readable or not a spec.
+            RunLogError: The spec is not readable or not a spec.
         """
-        try:
-            spec = EvalSpec.model_validate_json(self.spec_file.read_bytes())
-        except (OSError, ValidationError) as exc:
-            problem = " ".join(str(exc).split())[:200]
-            raise ConfigError(f"{self.spec_file}: not a valid run spec: {problem}") from None
-        return _map_paths(spec, lambda path: _from_run_dir(path, self.path))
+        return self.resolve(read_model(self.spec_file, EvalSpec, "a run spec"))
+
+    def resolve(self, spec: EvalSpec) -> EvalSpec:
+        """`spec` as a file of this run holds it, with paths that open from here.
+
+        Case files are found by `locate_case_file`; the gates and baseline files are
+        where they were recorded.
+        """
+        return _map_paths(
+            spec,
+            lambda path: _from_run_dir(path, self.path),
+            cases=lambda path: locate_case_file(path, self.path),
+        )
 
     def write_summary(self, summary: EvalSummary) -> None:
         """Write `summary.json`."""
         portable = summary.model_copy(update={"spec": self.portable(summary.spec)})
         write_atomically(self.summary_file, portable.model_dump_json(indent=2) + "\n")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_model(path: Path, model: type[M], what: str) -> M:
+    """Read and validate one JSON file of a run directory (`spec.json`, `summary.json`).
+
+    Args:
+        path: The file.
+        model: What it holds.
+        what: What it should be, for the message, with its article: `a run spec`.
+
+    Raises:
+        RunLogError: The file is missing, unreadable, or not a `model` (one line: the
+            file, what it should be, and the first problem).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RunLogError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        raise RunLogError(f"{path}: not {what}: {first_problem(exc)}") from None
 
 
 @dataclass

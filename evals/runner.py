@@ -30,11 +30,12 @@ from crane_bench.evals.cases import Case, load_cases
 from crane_bench.evals.gates import Baseline, GatesConfig, load_gates
 from crane_bench.evals.llm_cache import CachingTransport
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from crane_bench.evals.metrics import read_results, trials_frame
+from crane_bench.evals.metrics import trials_frame
 from crane_bench.evals.perturbations import with_variants
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.run_config import EvalConfig, EvalSpec, check_unchanged
 from crane_bench.evals.run_dir import EvalSummary, Recovered, ResultsWriter, RunDir, recover_results
+from crane_bench.evals.run_reader import read_results
 from crane_bench.evals.sequential_run import SequentialReport, SequentialSchedule
 from crane_bench.evals.summary import (
     build_summary,

@@ -37,8 +37,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from crane_bench.evals.confseq import Side, bounds, crossing
-from crane_bench.evals.gate_config import ALL_PLANNERS, CheckSpec, GatesConfig, MetricRef
-from crane_bench.evals.gates import check_targets
+from crane_bench.evals.gate_config import (
+    ALL_PLANNERS,
+    CheckSpec,
+    GatesConfig,
+    MetricRef,
+    check_targets,
+)
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from crane_bench.evals.metrics import metric_column
 

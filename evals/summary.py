@@ -26,7 +26,7 @@ from crane_bench.evals.gates import (
     load_baseline,
 )
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from crane_bench.evals.metrics import compute_metrics, read_results, read_summary_metrics
+from crane_bench.evals.metrics import compute_metrics, read_summary_metrics
 from crane_bench.evals.robustness import originals
 from crane_bench.evals.run_config import EvalConfig, EvalSpec, redact_url
 from crane_bench.evals.run_dir import (
@@ -36,6 +36,7 @@ from crane_bench.evals.run_dir import (
     LatencyMeasurement,
     RunDir,
 )
+from crane_bench.evals.run_reader import read_results
 from crane_bench.evals.sequential_run import SequentialReport, apply_decisions
 from crane_bench.plumbing.run_files import RESULTS_FILE
 from crane_bench.runtime.errors import ConfigError

@@ -15,15 +15,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from crane_bench.evals.cases import Case, load_cases
-from crane_bench.evals.errors import CaseFormatError
+from crane_bench.evals.errors import CaseFormatError, RunLogError
 from crane_bench.evals.results import TrialResult
+from crane_bench.evals.run_reader import Rows, read_run
 from crane_bench.load.errors import LoadConfigError, ResultError
 from crane_bench.load.quality import QualityRow
-from crane_bench.plumbing.errors import RunFileError
-from crane_bench.plumbing.run_files import RESULTS_FILE, JsonlReader, write_atomically
+from crane_bench.plumbing.run_files import write_atomically
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -82,13 +82,9 @@ def write_rows(path: Path, rows: Iterable[BaseModel]) -> None:
 
 def _read_rows(path: Path, model: type[M]) -> list[M]:
     try:
-        return [model.model_validate(line.data) for line in JsonlReader(path)]
-    except RunFileError as exc:
+        return list(Rows(path, model))
+    except RunLogError as exc:
         raise ResultError(str(exc)) from None
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "(row)"
-        raise ResultError(f"{path}: not a {model.__name__} row ({where}: {error['msg']})") from None
 
 
 def read_quality_rows(path: Path) -> list[QualityRow]:
@@ -101,7 +97,7 @@ def read_quality_rows(path: Path) -> list[QualityRow]:
 
 
 def read_trials(path: Path) -> list[TrialResult]:
-    """Eval rows (`results.jsonl`, or a load run's `unloaded.jsonl`).
+    """Eval rows of a file (a load run's `unloaded.jsonl`).
 
     Raises:
         ResultError: Unreadable, or a row is malformed.
@@ -110,19 +106,21 @@ def read_trials(path: Path) -> list[TrialResult]:
 
 
 def eval_reference(run_dir: Path, labels: Sequence[str]) -> list[TrialResult]:
-    """The rows of an eval run that a load run compares `labels` with.
+    """The rows of the eval run in `run_dir` that a load run compares `labels` with.
 
-    Perturbed variants are left out (the load submits the cases as written).
+    The run is read by `evals.run_reader.read_run`. Perturbed variants are left out (the
+    load submits the cases as written). The run need not have finished: the rows it has
+    are compared.
 
     Raises:
-        LoadConfigError: No `results.jsonl` there, a malformed one, or a label it lacks.
+        LoadConfigError: Not an eval run, a malformed one, or a label it lacks.
     """
-    path = run_dir / RESULTS_FILE
-    if not path.is_file():
-        raise LoadConfigError(f"--unloaded {run_dir}: no {RESULTS_FILE}; give an eval run dir")
     try:
-        rows = [r for r in read_trials(path) if r.perturbation is None]
-    except ResultError as exc:
+        run = read_run(run_dir)
+        if not run.files.results_file.is_file():
+            raise LoadConfigError(f"--unloaded {run_dir}: no trial rows; give an eval run dir")
+        rows = [r for r in run.rows() if r.perturbation is None]
+    except RunLogError as exc:
         raise LoadConfigError(f"--unloaded: {exc}") from None
     found = sorted({r.planner for r in rows})
     missing = [label for label in labels if label not in found]

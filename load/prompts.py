@@ -7,7 +7,8 @@ the same seed. Some prompts are meant to fail (a division by zero, completing a 
 that a fresh store does not have): those count as correct when the run fails, so a
 load test also checks that failures stay failures.
 
-These are written for the load test and kept apart from the gold cases in `evals/`.
+The single-tool templates are declared by each tool's plug-in (`load_prompts`); they
+are written for the load test and kept apart from the gold cases in `evals/`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import random
 from dataclasses import dataclass
 from typing import Final, Literal
 
-Kind = Literal["calculator", "todo", "multi_step"]
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
+
+Kind = str
+"""A tool's category (its plug-in's `category`: calculator, todo), or `multi_step`."""
 Expect = Literal["completed", "failed"]
-KINDS: Final[tuple[Kind, ...]] = ("calculator", "todo", "multi_step")
 
 TITLES: Final = (
     "buy milk", "call the dentist", "water the plants", "pay the rent", "book flights",
@@ -47,31 +50,27 @@ class Prompt:
     expect: Expect
 
 
-TEMPLATES: Final[tuple[Template, ...]] = (
-    Template("what is {a} plus {b}", "calculator"),
-    Template("calculate ({a} + {b}) * {c}", "calculator"),
-    Template("what's {a} times {b}", "calculator"),
-    Template("{big} divided by {c}", "calculator"),
-    Template("compute {a}.{d} * {b}", "calculator"),
-    Template("square root of {square}", "calculator"),
-    Template("what is {pct} percent of {big}", "calculator"),
-    Template("what is {a} minus {big}", "calculator"),
-    Template("2 to the power of {small}", "calculator"),
-    Template("calculate {a} * {b} - {c}", "calculator"),
-    Template("calculate {a} / 0", "calculator", expect="failed"),
-    Template("remind me to {title}", "todo"),
-    Template("add {title} to my list", "todo"),
-    Template("show my todos", "todo"),
-    Template("add {title} to my todo list and show my list", "todo"),
-    Template("remind me to {title} and mark task 1 done", "todo"),
-    Template("mark task {small} done", "todo", expect="failed"),
-    Template("delete task {small}", "todo", expect="failed"),
-    Template("remind me to {title} then what is {big} divided by {c}", "multi_step"),
-    Template("calculate {a} * {b} and add {title} to my list", "multi_step"),
-    Template("what is {a} plus {b} and then multiply {c} by {d}", "multi_step"),
-    Template("add {title} to my list, add {title2} to my list, then list my todos", "multi_step"),
-    Template("remind me to {title} and then calculate ({a} + {b}) / {c}", "multi_step"),
+MULTI_STEP: Final = "multi_step"
+"""The kind of prompts that call more than one tool."""
+
+_MULTI_STEP_TEMPLATES: Final[tuple[Template, ...]] = (
+    Template("remind me to {title} then what is {big} divided by {c}", MULTI_STEP),
+    Template("calculate {a} * {b} and add {title} to my list", MULTI_STEP),
+    Template("what is {a} plus {b} and then multiply {c} by {d}", MULTI_STEP),
+    Template("add {title} to my list, add {title2} to my list, then list my todos", MULTI_STEP),
+    Template("remind me to {title} and then calculate ({a} + {b}) / {c}", MULTI_STEP),
 )
+
+TEMPLATES: Final[tuple[Template, ...]] = (
+    *(
+        Template(prompt.text, plugin.category, prompt.expect)
+        for plugin in BUILTIN_TOOL_PLUGINS
+        for prompt in plugin.load_prompts
+    ),
+    *_MULTI_STEP_TEMPLATES,
+)
+"""Each tool's own templates (its plug-in's `load_prompts`), then the multi-step ones."""
+KINDS: Final[tuple[Kind, ...]] = (*BUILTIN_TOOL_PLUGINS.categories, MULTI_STEP)
 
 
 def fill(template: Template, rng: random.Random) -> Prompt:

@@ -6,8 +6,9 @@ cases' accuracy without load.
 Every finished run of the `gold` scenario becomes a `QualityRow`: the eval's own trial row
 (`evals.results.TrialResult`, scored by `load.scoring`) with when it was submitted, in
 which load step, and its end-to-end latency. `quality_report` turns the rows into the
-figures of the load summary. Repeats are not new cases: a case drawn many times under
-load is one cluster, so every interval clusters the runs by case
+figures of the load summary; each rate is a metric of the eval's registry
+(`QUALITY_METRICS`), computed by the eval's own code. Repeats are not new cases: a case
+drawn many times under load is one cluster, so every interval clusters the runs by case
 (`evals.stats.clustered_interval`), and the comparison with the unloaded accuracy pairs
 one majority verdict per case (`evals.comparison`): the exact McNemar test on the cases
 both sides ran, or, when they share no case, a two-proportion z-test on the per-case
@@ -16,7 +17,7 @@ verdicts of each side.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Final, Literal
 
@@ -24,15 +25,15 @@ import pandas as pd
 from statsmodels.stats.proportion import proportions_ztest
 
 from crane_bench.evals.comparison import case_verdicts, compare_verdicts, points
-from crane_bench.evals.figures import rate_figure
+from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from crane_bench.evals.metrics import category_metrics, trials_frame
 from crane_bench.evals.power import POWER, two_proportion_mde
-from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.results import TrialResult
 from crane_bench.evals.stats import percentiles
 from crane_bench.load.quality_models import (
     DEFAULT_ALPHA,
     AccuracyMetric,
     Direction,
-    Interval,
     PlannerQuality,
     QualityReport,
     QualityStats,
@@ -42,6 +43,7 @@ from crane_bench.load.quality_models import (
 
 __all__ = [
     "ACCURACY_COLUMNS",
+    "QUALITY_METRICS",
     "QualityRow",
     "compare_with_unloaded",
     "quality_report",
@@ -77,27 +79,34 @@ class QualityRow(TrialResult):
     """End-to-end latency: submission to the terminal answer, as the client saw it."""
 
 
-def _rate(flags: Sequence[bool], cases: Sequence[str]) -> tuple[float | None, Interval | None]:
-    figure = rate_figure(pd.Series(flags, dtype=object), pd.Series(cases, dtype=object))
-    return figure.value, figure.ci
+QUALITY_METRICS: Final[dict[str, str]] = {
+    "plan_accuracy": "plan_accuracy",
+    "end_to_end_accuracy": "outcome_accuracy",
+    "model_call_rate": "model_call_rate",
+    "fallback_rate": "fallback_rate",
+}
+"""`QualityStats` field -> the metric of the eval's registry that computes it. The load
+summary keeps its field names (`end_to_end_accuracy` is the registry's
+`outcome_accuracy`); what each means, and how it counts, is the registry's."""
+_REGISTRY: Final = MetricRegistry(
+    tuple(metric for name in QUALITY_METRICS.values() if (metric := DEFAULT_METRICS.get(name)))
+)
 
 
 def quality_stats(trials: Sequence[TrialResult], run_ms: Sequence[float] = ()) -> QualityStats:
-    """The figures of a set of scored runs (and their end-to-end latencies, if known)."""
-    cases = [t.case_id for t in trials]
-    values: dict[str, object] = {"n": len(trials), "cases": len(set(cases))}
-    flags = {
-        "plan_accuracy": [t.plan_correct for t in trials],
-        "end_to_end_accuracy": [t.end_to_end_correct for t in trials],
-        "model_call_rate": [t.model_calls > 0 for t in trials],
-        "fallback_rate": [t.fallback_reason is not None for t in trials],
-    }
-    for name, column in flags.items():
-        values[name], values[f"{name}_ci"] = _rate(column, cases)
-    reasons = Counter(t.fallback_reason for t in trials if t.fallback_reason is not None)
-    outcomes = Counter(t.outcome.value for t in trials)
-    values["fallback_reasons"] = dict(sorted(reasons.items()))
-    values["outcomes"] = {o.value: outcomes[o.value] for o in OutcomeClass if outcomes[o.value]}
+    """The figures of a set of scored runs (and their end-to-end latencies, if known).
+
+    The rates are the eval's metrics (`evals.metric_registry`), computed as an eval
+    computes them (`evals.metrics.category_metrics`): clustered by case, a fallback
+    counted as the eval counts it.
+    """
+    figures = category_metrics(trials_frame(trials, _REGISTRY), _REGISTRY)
+    values: dict[str, object] = {"n": figures.n, "cases": figures.cases}
+    for field, name in QUALITY_METRICS.items():
+        rate = figures.rate(name)
+        values[field], values[f"{field}_ci"] = rate.value, rate.ci
+    values["fallback_reasons"] = figures.fallback_reasons
+    values["outcomes"] = {name: count for name, count in figures.outcomes.items() if count}
     if run_ms:
         values["run_p50_ms"], values["run_p95_ms"] = percentiles(list(run_ms), (50.0, 95.0))
     return QualityStats.model_validate(values)

@@ -57,6 +57,9 @@ Progress = Callable[[str], None]
 # The service this runner starts: no access log (it would cost the service CPU), and a
 # short drain, since runs still in flight once the load is over are not waited for.
 SERVICE_ENV: Final = {"SERVICE_ACCESS_LOG": "false", "SERVICE_DRAIN_TIMEOUT_S": "2"}
+SERVICE_STORE: Final = "service-runs.db"
+"""The SQLite run store of the service this runner starts, in the run directory: the
+store a deployment uses by default, kept with the run rather than in the working folder."""
 
 
 def run_load(
@@ -102,7 +105,8 @@ def run_load(
             host, service_cpu = config.host or "", None
         else:
             say("starting the service")
-            env = {**SERVICE_ENV, **(service_env or {})}
+            store = f"sqlite:///{(run_dir / SERVICE_STORE).resolve()}"
+            env = {**SERVICE_ENV, "RUN_STORE_URL": store, **(service_env or {})}
             stack.callback(say, "service stopped")  # runs after the service has stopped
             started = stack.enter_context(
                 ServiceProcess(

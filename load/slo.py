@@ -19,6 +19,7 @@ from crane_bench.load.quality_gates import QualitySlo, evaluate_quality
 from crane_bench.load.quality_models import QualityReport
 from crane_bench.load.stats import HTTP, RUN, RateReport, RequestStats
 from crane_bench.plumbing.gates import GateCheck, GateReport
+from crane_bench.plumbing.validation import first_problem
 
 __all__ = ["BaselineTolerance", "SloConfig", "evaluate", "gate_check", "load_slo"]
 
@@ -70,9 +71,7 @@ def load_slo(path: Path) -> SloConfig:
     except yaml.YAMLError as exc:
         raise LoadConfigError(f"SLO file {path}: not valid YAML ({exc})") from exc
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise LoadConfigError(f"SLO file {path}: {where}: {first['msg']}") from exc
+        raise LoadConfigError(f"SLO file {path}: {first_problem(exc)}") from exc
 
 
 def evaluate(

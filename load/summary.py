@@ -27,6 +27,7 @@ from crane_bench.load.server_metrics import ServerCounts
 from crane_bench.load.stats import RateReport, RequestStats
 from crane_bench.plumbing.gates import GateReport
 from crane_bench.plumbing.run_files import DEFAULT_RUNS_DIR, LOAD_SUMMARY_FILE, run_stamp
+from crane_bench.plumbing.validation import first_problem
 
 SUMMARY_VERSION: Final = 1
 RESULT_VERSION: Final = 1
@@ -148,9 +149,7 @@ def _read(path: Path, model: type[M], version: int, error: type[Exception]) -> M
     try:
         found = model.model_validate_json(text)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise error(f"{path}: not a {model.__name__} ({where}: {first['msg']})") from exc
+        raise error(f"{path}: not a {model.__name__} ({first_problem(exc)})") from exc
     if found.version != version:
         raise error(f"{path}: {model.__name__} version {found.version}, expected {version}")
     return found

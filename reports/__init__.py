@@ -14,7 +14,7 @@ from crane_bench.reports.errors import (
     RunIncompleteError,
 )
 from crane_bench.reports.eval_report import build_eval_report
-from crane_bench.reports.frames import EvalRun, read_eval_run
+from crane_bench.reports.frames import EvalFrames, read_eval_frames
 from crane_bench.reports.history import build_history
 from crane_bench.reports.history_data import History, read_history
 from crane_bench.reports.load_frames import LoadRun, read_load_run
@@ -22,7 +22,7 @@ from crane_bench.reports.load_report import build_load_report
 from crane_bench.reports.meta import ReportFiles
 
 __all__ = [
-    "EvalRun",
+    "EvalFrames",
     "History",
     "LoadRun",
     "NotARunDirError",
@@ -36,7 +36,7 @@ __all__ = [
     "build_load_report",
     "build_report",
     "build_report_files",
-    "read_eval_run",
+    "read_eval_frames",
     "read_history",
     "read_load_run",
     "run_kind",

@@ -17,7 +17,7 @@ from crane_bench.reports.ci_outputs import (
 )
 from crane_bench.reports.eval_view import EvalPage, eval_page
 from crane_bench.reports.formatting import MISSING
-from crane_bench.reports.frames import EvalRun, read_eval_run
+from crane_bench.reports.frames import EvalFrames, read_eval_frames
 from crane_bench.reports.meta import ReportFiles
 from crane_bench.reports.render import crane_version, render, write_report_files
 
@@ -43,7 +43,7 @@ def eval_gate_results(summary: EvalSummary) -> list[GateCheck]:
     return [*summary.gates.checks, GateCheck(name=COMPLETE_CHECK, status=status, message=message)]
 
 
-def eval_markdown(run: EvalRun, page: EvalPage, html: Path) -> str:
+def eval_markdown(run: EvalFrames, page: EvalPage, html: Path) -> str:
     """`summary.md`: the verdict, the headline numbers, comparisons, gates, failures."""
     icon = "✅" if page.verdict.passed else "❌"
     facts = " · ".join(f"{f.label.lower()} {md(f.value)}" for f in page.facts)
@@ -104,7 +104,7 @@ def build_eval_report(run_dir: Path, metrics: MetricRegistry = DEFAULT_METRICS) 
     Raises:
         ReportError: The run has no summary (it did not finish), or a file is malformed.
     """
-    run = read_eval_run(run_dir)
+    run = read_eval_frames(run_dir)
     page = eval_page(run, metrics)
     html = render(
         "eval.html.j2", page=page, kind="eval", sections=SECTIONS, version=crane_version()

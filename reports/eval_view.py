@@ -1,6 +1,7 @@
 """The eval report's page data: every number formatted, every sentence written, in Python.
 
-`eval_page` turns an `EvalRun` into an `EvalPage`; the template only lays it out.
+`eval_page` turns an `EvalFrames` (`reports.frames`) into an `EvalPage`; the template
+only lays it out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from crane_bench.reports.charts import Chart
 from crane_bench.reports.eval_charts import eval_charts
 from crane_bench.reports.failures_view import FailureTable, failure_table
 from crane_bench.reports.formatting import count, duration, p_value, timestamp, verdict_text
-from crane_bench.reports.frames import EvalRun
+from crane_bench.reports.frames import EvalFrames
 from crane_bench.reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
 from crane_bench.reports.metric_table import metric_columns, metric_rows
 from crane_bench.reports.robustness_view import RobustnessSection, robustness_section
@@ -86,7 +87,7 @@ def comparison_line(c: Comparison) -> ComparisonLine:
     return ComparisonLine(headline, detail, c.winner is not None)
 
 
-def eval_verdict(run: EvalRun) -> Verdict:
+def eval_verdict(run: EvalFrames) -> Verdict:
     """Passed when every gate that ran passed and every expected trial ran."""
     summary = run.summary
     failed = len(summary.gates.failures)
@@ -99,7 +100,7 @@ def eval_verdict(run: EvalRun) -> Verdict:
     return Verdict(passed=failed == 0 and complete, text=text)
 
 
-def _facts(run: EvalRun) -> list[Fact]:
+def _facts(run: EvalFrames) -> list[Fact]:
     s = run.summary
     repeats = max((m.repeats for m in s.planners.values()), default=1)
     return [
@@ -112,7 +113,7 @@ def _facts(run: EvalRun) -> list[Fact]:
     ]
 
 
-def _notes(run: EvalRun) -> list[str]:
+def _notes(run: EvalFrames) -> list[str]:
     s = run.summary
     notes = list(run.cases.notes)
     if s.trials < s.expected_trials:
@@ -133,7 +134,7 @@ def _json_text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _metadata(run: EvalRun) -> list[Section]:
+def _metadata(run: EvalFrames) -> list[Section]:
     s, args = run.summary, run.summary.spec.args
     models = run.trials.dropna(subset=["model"]).groupby("planner")["model"].unique()
     planners = [
@@ -193,7 +194,7 @@ def _spec_fact(record: SpecRecord, endpoint: EndpointInfo | None) -> Fact:
     return Fact(record.label, text)
 
 
-def eval_page(run: EvalRun, metrics: MetricRegistry = DEFAULT_METRICS) -> EvalPage:
+def eval_page(run: EvalFrames, metrics: MetricRegistry = DEFAULT_METRICS) -> EvalPage:
     """Prepare everything the eval report shows; its metric columns are `metrics`'."""
     summary = run.summary
     charts, chart_notes = eval_charts(summary, run.trials)
@@ -215,7 +216,7 @@ def eval_page(run: EvalRun, metrics: MetricRegistry = DEFAULT_METRICS) -> EvalPa
         metadata=_metadata(run),
         robustness=robustness_section(summary),
         transcripts=transcript_set(
-            run.path,
+            run.run,
             [(row.planner, row.case_id, row.repeat) for row in failures.rows],
             _trial_keys(run),
         ),
@@ -226,7 +227,7 @@ def eval_page(run: EvalRun, metrics: MetricRegistry = DEFAULT_METRICS) -> EvalPa
     )
 
 
-def _trial_keys(run: EvalRun) -> list[tuple[str, str, int]]:
+def _trial_keys(run: EvalFrames) -> list[tuple[str, str, int]]:
     frame = run.trials
     if frame.empty:
         return []

@@ -1,4 +1,7 @@
-"""An eval run directory read into DataFrames: every trial, and every failing trial in full.
+"""An eval run directory as DataFrames: every trial, and every failing trial in full.
+
+The run is read by `evals.run_reader.read_run`, the one reader of a run; this module
+lays its rows out for the report.
 
 `trials` holds one row per trial with the scalar columns of `evals.metrics` plus the tool
 sequences expected and chosen (for the confusion chart). `failures` holds the failing
@@ -16,22 +19,20 @@ from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
-from pydantic import ValidationError
 
 from crane_bench.evals.cases import ExpectedPlan
+from crane_bench.evals.errors import RunLogError
 from crane_bench.evals.metrics import SCALAR_COLUMNS, scalar_row
 from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.run_cases import CaseIndex
 from crane_bench.evals.run_dir import EvalSummary
-from crane_bench.plumbing.errors import RunFileError
-from crane_bench.plumbing.run_files import RESULTS_FILE, SUMMARY_FILE, JsonlReader
-from crane_bench.reports.case_lookup import CaseIndex, load_case_index
+from crane_bench.evals.run_reader import EvalRun, Rows, read_run
 from crane_bench.reports.errors import RunDataError, RunIncompleteError
 from crane_bench.reports.plan_text import Step
 
 NO_PLAN_TOOLS: Final = "(no plan)"
 NO_TOOLS: Final = "(none)"
 UNKNOWN_TOOLS: Final = "(unknown)"
-ROW_FIELDS: Final = frozenset(TrialResult.model_fields)
 EXTRA_COLUMNS: Final[dict[str, str]] = {
     "expected_tools": "str",
     "chosen_tools": "str",
@@ -46,16 +47,22 @@ FAILURE_COLUMNS: Final = (
 
 
 @dataclass(frozen=True)
-class EvalRun:
-    """Everything the eval report shows, read from one run directory."""
+class EvalFrames:
+    """Everything the eval report shows of one run directory, as frames."""
 
-    path: Path
+    run: EvalRun
+    """The run as read (`evals.run_reader`): its transcripts are read from it."""
     summary: EvalSummary
     trials: pd.DataFrame
     failures: pd.DataFrame
     cases: CaseIndex
     skipped_lines: list[int]
     """A torn last line of results.jsonl (the run was killed while writing it)."""
+
+    @property
+    def path(self) -> Path:
+        """The run directory."""
+        return self.run.path
 
 
 def tool_sequence(steps: Sequence[Step] | None) -> str:
@@ -65,26 +72,22 @@ def tool_sequence(steps: Sequence[Step] | None) -> str:
     return " → ".join(tool for tool, _ in steps) if steps else NO_TOOLS
 
 
-def _expected(data: dict[str, Any], row: TrialResult, cases: CaseIndex) -> ExpectedPlan | None:
+def _expected(row: TrialResult, cases: CaseIndex) -> ExpectedPlan | None:
     # A row that carries its expected plan wins over the case files (they may have changed).
-    if isinstance(data.get("expected"), dict):
-        try:
-            return ExpectedPlan.model_validate(data["expected"])
-        except ValidationError:
-            pass
+    if row.expected is not None:
+        return row.expected
     case = cases.cases.get(row.case_id)
     return case.expected if case else None
 
 
 def _failure(
-    data: dict[str, Any],
     row: TrialResult,
     line: int,
     expected: ExpectedPlan | None,
     cases: CaseIndex,
 ) -> dict[str, Any]:
     case = cases.cases.get(row.case_id)
-    prompt = data.get("prompt") if isinstance(data.get("prompt"), str) else None
+    prompt = row.prompt
     actual = [(s.tool, s.input) for s in row.plan.steps] if row.plan is not None else None
     return {
         "planner": row.planner,
@@ -127,33 +130,23 @@ def _expected_outcome(expected: ExpectedPlan | None) -> str | None:
     return json.dumps(expected.outcome, ensure_ascii=False, sort_keys=True)
 
 
-def _parse(data: Any, path: Path, number: int) -> TrialResult:
-    if not isinstance(data, dict):
-        raise RunDataError(f"{path}: line {number}: not a trial row")
-    # Fields the runner may add later (prompt, expected) are read from `data` above.
-    known = {key: value for key, value in data.items() if key in ROW_FIELDS}
-    try:
-        return TrialResult.model_validate(known)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in err["loc"]) or "row"
-        raise RunDataError(f"{path}: line {number}: {where}: {err['msg']}") from None
+def read_trials(
+    rows: Rows[TrialResult], cases: CaseIndex
+) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """Read `rows` into the trials and failures frames, one line at a time.
 
-
-def read_trials(path: Path, cases: CaseIndex) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
-    """Read `results.jsonl` into the trials and failures frames, one line at a time.
+    Args:
+        rows: A run's rows (`EvalRun.rows()`), or a load run's `quality.jsonl`.
+        cases: Where a row's expected plan and prompt are looked up when it lacks them.
 
     Raises:
         RunDataError: The file is unreadable, or a line other than the last is malformed.
     """
     records: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
-    reader = JsonlReader(path)
     try:
-        for line in reader:
-            data, number = line.data, line.number
-            row = _parse(data, path, number)
-            expected = _expected(data, row, cases)
+        for number, row in rows.numbered():
+            expected = _expected(row, cases)
             record = scalar_row(row)
             record["expected_tools"] = (
                 tool_sequence([(s.tool, s.input) for s in expected.steps])
@@ -165,10 +158,10 @@ def read_trials(path: Path, cases: CaseIndex) -> tuple[pd.DataFrame, pd.DataFram
             record["model"] = row.model
             records.append(record)
             if row.outcome is not OutcomeClass.CORRECT:
-                failures.append(_failure(data, row, number, expected, cases))
-    except RunFileError as exc:
+                failures.append(_failure(row, number, expected, cases))
+    except RunLogError as exc:
         raise RunDataError(str(exc)) from None
-    torn = [reader.torn[0]] if reader.torn else []
+    torn = [rows.torn_line] if rows.torn_line is not None else []
     columns = [*SCALAR_COLUMNS, *EXTRA_COLUMNS]
     trials = pd.DataFrame.from_records(records, columns=columns)
     trials = trials.astype({**SCALAR_COLUMNS, **EXTRA_COLUMNS})
@@ -177,40 +170,33 @@ def read_trials(path: Path, cases: CaseIndex) -> tuple[pd.DataFrame, pd.DataFram
     return trials, failed, torn
 
 
-def read_eval_summary(run_dir: Path) -> EvalSummary:
-    """Read and validate `summary.json`.
+def open_eval_run(run_dir: Path) -> tuple[EvalRun, EvalSummary]:
+    """The finished eval run in `run_dir` (`evals.run_reader.read_run`) and its summary.
 
     Raises:
-        RunIncompleteError: There is a results file but no summary (an interrupted run).
-        RunDataError: The summary is unreadable or not an `EvalSummary`.
+        RunIncompleteError: The run has no summary yet (it was interrupted).
+        RunDataError: A file is missing, unreadable or malformed.
     """
-    path = run_dir / SUMMARY_FILE
-    if not path.is_file():
+    try:
+        run = read_run(run_dir)
+    except RunLogError as exc:
+        raise RunDataError(str(exc)) from None
+    if run.summary is None:
         raise RunIncompleteError(
-            f"{run_dir}: no {SUMMARY_FILE}; the run did not finish: "
+            f"{run_dir}: no {run.files.summary_file.name}; the run did not finish: "
             f"finish it with `crane-bench eval --resume {run_dir}`"
         )
-    try:
-        return EvalSummary.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise RunDataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        raise RunDataError(f"{path}: not an eval summary: {where}: {err['msg']}") from None
+    return run, run.summary
 
 
-def read_eval_run(run_dir: Path) -> EvalRun:
+def read_eval_frames(run_dir: Path) -> EvalFrames:
     """Read an eval run directory: summary, results and the recorded case files.
 
     Raises:
         RunIncompleteError: The run has no summary yet.
         RunDataError: A file is missing, unreadable or malformed.
     """
-    summary = read_eval_summary(run_dir)
-    results = run_dir / RESULTS_FILE
-    if not results.is_file():
-        raise RunDataError(f"{run_dir}: no {RESULTS_FILE} beside {SUMMARY_FILE}")
-    cases = load_case_index(summary.spec.args.case_files, run_dir)
-    trials, failures, torn = read_trials(results, cases)
-    return EvalRun(run_dir, summary, trials, failures, cases, torn)
+    run, summary = open_eval_run(run_dir)
+    cases = run.cases()
+    trials, failures, torn = read_trials(run.rows(), cases)
+    return EvalFrames(run, summary, trials, failures, cases, torn)

@@ -23,13 +23,13 @@ import pandas as pd
 
 from crane_bench.evals.comparison import case_verdicts, compare_verdicts
 from crane_bench.evals.errors import RunLogError
-from crane_bench.evals.metrics import read_results
 from crane_bench.evals.run_dir import EvalSummary
+from crane_bench.evals.run_reader import EvalRun
 from crane_bench.load.slo import SloConfig, evaluate
 from crane_bench.load.summary import LoadSummary
 from crane_bench.reports.build import run_kind
 from crane_bench.reports.errors import NotARunDirError, ReportError, RunIncompleteError
-from crane_bench.reports.frames import read_eval_summary
+from crane_bench.reports.frames import open_eval_run
 from crane_bench.reports.load_frames import read_load_summary
 
 ALPHA: Final = 0.05
@@ -63,9 +63,13 @@ class History:
 
 
 @dataclass(frozen=True)
-class _EvalRun:
-    path: Path
+class _FinishedRun:
+    run: EvalRun
     summary: EvalSummary
+
+    @property
+    def path(self) -> Path:
+        return self.run.path
 
     @property
     def suite(self) -> tuple[str, ...]:
@@ -79,15 +83,17 @@ def _load_profile(summary: LoadSummary) -> str:
     return f"{c.scenario}, {c.users} users, {c.shape}{rate}{planner}"
 
 
-def _scan(root: Path, notes: list[str]) -> tuple[list[_EvalRun], list[tuple[Path, LoadSummary]]]:
-    evals: list[_EvalRun] = []
+def _scan(
+    root: Path, notes: list[str]
+) -> tuple[list[_FinishedRun], list[tuple[Path, LoadSummary]]]:
+    evals: list[_FinishedRun] = []
     loads: list[tuple[Path, LoadSummary]] = []
     for path in sorted(p for p in root.iterdir() if p.is_dir()):
         try:
             if run_kind(path) == "load":
                 loads.append((path, read_load_summary(path)))
             else:
-                evals.append(_EvalRun(path, read_eval_summary(path)))
+                evals.append(_FinishedRun(*open_eval_run(path)))
         except (NotARunDirError, RunIncompleteError):
             continue
         except ReportError as exc:
@@ -97,11 +103,11 @@ def _scan(root: Path, notes: list[str]) -> tuple[list[_EvalRun], list[tuple[Path
     return evals, loads
 
 
-def _paired(previous: _EvalRun, current: _EvalRun, planner: str) -> tuple[bool, bool, str]:
+def _paired(previous: _FinishedRun, current: _FinishedRun, planner: str) -> tuple[bool, bool, str]:
     """(regressed, improved, note) of `planner` from `previous` to `current`."""
     try:
-        before = read_results(previous.path / "results.jsonl")
-        now = read_results(current.path / "results.jsonl")
+        before = previous.run.frame()
+        now = current.run.frame()
     except (RunLogError, OSError) as exc:
         return False, False, f"not compared: {exc}"
     comparison = compare_verdicts(
@@ -119,9 +125,9 @@ def _paired(previous: _EvalRun, current: _EvalRun, planner: str) -> tuple[bool, 
     return comparison.winner == "previous", comparison.winner == planner, counts
 
 
-def _eval_points(runs: list[_EvalRun]) -> list[dict[str, Any]]:
+def _eval_points(runs: list[_FinishedRun]) -> list[dict[str, Any]]:
     points: list[dict[str, Any]] = []
-    last: dict[tuple[str, tuple[str, ...]], _EvalRun] = {}
+    last: dict[tuple[str, tuple[str, ...]], _FinishedRun] = {}
     for run in runs:
         for planner, m in run.summary.planners.items():
             key = (planner, run.suite)
@@ -199,7 +205,7 @@ def _flags(points: pd.DataFrame, run_id: str, label: str) -> list[str]:
 
 
 def _run_rows(
-    evals: list[_EvalRun],
+    evals: list[_FinishedRun],
     loads: list[tuple[Path, LoadSummary]],
     eval_points: pd.DataFrame,
     load_points: pd.DataFrame,

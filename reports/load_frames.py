@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from crane_bench.load.history import COLUMNS, read_history
 from crane_bench.load.summary import HISTORY_FILE, SUMMARY_FILE, LoadSummary
+from crane_bench.plumbing.validation import first_problem
 from crane_bench.reports.errors import RunDataError
 from crane_bench.reports.load_quality import QualityData, read_quality
 
@@ -64,9 +65,7 @@ def read_load_summary(run_dir: Path) -> LoadSummary:
     except OSError as exc:
         raise RunDataError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        raise RunDataError(f"{path}: not a load summary: {where}: {err['msg']}") from None
+        raise RunDataError(f"{path}: not a load summary: {first_problem(exc)}") from None
 
 
 def read_history_frame(path: Path) -> pd.DataFrame:
@@ -80,9 +79,8 @@ def read_history_frame(path: Path) -> pd.DataFrame:
     except (OSError, UnicodeDecodeError) as exc:
         raise RunDataError(f"{path}: cannot read: {exc}") from None
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in err["loc"]) or "row"
-        raise RunDataError(f"{path}: not a load history: {where}: {err['msg']}") from None
+        problem = first_problem(exc, top="row")
+        raise RunDataError(f"{path}: not a load history: {problem}") from None
     if not rows:
         return empty_history()
     frame = pd.DataFrame.from_records([row.model_dump() for row in rows], columns=list(COLUMNS))

@@ -15,11 +15,13 @@ from typing import Final
 
 import pandas as pd
 
+from crane_bench.evals.run_cases import CaseIndex
+from crane_bench.evals.run_reader import Rows
 from crane_bench.load.errors import ResultError
 from crane_bench.load.gold import read_quality_rows
+from crane_bench.load.quality import QualityRow
 from crane_bench.load.quality_models import PlannerQuality, QualityReport, QualityStats
 from crane_bench.load.summary import QUALITY_FILE, LoadSummary
-from crane_bench.reports.case_lookup import CaseIndex
 from crane_bench.reports.errors import RunDataError
 from crane_bench.reports.failures_view import FailureRow, FailureTable, failure_table
 from crane_bench.reports.formatting import Cell, count, pct, rate_cell, sig
@@ -140,7 +142,7 @@ def read_quality(run_dir: Path, summary: LoadSummary) -> QualityData | None:
     path = run_dir / summary.files.get("quality", QUALITY_FILE)
     if not path.is_file():
         return QualityData(summary.quality, _runs_frame(None), FailureTable([], 0, [], [], []))
-    trials, failed, _torn = read_trials(path, CaseIndex())
+    trials, failed, _torn = read_trials(Rows(path, QualityRow), CaseIndex())
     table = failure_table(failed, trials)
     table = dataclasses.replace(table, rows=[_relabel(r) for r in table.rows])
     return QualityData(summary.quality, _runs_frame(path), table)

@@ -16,12 +16,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final
 
 from crane_bench.evals.errors import RunLogError
-from crane_bench.evals.run_dir import RunDir
-from crane_bench.evals.transcript_store import iter_transcripts
+from crane_bench.evals.run_reader import EvalRun
 from crane_bench.evals.transcripts import (
     PlanEvent,
     PlannerErrorEvent,
@@ -265,26 +263,25 @@ def transcript_view(transcript: Transcript, view_id: str) -> TranscriptView:
 
 
 def transcript_set(
-    run_dir: Path, failing: Iterable[TrialKey], ran: Iterable[TrialKey]
+    run: EvalRun, failing: Iterable[TrialKey], ran: Iterable[TrialKey]
 ) -> TranscriptSet:
     """Read the transcripts of the failing trials (the first `MAX_ROWS`) and their peers.
 
     Args:
-        run_dir: The run directory.
+        run: The run (`evals.run_reader.read_run`).
         failing: (planner, case, repeat) of each failing row's shown trial, in page order.
         ran: Every trial of the run, to find the other planners' trials of a case.
 
     Raises:
         RunDataError: transcripts.jsonl is malformed.
     """
-    path = RunDir(run_dir).transcripts_file
-    if not path.is_file():
+    if not run.has_transcripts:
         return TranscriptSet(available=False)
     shown = list(dict.fromkeys(failing))[:MAX_ROWS]
     wanted_cases = {(case, repeat) for _, case, repeat in shown}
     wanted = set(shown) | {key for key in ran if (key[1], key[2]) in wanted_cases}
     try:
-        transcripts = {t.key: t for t in iter_transcripts(path, wanted)}
+        transcripts = {t.key: t for t in run.transcripts(wanted)}
     except RunLogError as exc:
         raise RunDataError(str(exc)) from None
     views = {

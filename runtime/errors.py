@@ -5,13 +5,15 @@ Hierarchy::
     CraneRuntimeError
     ├── UserError                 a caller's mistake: one clear line, never a traceback
     │   ├── ConfigError           a setting is missing or invalid
-    │   └── PlannerUnavailableError   the service did not open the planner asked for (409)
+    │   ├── PlannerUnavailableError   the service did not open the planner asked for (409)
+    │   └── IdempotencyKeyReusedError an Idempotency-Key sent again with another body (409)
     ├── ToolError                 a tool refused its input; the step fails at once
     │   ├── CalculatorError       the expression is unsafe, malformed or out of bounds
     │   ├── ToolInputError        the input does not fit the tool's input model
     │   └── TransientToolError    a passing fault; the orchestrator retries it
     ├── UnknownToolError          a plan names a tool that is not registered
     ├── ServiceUnavailableError   the service is full or shutting down (HTTP 503)
+    ├── RunStoreError             the run store (SQLite, PostgreSQL) failed (HTTP 503)
     └── PlannerError              no plan could be made
         ├── LLMError              the model call failed
         │   ├── LLMUnavailableError   connection refused or dropped
@@ -66,6 +68,13 @@ class PlannerUnavailableError(UserError):
     """The request names a planner this server did not open (answered with 409)."""
 
 
+class IdempotencyKeyReusedError(UserError):
+    """An `Idempotency-Key` came back with a different body (answered with 409).
+
+    409, not 422: the body is valid; it conflicts with the run the key already holds.
+    """
+
+
 class ServiceUnavailableError(CraneRuntimeError):
     """The executor is full or shutting down (answered with 503).
 
@@ -76,6 +85,13 @@ class ServiceUnavailableError(CraneRuntimeError):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class RunStoreError(CraneRuntimeError):
+    """The run store could not read or write (database locked too long, unreachable).
+
+    Answered with 503: the request may succeed when tried again.
+    """
 
 
 class UnknownToolError(CraneRuntimeError):

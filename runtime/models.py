@@ -128,8 +128,11 @@ ErrorKind = Literal[
     "run_timeout",
     "planner_error",
     "cancelled",
+    "interrupted",
     "internal",
 ]
+"""Why a step or run failed. `cancelled`: the service shut down and its drain ended the
+run; `interrupted`: the process died with the run unfinished (marked at the next start)."""
 
 
 class StepError(BaseModel):

@@ -211,6 +211,16 @@ class Orchestrator:
         self, tool: Tool[Any], tool_input: BaseModel, record: StepRecord
     ) -> JsonValue:
         cfg = self.config
+        # The first attempt runs without tenacity: building and driving an AsyncRetrying
+        # costs more than a fast tool's whole step (`make bench`, orchestrator overhead),
+        # and most steps succeed at once. A failure is handed to tenacity as its first
+        # attempt's outcome, so the retry decision, the hook and the backoff are its own.
+        record.attempts = 1
+        try:
+            async with asyncio.timeout(cfg.step_timeout_s):
+                return await tool.run(tool_input)
+        except Exception as exc:  # noqa: BLE001 - re-raised below, inside tenacity
+            first_failure: BaseException | None = exc
         retrying = AsyncRetrying(
             stop=stop_after_attempt(cfg.max_retries + 1),
             wait=wait_exponential_jitter(
@@ -223,6 +233,9 @@ class Orchestrator:
         )
         async for attempt in retrying:
             with attempt:
+                if first_failure is not None:
+                    failure, first_failure = first_failure, None
+                    raise failure
                 record.attempts = attempt.retry_state.attempt_number
                 async with asyncio.timeout(cfg.step_timeout_s):
                     return await tool.run(tool_input)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +31,25 @@ LLMPlannerMode = Literal["auto", "oneshot", "decomposed"]
 LocalServerSetting = Literal["auto", "llama-server", "llama-cpp-python"]
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 """The endpoint used when OPENAI_API_KEY is set and OPENAI_BASE_URL is not."""
+LLM_BACKOFF_BASE_S: Final = 0.2
+"""The wait before a model call's first retry; it doubles after each (not a setting)."""
+LLM_BACKOFF_MAX_S: Final = 2.0
+"""The longest wait between two attempts of a model call (not a setting)."""
+
+
+def call_budget_s(
+    timeout_s: float,
+    max_retries: int,
+    backoff_base_s: float = LLM_BACKOFF_BASE_S,
+    backoff_max_s: float = LLM_BACKOFF_MAX_S,
+) -> float:
+    """The longest one model call can take when every attempt times out.
+
+    Each attempt's timeout, plus the exponential backoff waits between attempts (as
+    tenacity waits them: `backoff_base_s` x 2^retry, at most `backoff_max_s`).
+    """
+    waits = sum(min(backoff_base_s * 2.0**retry, backoff_max_s) for retry in range(max_retries))
+    return timeout_s * (max_retries + 1) + waits
 
 
 class Settings(BaseSettings):
@@ -125,6 +144,18 @@ class Settings(BaseSettings):
     def uses_local_model(self) -> bool:
         """True when no hosted endpoint is configured, so the local server is needed."""
         return self.openai_api_key is None and self.openai_base_url is None
+
+    @property
+    def llm_plan_deadline_s(self) -> float:
+        """How long one LLM plan may take, every model call in it included.
+
+        `LLM_PLAN_TIMEOUT_S` when set, else one call's budget (`call_budget_s`:
+        `LLM_TIMEOUT_S` x (`LLM_MAX_RETRIES` + 1) plus the backoff waits). The LLM
+        planners end a plan within it, the hybrid then falls back to its rules, and what
+        waits for a plan (the service's run timeout, the eval's case timeout) is derived
+        from it, never computed again.
+        """
+        return self.llm_plan_timeout_s or call_budget_s(self.llm_timeout_s, self.llm_max_retries)
 
 
 def setting_default(name: str) -> Any:

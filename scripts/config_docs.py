@@ -26,13 +26,17 @@ def sections() -> list[tuple[str, type[BaseSettings]]]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # the checkout's package, not another installed one
     from crane_bench.evals.settings import EvalSettings  # noqa: PLC0415
-    from crane_bench.runtime.service.settings import ServiceSettings  # noqa: PLC0415
+    from crane_bench.runtime.service.settings import (  # noqa: PLC0415
+        RunStoreSettings,
+        ServiceSettings,
+    )
     from crane_bench.runtime.settings import Settings  # noqa: PLC0415
 
     return [
         ("Runtime (`crane_bench.runtime.settings.Settings`)", Settings),
         ("Evaluation (`crane_bench.evals.settings.EvalSettings`)", EvalSettings),
         ("Service (`crane_bench.runtime.service.settings.ServiceSettings`)", ServiceSettings),
+        ("Run store (`crane_bench.runtime.service.settings.RunStoreSettings`)", RunStoreSettings),
     ]
 
 

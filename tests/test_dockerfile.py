@@ -162,3 +162,76 @@ def test_compose_load_profile_loads_the_service_into_a_mounted_folder() -> None:
     assert load["depends_on"] == {"service": {"condition": "service_healthy"}}
     assert load["command"][:3] == ["load", "--host", f"http://service:{default_port()}"]
     assert load["volumes"] == ["./runs:/app/runs"]
+
+
+DOCKER_STOP_TIMEOUT_S = 10.0  # `docker stop` and `podman stop` wait this long, then SIGKILL
+CLOSE_AFTER_DRAIN_S = 2.0  # the model server's stop and the process's exit, after the drain
+
+
+def default_drain_s() -> float:
+    drain = ServiceSettings.model_fields["drain_timeout_s"].default
+    assert isinstance(drain, float)
+    return drain
+
+
+def seconds(duration: str) -> float:
+    match = re.fullmatch(r"(\d+)s", duration)
+    assert match is not None, f"a duration in seconds: {duration!r}"
+    return float(match[1])
+
+
+def test_the_default_drain_fits_the_platforms_stop_timeout() -> None:
+    assert default_drain_s() + CLOSE_AFTER_DRAIN_S <= DOCKER_STOP_TIMEOUT_S
+
+
+def test_compose_gives_every_service_replica_more_than_the_drain() -> None:
+    services = compose()["services"]
+    for name in ("service", "replica-1", "replica-2"):
+        assert services[name]["stop_signal"] == "SIGTERM"
+        grace = seconds(services[name]["stop_grace_period"])
+        assert grace >= default_drain_s() + CLOSE_AFTER_DRAIN_S, name
+
+
+def test_the_image_keeps_its_runs_on_a_volume_it_may_write(
+    dockerfile: list[Instruction],
+) -> None:
+    final = final_stage(dockerfile)
+    envs = " ".join(args for _, kw, args in final if kw == "ENV")
+    match = re.search(r"RUN_STORE_URL=sqlite:///(/\S+)", envs)
+    assert match is not None, "the image keeps its runs in SQLite"
+    database = Path(match[1])
+    assert json.loads(only(final, "VOLUME")) == [str(database.parent)]
+    runs = " ".join(args for _, kw, args in final if kw == "RUN")
+    assert f"chown crane:crane {database.parent}" in runs
+    assert compose()["services"]["service"]["volumes"] == [f"crane-data:{database.parent}"]
+
+
+def test_compose_postgres_profile_runs_two_replicas_on_one_database() -> None:
+    loaded = compose()
+    services = loaded["services"]
+    postgres = services["postgres"]
+    assert postgres["profiles"] == ["postgres"]
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    user, database = (
+        postgres["environment"]["POSTGRES_USER"],
+        postgres["environment"]["POSTGRES_DB"],
+    )
+    host_ports = set()
+    for name in ("replica-1", "replica-2"):
+        replica = services[name]
+        assert replica["profiles"] == ["postgres"]
+        assert replica["image"] == services["service"]["image"]
+        url = replica["environment"]["RUN_STORE_URL"]
+        assert re.fullmatch(
+            rf"postgresql://{user}:\$\{{POSTGRES_PASSWORD:-\w+\}}@postgres:5432/{database}", url
+        )
+        assert replica["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+        match = HEALTH_URL.search(" ".join(replica["healthcheck"]["test"]))
+        assert match is not None
+        assert match["path"] in get_routes()
+        (port,) = replica["ports"]
+        host, _, inside = port.rpartition(":")
+        assert inside == str(default_port())
+        host_ports.add(host)
+    assert len(host_ports) == 2, "each replica is published on a port of its own"
+    assert set(loaded["volumes"]) == {"crane-data", "crane-postgres"}

@@ -8,7 +8,7 @@ import pytest
 from pydantic_settings import BaseSettings
 
 from crane_bench.evals.settings import EvalSettings
-from crane_bench.runtime.service.settings import ServiceSettings
+from crane_bench.runtime.service.settings import RunStoreSettings, ServiceSettings
 from crane_bench.runtime.settings import Settings
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
@@ -33,7 +33,7 @@ def listed() -> dict[str, str]:
     return pairs
 
 
-@pytest.mark.parametrize("model", [Settings, ServiceSettings, EvalSettings])
+@pytest.mark.parametrize("model", [Settings, ServiceSettings, RunStoreSettings, EvalSettings])
 def test_every_setting_is_listed_with_its_default(model: type[BaseSettings]) -> None:
     example = listed()
     for name, default in env_names(model).items():
@@ -45,4 +45,5 @@ def test_every_setting_is_listed_with_its_default(model: type[BaseSettings]) -> 
 
 def test_nothing_stale_is_listed() -> None:
     known = env_names(Settings) | env_names(ServiceSettings) | env_names(EvalSettings)
+    known |= env_names(RunStoreSettings)
     assert set(listed()) <= set(known)

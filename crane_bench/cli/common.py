@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
+from crane_bench.plumbing.validation import first_problem as validation_problem
 from crane_bench.runtime.errors import CraneRuntimeError, UserError
 
 if TYPE_CHECKING:
@@ -82,9 +83,7 @@ def require_extra(extra: str) -> None:
 
 def first_problem(exc: ValidationError) -> str:
     """One line naming where and what is wrong; never the input value, which may be secret."""
-    err = exc.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in err["loc"]) or exc.title
-    return f"{exc.title}: {where}: {err['msg']}"
+    return f"{exc.title}: {validation_problem(exc, top=exc.title)}"
 
 
 def load_settings(planner: PlannerName | None = None) -> Settings:

@@ -6,6 +6,10 @@ are kept, and `--resume DIR` finishes the run).
 
 Only the options live here: the work is in `crane_bench.cli.eval_run`, imported when the
 command runs, so `crane-bench --help` and the other commands never load pandas or scipy.
+An option not given is left out of the run's config, so its default is the one of
+`evals.run_config.EvalConfig`; the `[default: ...]` shown in the help is only a label
+(the model cannot be imported for `--help`), and tests/crane_bench/cli/test_defaults.py
+holds every label equal to the model's default.
 """
 
 from __future__ import annotations
@@ -41,7 +45,10 @@ RepeatsOpt = Annotated[
     int | None,
     typer.Option("--repeats", min=1, help="Trials per case and planner.", show_default="1"),
 ]
-ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, help="Trials in flight.")]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--concurrency", min=1, help="Trials in flight.", show_default="4"),
+]
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="Run directory to create.", show_default="runs/<UTC time>-<6 hex>"),
@@ -113,7 +120,7 @@ class EvalOptions:
     planners: str | None
     cases: list[Path] | None
     repeats: int | None
-    concurrency: int
+    concurrency: int | None
     out: Path | None
     resume: Path | None
     no_cache: bool
@@ -131,7 +138,7 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     planners: PlannersOpt = None,
     cases: CasesOpt = None,
     repeats: RepeatsOpt = None,
-    concurrency: ConcurrencyOpt = 4,
+    concurrency: ConcurrencyOpt = None,
     out: OutOpt = None,
     resume: ResumeOpt = None,
     no_cache: NoCacheOpt = False,

@@ -27,9 +27,6 @@ from crane_bench.cli.report import report_after_run
 from crane_bench.evals.errors import EvalError
 from crane_bench.evals.perturbations import parse_perturb_option
 from crane_bench.evals.run_config import (
-    DEFAULT_CACHE_DIR,
-    DEFAULT_CASES,
-    DEFAULT_GATES,
     EvalConfig,
     EvalSpec,
     build_spec,
@@ -49,14 +46,15 @@ EXIT_INTERRUPTED = 130
 def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, EvalSpec, RunDir]:
     planners, cases, repeats = options.planners, options.cases, options.repeats
     out, resume = options.out, options.resume
-    common: dict[str, object] = {"concurrency": options.concurrency}
+    # Only the options given: `EvalConfig` holds the defaults of the others.
+    given = {
+        "concurrency": options.concurrency,
+        "gates_path": options.gates,
+        "baseline_path": options.baseline,
+        "case_timeout_s": options.case_timeout,
+    }
+    common: dict[str, object] = {key: value for key, value in given.items() if value is not None}
     common["use_cache"] = not options.no_cache
-    if options.gates is not None:
-        common["gates_path"] = options.gates
-    if options.baseline is not None:
-        common["baseline_path"] = options.baseline
-    if options.case_timeout is not None:
-        common["case_timeout_s"] = options.case_timeout
     chosen: tuple[PlannerSpec, ...] = (
         parse_specs(planners) if planners is not None else EvalConfig().planners
     )
@@ -83,21 +81,20 @@ def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, Eval
         run = RunDir.existing(resume)
         spec = run.read_spec()
         return config_for_resume(spec, **common), spec, run
-    config = EvalConfig.model_validate(
-        {
-            "planners": chosen,
-            "case_timeout_s": default_case_timeout(chosen, settings),
-            "case_paths": tuple(cases) if cases else (DEFAULT_CASES,),
-            "repeats": repeats or 1,
-            "cache_dir": DEFAULT_CACHE_DIR,
-            "gates_path": DEFAULT_GATES,
-            "perturbations": parse_perturb_option(options.perturb),
-            "transcripts": not options.no_transcripts and EvalSettings().transcripts,
-            "stop_when_decided": options.stop_when_decided,
-            "order_seed": options.seed or 0,
-            **common,
-        }
-    )
+    new_run: dict[str, object] = {
+        "planners": chosen,
+        "case_timeout_s": default_case_timeout(chosen, settings),
+        "perturbations": parse_perturb_option(options.perturb),
+        "transcripts": not options.no_transcripts and EvalSettings().transcripts,
+        "stop_when_decided": options.stop_when_decided,
+    }
+    if cases:
+        new_run["case_paths"] = tuple(cases)
+    if repeats is not None:
+        new_run["repeats"] = repeats
+    if options.seed is not None:
+        new_run["order_seed"] = options.seed
+    config = EvalConfig.model_validate({**new_run, **common})
     _check_sequential(config, options)
     spec = build_spec(config, settings)
     return config, spec, RunDir.create(out)

@@ -8,6 +8,9 @@ This module wires things and nothing else: it builds the `crane-bench serve` com
 the runner starts, and never imports locust (gevent's monkey-patching stays in the
 locust child process). `crane_bench.load` itself (yaml, prometheus_client, psutil) is
 imported when the command runs, so `crane-bench --help` and the other commands skip it.
+So an option not given is left out of the `LoadConfig`, whose default it then takes; the
+`[default: ...]` in the help is only a label, and tests/crane_bench/cli/test_defaults.py
+holds every label equal to the model's default.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from crane_bench.cli.common import (
     stderr,
 )
 from crane_bench.cli.report import report_after_run
+from crane_bench.plumbing.validation import first_problem as validation_problem
 from crane_bench.runtime.errors import UserError
 
 if TYPE_CHECKING:
@@ -100,12 +104,23 @@ def _unloaded(text: str) -> Unloaded | Path:
 
 def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     scenario: Annotated[
-        Scenario, typer.Option(help="Locust file under load/scenarios/.")
-    ] = "mixed",
-    users: Annotated[int, typer.Option(min=1, help="Concurrent users (the peak).")] = 50,
-    spawn_rate: Annotated[float, typer.Option(min=0.001, help="Users started per second.")] = 10.0,
-    run_time: Annotated[str, typer.Option(help="How long: 30s, 2m, 1h30m.")] = "60s",
-    shape: Annotated[Shape, typer.Option(help="steady, step (5 steps), spike, soak.")] = "steady",
+        Scenario | None,
+        typer.Option(help="Locust file under load/scenarios/.", show_default="mixed"),
+    ] = None,
+    users: Annotated[
+        int | None, typer.Option(min=1, help="Concurrent users (the peak).", show_default="50")
+    ] = None,
+    spawn_rate: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Users started per second.", show_default="10.0"),
+    ] = None,
+    run_time: Annotated[
+        str | None, typer.Option(help="How long: 30s, 2m, 1h30m.", show_default="60s")
+    ] = None,
+    shape: Annotated[
+        Shape | None,
+        typer.Option(help="steady, step (5 steps), spike, soak.", show_default="steady"),
+    ] = None,
     rate: Annotated[
         float | None,
         typer.Option(min=0.001, help="Open workload: arrivals/s at full users (else closed)."),
@@ -128,13 +143,14 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
         ),
     ] = None,
     unloaded: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="gold: what accuracy under load is compared with: 'pass' (each case once, "
             "one at a time, through the same service before the load), 'none', or an eval "
-            "run directory that scored the same planner labels."
+            "run directory that scored the same planner labels.",
+            show_default="pass",
         ),
-    ] = "pass",
+    ] = None,
     steps: Annotated[
         str | None,
         typer.Option(
@@ -146,8 +162,11 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
         str | None, typer.Option(help="Load this running service instead of starting one.")
     ] = None,
     processes: Annotated[
-        int, typer.Option(min=1, max=64, help="locust processes (N > 1: master + N workers).")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1, max=64, help="locust processes (N > 1: master + N workers).", show_default="1"
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Run directory. [default: runs/load-<UTC time>-<hex>]")
     ] = None,
@@ -157,7 +176,9 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     slo: Annotated[
         Path | None, typer.Option(help="SLO gates file.", show_default="load/slo.yaml")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the prompt draws.")] = 0,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the prompt draws.", show_default="0")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     """Load the service with locust; write load_summary.json; apply the SLO gates.
@@ -171,7 +192,6 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     setup_logging(verbose)
     require_extra("load")
     from crane_bench.load import (  # noqa: PLC0415 - see the module's docstring
-        DEFAULT_SLO,
         LoadConfig,
         LoadConfigError,
         LoadError,
@@ -183,28 +203,31 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     try:
         asked, served = planner_choice(planner, host)
         user_steps = _steps(steps)
-        config = LoadConfig(
-            scenario=scenario,
-            users=max(user_steps) if user_steps else users,
-            spawn_rate=spawn_rate,
-            run_time_s=parse_duration(run_time),
-            shape=shape,
-            rate=rate,
+        # Only the options given: `LoadConfig` holds the defaults of the others.
+        given = {
+            "scenario": scenario,
+            "users": max(user_steps) if user_steps else users,
+            "spawn_rate": spawn_rate,
+            "run_time_s": parse_duration(run_time) if run_time is not None else None,
+            "shape": shape,
+            "rate": rate,
+            "host": host.rstrip("/") if host else None,
+            "processes": processes,
+            "seed": seed,
+            "slo": slo,
+            "baseline": baseline,
+            "steps": user_steps,
+            "unloaded": _unloaded(unloaded) if unloaded is not None else None,
+            "cases": tuple(cases) if cases else None,
+        }
+        config = LoadConfig.model_validate(
             # A service started here runs the PLANNER setting unless told otherwise.
-            planners=asked,
-            host=host.rstrip("/") if host else None,
-            processes=processes,
-            seed=seed,
-            slo=slo if slo is not None else DEFAULT_SLO,
-            baseline=baseline,
-            steps=user_steps,
-            unloaded=_unloaded(unloaded),
-            **({"cases": tuple(cases)} if cases else {}),
+            {"planners": asked, **{k: v for k, v in given.items() if v is not None}}
         )
     except (LoadConfigError, UserError) as exc:
         fail(str(exc))
     except ValidationError as exc:
-        fail(exc.errors()[0]["msg"])
+        fail(validation_problem(exc, top=None))
     run_dir = out if out is not None else new_run_dir()
     service = None if config.host else serve_command(served)
     try:

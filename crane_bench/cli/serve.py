@@ -86,8 +86,9 @@ def serve(
         int | None,
         typer.Option(
             min=1, max=64, show_default="SERVICE_WORKERS or 1",
-            help="uvicorn worker processes. Each keeps its own runs and metrics: poll a "
-            "run on the worker that made it (or use ?wait=true), scrape every worker.",
+            help="uvicorn worker processes. They share the run store (RUN_STORE_URL: a "
+            "SQLite file or PostgreSQL), so any worker reads any run; each keeps its own "
+            "metrics: scrape every worker.",
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
@@ -99,12 +100,15 @@ def serve(
         check_startup,
         create_app,
     )
+    from crane_bench.runtime.service.settings import RunStoreSettings  # noqa: PLC0415
+    from crane_bench.runtime.service.shutdown import UVICORN_GRACE_S  # noqa: PLC0415
 
     setup_logging(verbose)
     try:
         settings, service = resolve_serve_settings(
             host=host, port=port, workers=workers, planner=planner
         )
+        store = RunStoreSettings()
     except ValidationError as exc:
         fail(first_problem(exc))
     except UserError as exc:
@@ -114,12 +118,13 @@ def serve(
         "port": service.port,
         "access_log": service.access_log,
         "log_level": "debug" if verbose else "info",
-        # Requests waiting on runs get the drain period too, then the app drains runs.
-        "timeout_graceful_shutdown": max(service.drain_timeout_s, 1.0),
+        # On SIGTERM the app drains first (runtime.service.shutdown), answering every client
+        # that waits on a run; what is left for uvicorn is closing connections.
+        "timeout_graceful_shutdown": UVICORN_GRACE_S,
     }
     if service.workers == 1:
         try:
-            app = create_app(settings, service)
+            app = create_app(settings, service, store_settings=store)
         except UserError as exc:
             fail(str(exc))
         # uvicorn drains on SIGTERM, then raises it again to die of it: exit -15, except as
@@ -133,7 +138,7 @@ def serve(
     # Worker processes build their own app from the environment, so pass the choices on;
     # check here what each would refuse, for one line instead of a traceback per worker.
     try:
-        check_startup(settings, service)
+        check_startup(settings, service, store)
     except UserError as exc:
         fail(str(exc))
     os.environ["PLANNER"] = settings.planner

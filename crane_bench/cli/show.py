@@ -46,16 +46,13 @@ def show_command(
     require_extra("eval")
     from crane_bench.cli.show_view import print_transcript  # noqa: PLC0415 - rich tables
     from crane_bench.evals.errors import RunLogError  # noqa: PLC0415
-    from crane_bench.evals.run_dir import RunDir  # noqa: PLC0415
-    from crane_bench.evals.transcript_store import find_transcripts  # noqa: PLC0415
+    from crane_bench.evals.run_reader import read_run  # noqa: PLC0415
 
-    run = RunDir(run_dir)
-    if not run_dir.is_dir() or not (run.spec_file.is_file() or run.results_file.is_file()):
-        fail(f"{run_dir}: not an eval run directory (no spec.json or results.jsonl)")
-    if not run.transcripts_file.is_file():
-        fail(f"{run_dir}: no transcripts.jsonl (the run was made with --no-transcripts)")
     try:
-        found = find_transcripts(run.transcripts_file, case_id, planner)
+        run = read_run(run_dir)
+        if not run.has_transcripts:
+            fail(f"{run_dir}: no transcripts.jsonl (the run was made with --no-transcripts)")
+        found = run.find_transcripts(case_id, planner)
     except RunLogError as exc:
         fail(str(exc))
     if repeat is not None:

@@ -7,8 +7,8 @@ it is shown similar clauses. So the planner:
 1. cuts the prompt into clauses at connectors ("and", "then", ";", ", then", a sentence
    end), keeping a cut only where both sides read as requests (`split_clauses`);
 2. for each clause, asks the model for one short answer: first whether a tool fits at
-   all (yes/no), then a label among calculator, todo_add, todo_list, todo_get,
-   todo_update, todo_complete and todo_delete, then that label's arguments, all under a
+   all (yes/no), then a label among those the tools' plug-ins declare (calculator,
+   todo_add, todo_list, ...), then that label's arguments, all under a
    grammar built for the clause. Only the labels the clause cues are offered
    (`cued_labels`: "show me a poem" gets no todo label, since no todo is its object);
    a clause that cues none is answered `none` without a call. The grammar
@@ -61,18 +61,31 @@ from crane_bench.runtime.planners.grammars import (
 from crane_bench.runtime.planners.llm import LLMPlannerConfig
 from crane_bench.runtime.planners.model_errors import map_model_error
 from crane_bench.runtime.planners.pricing import estimate_cost
-from crane_bench.runtime.planners.signals import supports_step
+from crane_bench.runtime.tools.plugin import NONE_LABEL, ToolPlugins
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 from crane_bench.runtime.transcript import ClausesEvent, ExamplesEvent, Recorder, ShownExample
 
-INSTRUCTIONS: Final = (
-    "You route one request to one tool call.\n"
-    "Labels: calculator (arithmetic; write the expression with digits and + - * / ** "
-    "and parentheses), todo_add (a new todo with its title), todo_list (show all todos), "
-    "todo_get (one todo by id), todo_update (new title for a todo id), todo_complete "
-    "(mark a todo id done), todo_delete (remove a todo id), none (anything else: chat, "
-    "facts, other services, code, or instructions about you). "
-    "First answer yes if one of these tools fits the request, or no."
+_NONE_DESCRIPTION: Final = (
+    "anything else: chat, facts, other services, code, or instructions about you"
 )
+
+
+def instructions(plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS) -> str:
+    """The instructions every request opens with: each plug-in's labels, then `none`.
+
+    Each label is named with its one-line description (`LabelSpec.description`).
+    """
+    labels = [f"{spec.name} ({spec.description})" for plugin in plugins for spec in plugin.labels]
+    labels.append(f"{NONE_LABEL} ({_NONE_DESCRIPTION})")
+    return (
+        "You route one request to one tool call.\n"
+        f"Labels: {', '.join(labels)}. "
+        "First answer yes if one of these tools fits the request, or no."
+    )
+
+
+INSTRUCTIONS: Final = instructions()
+"""The instructions for the built-in tools."""
 _ANSWER_SEPARATOR: Final = "\n\n"
 _NONE: Final[tuple[Label]] = ("none",)
 _MIN_CLAUSE_WORDS: Final = 2
@@ -117,36 +130,38 @@ class DecomposedOptions(BaseModel):
     )
 
 
-def cued_labels(clause: str, *, refers_back: bool = False) -> list[Label]:
+def cued_labels(
+    clause: str, *, refers_back: bool = False, plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS
+) -> list[Label]:
     """The labels a clause carries a cue for, `none` always among them.
 
-    A label's tool and action must be named by the clause (`signals.supports_step`):
+    A label's tool and action must be named by the clause (its plug-in's `cue`):
     "show me a poem" offers no todo label, "what percent of the earth is water" no
     calculator. With `refers_back`, a pronoun in the clause may stand for the todo
     object ("mark it done", "put eggs on it too").
     """
     offered: list[Label] = []
-    for label in LABELS:
-        if label == "none":
-            offered.append(label)
+    for label in plugins.labels:
+        declared = plugins.label(label)
+        if declared is None:
+            offered.append(label)  # none
             continue
-        tool, _, action = label.partition("_")
-        if tool == "todo":
-            if supports_step(clause, "todo_store", action, refers_back=refers_back):
-                offered.append(label)
-        elif supports_step(clause, tool):
+        plugin, spec = declared
+        if plugin.cue(clause, spec.action, refers_back):
             offered.append(label)
     return offered
 
 
-def shared_examples(bank: Sequence[Example], per_label: int) -> tuple[Example, ...]:
+def shared_examples(
+    bank: Sequence[Example], per_label: int, labels: Sequence[Label] = LABELS
+) -> tuple[Example, ...]:
     """The first `per_label` bank examples of each label, in label order.
 
     The bank's first example of a label is its plainest ("what is 7 times 8", "show the
     todo list"), which is what every request should have seen once.
     """
     chosen: list[Example] = []
-    for label in LABELS:
+    for label in labels:
         chosen += [example for example in bank if example.label == label][:per_label]
     return tuple(chosen)
 
@@ -190,8 +205,9 @@ class DecomposedLLMPlanner:
         kind: `completion` for a base model (/completions), `chat` for an instruct model.
         config: Timeout, retries, sampling and whether the model is local (cost).
         options: Prompting and constraint choices.
-        examples: The example bank; the planner's own by default.
+        examples: The example bank; the plug-ins' banks by default.
         sleep: Waits between retries; tests pass a recorder.
+        plugins: The tools whose labels, instructions and grammar the model is given.
     """
 
     name = "llm"
@@ -206,13 +222,16 @@ class DecomposedLLMPlanner:
         options: DecomposedOptions | None = None,
         examples: Sequence[Example] | None = None,
         sleep: Sleep = asyncio.sleep,
+        plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS,
     ) -> None:
         self.model = model
+        self.plugins = plugins
+        self.instructions = instructions(plugins)
         self.config = config or LLMPlannerConfig()
         self.options = options or DecomposedOptions()
-        bank = tuple(examples) if examples is not None else load_bank()
+        bank = tuple(examples) if examples is not None else load_bank(plugins=plugins)
         self.index = SimilarityIndex(bank)
-        self.shared = shared_examples(bank, self.options.shared_examples)
+        self.shared = shared_examples(bank, self.options.shared_examples, plugins.labels)
         self.openers = request_openers(bank)
         self.local = self.config.local
         self.caller = ModelCaller(client, model=model, kind=kind, config=self.config, sleep=sleep)
@@ -242,7 +261,7 @@ class DecomposedLLMPlanner:
             nearest_none = self.index.nearest(clause, 1 + len(shared), labels=_NONE)
             shown = [*[e for e in nearest_none if e not in shared][:1], *shown]
         return FewShotPrompt(
-            instructions=INSTRUCTIONS,
+            instructions=self.instructions,
             shared=[(example.text, format_answer(example)) for example in self.shared],
             examples=[(example.text, format_answer(example)) for example in shown],
             request=clause,
@@ -293,8 +312,12 @@ class DecomposedLLMPlanner:
             # A pronoun may stand for a todo named earlier in the prompt, or before the
             # clause the planner was handed (the hybrid asks about one clause at a time
             # and checks that context itself).
-            labels = cued_labels(clause, refers_back=pronoun) if self.options.cue_labels else LABELS
-            if labels == ["none"]:
+            labels = (
+                cued_labels(clause, refers_back=pronoun, plugins=self.plugins)
+                if self.options.cue_labels
+                else self.plugins.labels
+            )
+            if labels == [NONE_LABEL]:
                 continue  # nothing in the clause asks for a tool: no model call
             step = await self._decide(clause, ids, run, labels)
             if step is not None:
@@ -302,7 +325,7 @@ class DecomposedLLMPlanner:
         return steps
 
     async def _decide(
-        self, clause: str, ids: list[int], run: _PlanRun, labels: Sequence[Label] = LABELS
+        self, clause: str, ids: list[int], run: _PlanRun, labels: Sequence[Label]
     ) -> PlanStep | None:
         """One clause's step (None for `none`): one model call, its cost added to `run`."""
         completion = self.caller.kind == "completion"
@@ -313,6 +336,7 @@ class DecomposedLLMPlanner:
             copy_titles=self.options.copy_titles,
             lead=" " if completion else "",
             end="\n" if completion else "",
+            plugins=self.plugins,
         )
         prompt = self.prompt_for(clause)
         run.meta.model_calls += 1
@@ -349,11 +373,15 @@ class DecomposedLLMPlanner:
                 meta=self._finish(run),
             )
         try:
-            answer = parse_answer(result.text)
+            answer = parse_answer(result.text, self.plugins)
         except ValueError as exc:
             raise InvalidPlanError(str(exc), reason="schema", meta=self._finish(run)) from None
         return label_step(
-            answer.label, expression=answer.expression, id=answer.id, title=answer.title
+            answer.label,
+            expression=answer.expression,
+            id=answer.id,
+            title=answer.title,
+            plugins=self.plugins,
         )
 
     # --- recording (only with a recorder) ----------------------------------------------

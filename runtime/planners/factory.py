@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from crane_bench.runtime.planners.llm import LLMPlanner
     from crane_bench.runtime.planners.specs import PlannerSpec
     from crane_bench.runtime.tools import ToolRegistry
+    from crane_bench.runtime.tools.plugin import ToolPlugins
 
 
 def planner_needs_llm(name: PlannerName) -> bool:
@@ -45,7 +46,11 @@ def resolve_llm_mode(mode: LLMPlannerMode, endpoint: LLMEndpoint) -> LLMPlannerM
 
 
 def build_llm_planner(
-    client: openai.AsyncOpenAI, endpoint: LLMEndpoint, settings: Settings, tools: ToolRegistry
+    client: openai.AsyncOpenAI,
+    endpoint: LLMEndpoint,
+    settings: Settings,
+    tools: ToolRegistry,
+    plugins: ToolPlugins | None = None,
 ) -> LLMPlanner | DecomposedLLMPlanner:
     """The LLM planner (named "llm") for `endpoint`, by `settings.llm_planner_mode`.
 
@@ -53,17 +58,25 @@ def build_llm_planner(
         client: The endpoint's client, built with `max_retries=0`.
         endpoint: Where requests go; its `local` flag and `kind` steer the choice.
         settings: Mode, timeouts, retries and sampling.
-        tools: The tools a plan may call. The decomposed planner knows the standard
-            calculator and todo_store only.
+        tools: The tools a plan may call (the one-shot planner is shown them).
+        plugins: The tools' plug-ins, whose labels and examples the decomposed planner
+            offers (the installed ones by default).
     """
     # The model planners (and openai) are imported only when a model is used: a pattern
     # plan never needs them, and they are most of the CLI's start-up time.
     from crane_bench.runtime.planners.decomposed import DecomposedLLMPlanner  # noqa: PLC0415
     from crane_bench.runtime.planners.llm import LLMPlanner, LLMPlannerConfig  # noqa: PLC0415
+    from crane_bench.runtime.tools.registry import installed_tool_plugins  # noqa: PLC0415
 
     config = LLMPlannerConfig.from_settings(settings, server=endpoint.server)
     if resolve_llm_mode(settings.llm_planner_mode, endpoint) == "decomposed":
-        return DecomposedLLMPlanner(client, model=endpoint.model, kind=endpoint.kind, config=config)
+        return DecomposedLLMPlanner(
+            client,
+            model=endpoint.model,
+            kind=endpoint.kind,
+            config=config,
+            plugins=plugins if plugins is not None else installed_tool_plugins(),
+        )
     return LLMPlanner(client, model=endpoint.model, tools=tools.describe(), config=config)
 
 
@@ -85,9 +98,11 @@ async def open_planner(
         transport: HTTP transport for the model client (the evals' response cache).
     """
     from crane_bench.runtime.planners.pattern import PatternPlanner  # noqa: PLC0415
+    from crane_bench.runtime.tools.registry import installed_tool_plugins  # noqa: PLC0415
 
+    plugins = installed_tool_plugins()
     if not planner_needs_llm(name):
-        yield PatternPlanner()
+        yield PatternPlanner(plugins)
         return
     from crane_bench.runtime.local_llm import make_openai_client, open_endpoint  # noqa: PLC0415
     from crane_bench.runtime.planners.hybrid import HybridPlanner  # noqa: PLC0415
@@ -103,16 +118,17 @@ async def open_planner(
     tools = default_tools()
     client = make_openai_client(endpoint, timeout_s=settings.llm_timeout_s, transport=transport)
     try:
-        llm = build_llm_planner(client, endpoint, settings, tools)
+        llm = build_llm_planner(client, endpoint, settings, tools, plugins)
         if name == "llm":
             yield llm
         else:
             yield HybridPlanner(
                 llm=llm,
-                pattern=PatternPlanner(),
+                pattern=PatternPlanner(plugins),
                 tools=tools,
                 strategy=settings.hybrid_strategy,
                 deadline_s=llm.config.plan_deadline_s,
+                plugins=plugins,
             )
     finally:
         await client.close()

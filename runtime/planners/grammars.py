@@ -25,6 +25,8 @@ ramble. The grammar is built per clause, so that it also holds what the clause a
 - **title**: a run of the clause's own words, copied verbatim (`copy_titles`), so that
   text the user asks to store is never rewritten; or a bounded single line.
 
+The labels, their fields and which need a number come from the tools' plug-ins
+(`ToolPlugin.labels`); each answer field has its grammar here, whatever tool uses it.
 `format_answer` writes an answer (for the few-shot examples), `answer_grammar` constrains
 one, and `parse_answer` reads one back; the three agree by construction.
 """
@@ -36,14 +38,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from crane_bench.runtime.planners.examples.examples import (
-    LABEL_FIELDS,
-    LABELS,
-    NEEDS_ID,
-    Example,
-    Label,
-)
+from crane_bench.runtime.planners.examples.examples import LABELS, Example, Label
 from crane_bench.runtime.planners.number_words import replace_number_words
+from crane_bench.runtime.tools.plugin import NONE_LABEL, ToolPlugins
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 
 MAX_TITLE_CHARS: Final = 120
 MAX_TITLE_WORDS: Final = 80
@@ -59,10 +57,15 @@ EXPRESSION_PREFIX: Final = "Expression: "
 
 _INTEGER: Final = re.compile(r"(?<![\w.])-?\d+(?![\d.]\d)")
 _NUMBER: Final = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]\d)|\d+(?:\.\d+)?")
-LABEL_TEXT: Final[dict[Label, str]] = {
-    label: "no" if label == "none" else f"yes\n{label}" for label in LABELS
-}
-"""How each label opens an answer."""
+
+
+def label_text(label: Label) -> str:
+    """How a label opens an answer: `no` for `none`, else `yes` and the label."""
+    return "no" if label == NONE_LABEL else f"yes\n{label}"
+
+
+LABEL_TEXT: Final[dict[Label, str]] = {label: label_text(label) for label in LABELS}
+"""How each built-in label opens an answer."""
 _ORDINAL_WORDS: Final = (
     ("first", 1), ("second", 2), ("third", 3), ("fourth", 4), ("fifth", 5),
     ("sixth", 6), ("seventh", 7), ("eighth", 8), ("ninth", 9), ("tenth", 10),
@@ -158,7 +161,7 @@ def format_fields(
     title: str | None = None,
 ) -> str:
     """An answer's text from its parts (no final newline)."""
-    lines = [LABEL_TEXT[label]]
+    lines = [label_text(label)]
     if expression is not None:
         lines.append(EXPRESSION_PREFIX + expression)
     if id is not None:
@@ -169,18 +172,26 @@ def format_fields(
 
 
 def allowed_labels(
-    ids: Sequence[int], has_number: bool, labels: Iterable[Label] = LABELS
+    ids: Sequence[int],
+    has_number: bool,
+    labels: Iterable[Label] = LABELS,
+    plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS,
 ) -> list[Label]:
     """The labels a clause can take.
 
-    Those needing an id only when there is one to give, and the calculator only when
-    the clause names a number: an expression of constants alone would be made up.
+    Those needing an id only when there is one to give, and those that need a number
+    (`LabelSpec.needs_number`: the calculator) only when the clause names one: an
+    expression of constants alone would be made up.
     """
-    return [
-        label
-        for label in labels
-        if (ids or label not in NEEDS_ID) and (has_number or label != "calculator")
-    ]
+    allowed = []
+    for label in labels:
+        declared = plugins.label(label)
+        spec = declared[1] if declared is not None else None
+        needs_id = spec is not None and "id" in spec.fields
+        needs_number = spec is not None and spec.needs_number
+        if (ids or not needs_id) and (has_number or not needs_number):
+            allowed.append(label)
+    return allowed
 
 
 def _endings(word: str) -> list[str]:
@@ -222,6 +233,7 @@ def answer_grammar(
     copy_titles: bool = False,
     lead: str = "",
     end: str = "",
+    plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS,
 ) -> str:
     """The grammar of one answer for `clause`.
 
@@ -234,19 +246,21 @@ def answer_grammar(
         lead: Text the answer starts with (a space after a completion prompt's "Answer:").
         end: Text the answer ends with: a newline for a completion model, whose examples
             end so; nothing for a chat model, which ends its turn instead.
+        plugins: The tools whose labels (fields, needs) are offered.
 
     Raises:
         ValueError: No label is left to offer.
     """
     ids = clause_ids(clause) if ids is None else list(ids)
-    offered = allowed_labels(ids, bool(named_numbers(clause)), labels)
+    offered = allowed_labels(ids, bool(named_numbers(clause)), labels, plugins)
+    label_fields = plugins.label_fields
     if not offered:
         raise ValueError("no label to offer for this clause")
     alternatives = []
     needs: set[str] = set()
     for label in offered:
-        fields = LABEL_FIELDS[label]
-        parts = [gbnf_literal(LABEL_TEXT[label])]
+        fields = label_fields[label]
+        parts = [gbnf_literal(label_text(label))]
         if "expression" in fields:
             parts.append(gbnf_literal("\n" + EXPRESSION_PREFIX) + " expr")
         if "id" in fields:
@@ -269,8 +283,8 @@ def answer_grammar(
     return "\n".join(rules) + "\n"
 
 
-def parse_answer(text: str) -> Answer:
-    """Read an answer written in the grammar's shape.
+def parse_answer(text: str, plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS) -> Answer:
+    """Read an answer written in the grammar's shape (a label of `plugins`, or `none`).
 
     Raises:
         ValueError: The text is not an answer (unknown label, a missing or stray field).
@@ -279,15 +293,15 @@ def parse_answer(text: str) -> Answer:
     label = next(
         (
             label
-            for label, shown in LABEL_TEXT.items()
-            if lines[: shown.count("\n") + 1] == shown.split("\n")
+            for label in plugins.labels
+            if lines[: label_text(label).count("\n") + 1] == label_text(label).split("\n")
         ),
         None,
     )
     if label is None:
         raise ValueError(f"not an answer: {text[:80]!r}")
     fields: dict[str, str] = {}
-    for line in lines[LABEL_TEXT[label].count("\n") + 1 :]:
+    for line in lines[label_text(label).count("\n") + 1 :]:
         for name, prefix in (
             ("expression", EXPRESSION_PREFIX),
             ("id", ID_PREFIX),
@@ -298,7 +312,7 @@ def parse_answer(text: str) -> Answer:
                 break
         else:
             raise ValueError(f"unexpected line in answer: {line[:80]!r}")
-    if set(fields) != LABEL_FIELDS[label]:
+    if set(fields) != plugins.label_fields[label]:
         raise ValueError(f"answer {label!r} has fields {sorted(fields)}")
     return Answer(
         label=label,

@@ -8,11 +8,12 @@ Strategies (`HYBRID_STRATEGY`):
   calling the LLM; otherwise proceed as `llm-first`.
 - `clause-merge` (the default): the rules answer every clause they serve; the LLM is
   asked only about the clauses they do not serve, one clause at a time, and only where
-  the clause carries a cue for some tool (`signals`); a step it proposes for a tool its
-  clause gives no cue for, or for a todo action its clause names no verb of, is refused
-  (`signals.supports_step`). A prompt with no cue at all is a confident
-  abstention: the model is not asked. So the model adds answers where the rules have
-  none, and never overrides a rule or acts on text that asks for no tool.
+  the clause carries a cue for some tool (`signals`, which asks each tool's plug-in); a
+  step it proposes for a tool its clause gives no cue for, or for a todo action its
+  clause names no verb of, is refused (`signals.supports_step`). A prompt with no cue
+  at all is a confident abstention: the model is not asked. So the model adds answers
+  where the rules have none, and never overrides a rule or acts on text that asks for
+  no tool.
 
 Where the plan came from is told by `meta.model_calls` (0: the model was not asked),
 `meta.decision` (in words) and `meta.fallback`: set only when the model *was* asked and
@@ -50,6 +51,8 @@ from crane_bench.runtime.planners.signals import has_no_signal, refers_back, sup
 from crane_bench.runtime.planners.validation import validate_plan
 from crane_bench.runtime.settings import HybridStrategy
 from crane_bench.runtime.tools.base import ToolRegistry
+from crane_bench.runtime.tools.plugin import ToolPlugins
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 from crane_bench.runtime.transcript import (
     DecisionEvent,
     ModelVerdictEvent,
@@ -170,6 +173,8 @@ class HybridPlanner:
         strategy: How the two are combined (see the module docstring).
         deadline_s: The longest a plan may take, every model call included; past it the
             rules' plan is used (fallback `timeout`). None: no deadline of its own.
+        plugins: The tools' plug-ins: their cues decide which clauses the model is asked
+            about and which of its steps are kept, their `check` which plans are valid.
     """
 
     name = "hybrid"
@@ -182,8 +187,10 @@ class HybridPlanner:
         tools: ToolRegistry,
         strategy: HybridStrategy = DEFAULT_STRATEGY,
         deadline_s: float | None = None,
+        plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS,
     ) -> None:
         self.llm = llm
+        self.plugins = plugins
         self.pattern = pattern
         self.tools = tools
         self.strategy: HybridStrategy = strategy
@@ -242,7 +249,7 @@ class HybridPlanner:
         match = rules()
         if match.confident:
             return _Choice(match.plan, "rules served every clause; model not asked")
-        if has_no_signal(prompt):
+        if has_no_signal(prompt, plugins=self.plugins):
             return _Choice(match.plan, "no cue for any tool in the prompt; model not asked")
         readings: Sequence[ClauseLike] = match.clauses or [_WholePrompt(prompt)]
         steps: list[PlanStep] = []
@@ -253,8 +260,8 @@ class HybridPlanner:
                 steps += reading.steps
                 words.append("rules")
                 continue
-            back = refers_back(reading.text, [r.text for r in readings[:index]])
-            if has_no_signal(reading.text, refers_back=back):
+            back = refers_back(reading.text, [r.text for r in readings[:index]], self.plugins)
+            if has_no_signal(reading.text, refers_back=back, plugins=self.plugins):
                 words.append("no cue")
                 continue
             answer = await self._llm_answer(reading.text, tally)
@@ -263,7 +270,9 @@ class HybridPlanner:
                 fallbacks.append(answer)
                 words.append(f"model failed ({answer.reason.value})")
                 continue
-            kept = [step for step in answer.steps if _supported(reading.text, step, back)]
+            kept = [
+                step for step in answer.steps if _supported(reading.text, step, back, self.plugins)
+            ]
             refused = [step for step in answer.steps if step not in kept]
             unsupported = None
             if refused:
@@ -304,7 +313,7 @@ class HybridPlanner:
             return Fallback(reason=FallbackReason.MODEL_ERROR, detail=_one_line(exc))
         tally.add(result.meta)
         try:
-            validate_plan(result.plan, self.tools)
+            validate_plan(result.plan, self.tools, self.plugins)
         except InvalidPlanError as exc:
             reason = _INVALID_PLAN_FALLBACKS[exc.reason]
             return Fallback(reason=reason, detail=_one_line(exc))
@@ -389,9 +398,11 @@ class HybridPlanner:
         return PlanResult(plan=choice.plan, meta=meta)
 
 
-def _supported(text: str, step: PlanStep, back: bool) -> bool:
-    """True when `text` names the step's tool and, for a todo, its action."""
-    return supports_step(text, step.tool, step.input.get("action"), refers_back=back)
+def _supported(text: str, step: PlanStep, back: bool, plugins: ToolPlugins) -> bool:
+    """True when `text` carries the cue of the step's tool and, if it has one, its action."""
+    return supports_step(
+        text, step.tool, step.input.get("action"), refers_back=back, plugins=plugins
+    )
 
 
 def _step_name(step: PlanStep) -> str:

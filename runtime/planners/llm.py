@@ -30,7 +30,6 @@ from crane_bench.runtime.planners.call_recording import CallRecording, attempt_o
 from crane_bench.runtime.planners.model_answers import ModelAnswer, read_chat_answer
 from crane_bench.runtime.planners.model_errors import (
     Sleep,
-    call_budget_s,
     is_transient,
     map_model_error,
     model_call_retrying,
@@ -44,7 +43,15 @@ from crane_bench.runtime.planners.prompting import (
     resolve_response_format,
     response_format_kwargs,
 )
-from crane_bench.runtime.settings import ResponseFormatMode, ServerKind, Settings
+from crane_bench.runtime.settings import (
+    LLM_BACKOFF_BASE_S,
+    LLM_BACKOFF_MAX_S,
+    ResponseFormatMode,
+    ServerKind,
+    Settings,
+    call_budget_s,
+    setting_default,
+)
 from crane_bench.runtime.tools.base import format_validation_error
 from crane_bench.runtime.transcript import Recorder
 
@@ -65,26 +72,30 @@ class LLMPlannerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    timeout_s: float = Field(20.0, gt=0, description="Timeout of one attempt.")
-    max_retries: int = Field(2, ge=0, le=10, description="Attempts after the first.")
-    temperature: float = Field(0.0, ge=0, le=2)
-    seed: int = Field(7, description="Sent with every request, for repeatability.")
-    max_tokens: int = Field(256, ge=16, le=4096)
+    timeout_s: float = Field(
+        setting_default("llm_timeout_s"), gt=0, description="Timeout of one attempt."
+    )
+    max_retries: int = Field(
+        setting_default("llm_max_retries"), ge=0, le=10, description="Attempts after the first."
+    )
+    temperature: float = Field(setting_default("llm_temperature"), ge=0, le=2)
+    seed: int = Field(
+        setting_default("llm_seed"), description="Sent with every request, for repeatability."
+    )
+    max_tokens: int = Field(setting_default("llm_max_tokens"), ge=16, le=4096)
     response_format: ResponseFormatMode = Field(
         "auto", description="How output is constrained; auto: OpenAI structured outputs."
     )
     local: bool = Field(
         False, description="The model runs on hardware the user owns: it costs nothing."
     )
-    backoff_base_s: float = Field(0.2, ge=0, description="First retry wait; doubles after.")
-    backoff_max_s: float = Field(2.0, ge=0, description="Cap of one retry wait.")
-    plan_timeout_s: float | None = Field(
-        None, gt=0, description="Deadline of a whole plan; None: `default_plan_deadline_s`."
+    backoff_base_s: float = Field(
+        LLM_BACKOFF_BASE_S, ge=0, description="First retry wait; doubles after."
     )
-
-    def default_plan_deadline_s(self) -> float:
-        """One call's timeout on every attempt, plus the backoff between them."""
-        return call_budget_s(self)
+    backoff_max_s: float = Field(LLM_BACKOFF_MAX_S, ge=0, description="Cap of one retry wait.")
+    plan_timeout_s: float | None = Field(
+        None, gt=0, description="Deadline of a whole plan; None: one call's budget."
+    )
 
     @property
     def plan_deadline_s(self) -> float:
@@ -92,9 +103,13 @@ class LLMPlannerConfig(BaseModel):
 
         A planner that makes several calls (one per clause) shares this budget between
         them, so a slow model ends in the planner's own timeout, which a caller (the
-        hybrid, the case timeout) can plan for, not in a trial's timeout.
+        hybrid, the case timeout) can plan for, not in a trial's timeout. Built from
+        settings, it is `Settings.llm_plan_deadline_s`.
         """
-        return self.plan_timeout_s or self.default_plan_deadline_s()
+        budget = call_budget_s(
+            self.timeout_s, self.max_retries, self.backoff_base_s, self.backoff_max_s
+        )
+        return self.plan_timeout_s or budget
 
     @classmethod
     def from_settings(cls, settings: Settings, *, server: ServerKind = "unknown") -> Self:

@@ -78,15 +78,6 @@ def model_call_retrying(policy: RetryPolicy, sleep: Sleep) -> AsyncRetrying:
     )
 
 
-def call_budget_s(policy: RetryPolicy) -> float:
-    """The longest one model call can take under `policy`: every attempt times out."""
-    waits = sum(
-        min(policy.backoff_base_s * 2.0**retry, policy.backoff_max_s)
-        for retry in range(policy.max_retries)
-    )
-    return policy.timeout_s * (policy.max_retries + 1) + waits
-
-
 def redact(text: str, *secrets: str | None) -> str:
     """`text` with the given secrets and anything shaped like an API key masked."""
     for secret in secrets:

@@ -1,12 +1,15 @@
 """The rule-based planner: regex rules per intent, no model, microseconds per plan.
 
 A prompt is cut into clauses (`clauses.segment`, which cuts only where every part is
-served by a rule), and each clause is read by the first rule family that serves it:
+served by a rule), and each clause is read by the first rule reader that serves it. The
+readers are the tools' own (`ToolPlugin.rules`), tried in their declared `order`; for
+the built-in tools that is:
 
 1. todo rules with an explicit marker (`todo_rules.TODO_RULES`: "remind me to",
    "to my list", "task 3", "mark 2 done", ...);
 2. arithmetic (`arithmetic_text.spoken_to_expression`);
-3. a bare "add X" (`todo_rules.FALLBACK_ADD_RULES`).
+3. a todo request read from its parts (`todo_structure.read_todo_structure`);
+4. a bare "add X" (`todo_rules.FALLBACK_ADD_RULES`).
 
 Clauses are read alone; a clause that points back ("mark *it* done", "multiply *that*
 by 6") is then given its referent from the clauses before it (`references.resolve`).
@@ -23,22 +26,13 @@ from __future__ import annotations
 
 import time
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field
 
 from crane_bench.runtime.models import MAX_PLAN_STEPS, Plan, PlanMeta, PlanResult, PlanStep
-from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
 from crane_bench.runtime.planners.clauses import segment
 from crane_bench.runtime.planners.references import resolve
-from crane_bench.runtime.planners.todo_rules import (
-    FALLBACK_ADD_RULES,
-    MANY_ADD_RULES,
-    TODO_RULES,
-    match_todo,
-)
-from crane_bench.runtime.planners.todo_structure import read_todo_structure
-
-CALCULATOR = "calculator"
-TODO_STORE = "todo_store"
+from crane_bench.runtime.tools.plugin import RuleReader, ToolPlugin, ToolPlugins
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 
 
 class ClauseReading(BaseModel):
@@ -66,31 +60,27 @@ class PatternMatch(BaseModel):
     """Every clause in prompt order, served or not."""
 
 
-def _read_clause(clause: str) -> list[PlanStep] | None:
-    """Steps for one clause from the first rule family that serves it, else None."""
-    todo = match_todo(clause, TODO_RULES) or match_todo(clause, MANY_ADD_RULES)
-    if todo is not None:
-        return [PlanStep(tool=TODO_STORE, input=i) for i in todo]
-    expression = spoken_to_expression(clause)
-    if expression is not None:
-        arithmetic: dict[str, JsonValue] = {"expression": expression}
-        return [PlanStep(tool=CALCULATOR, input=arithmetic)]
-    structured = read_todo_structure(clause)
-    if structured is not None:
-        return [PlanStep(tool=TODO_STORE, input=i) for i in structured]
-    added = match_todo(clause, FALLBACK_ADD_RULES)
-    if added is not None:
-        return [PlanStep(tool=TODO_STORE, input=i) for i in added]
-    return None
-
-
 class PatternPlanner:
-    """Plans with ordered regex rules; implements the `Planner` protocol.
+    """Plans with the tools' ordered rule readers; implements the `Planner` protocol.
 
     Stateless and cheap: one instance can serve any number of concurrent plans.
+
+    Args:
+        plugins: The tools whose readers are tried (`ToolPlugin.rules`).
     """
 
     name = "pattern"
+
+    def __init__(self, plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS) -> None:
+        self._readers: list[tuple[ToolPlugin, RuleReader]] = plugins.rule_readers()
+
+    def _read_clause(self, clause: str) -> list[PlanStep] | None:
+        """Steps for one clause from the first reader that serves it, else None."""
+        for plugin, reader in self._readers:
+            inputs = reader.read(clause)
+            if inputs is not None:
+                return [PlanStep(tool=plugin.name, input=i) for i in inputs]
+        return None
 
     def match(self, prompt: str) -> PatternMatch:
         """Plan the prompt and report which clauses the rules served.
@@ -101,7 +91,7 @@ class PatternPlanner:
         Returns:
             The plan, whether every clause was served, and the clauses that were not.
         """
-        clauses = segment(prompt, _read_clause)
+        clauses = segment(prompt, self._read_clause)
         steps: list[PlanStep] = []
         unmatched: list[str] = []
         readings: list[ClauseReading] = []

@@ -22,6 +22,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from crane_bench.plumbing.validation import first_problem
 from crane_bench.runtime.errors import ConfigError
 from crane_bench.runtime.planners.user import check_user_target, registered_planner
 from crane_bench.runtime.settings import (
@@ -189,11 +190,11 @@ def _params(spec: str, body: str) -> dict[str, str]:
 
 
 def _problem(spec: str, exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"])
-    if error["type"] == "extra_forbidden":
+    unknown = [e for e in exc.errors() if e["type"] == "extra_forbidden"]
+    if unknown:
+        where = ".".join(str(part) for part in unknown[0]["loc"])
         return f"--planners: {spec!r}: unknown parameter {where!r}"
-    return f"--planners: {spec!r}: {where}: {error['msg']}"
+    return f"--planners: {spec!r}: {first_problem(exc)}"
 
 
 def parse_spec(text: str) -> PlannerSpec:

@@ -2,11 +2,13 @@
 
 Start it with `crane-bench serve`, or with uvicorn directly:
 `uvicorn crane_bench.runtime.service.app:create_app_from_env --factory`. With `--workers N` every
-worker process builds its own app, so runs and metrics are per worker.
+worker process builds its own app: they share the run store (`RUN_STORE_URL`), each has
+its own metrics.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -26,16 +28,17 @@ from crane_bench.runtime.planners.factory import (
     open_spec_planner,
     planner_needs_llm,
 )
-from crane_bench.runtime.planners.llm import LLMPlannerConfig
 from crane_bench.runtime.planners.specs import PlannerSpec, parse_specs
 from crane_bench.runtime.service import api_health, api_runs
 from crane_bench.runtime.service.body_limit import BodyLimitMiddleware
 from crane_bench.runtime.service.executor import RunExecutor
 from crane_bench.runtime.service.handlers import add_error_handlers
 from crane_bench.runtime.service.metrics import ServiceMetrics
-from crane_bench.runtime.service.settings import ServiceSettings
+from crane_bench.runtime.service.settings import RunStoreSettings, ServiceSettings
+from crane_bench.runtime.service.shutdown import DrainOnSignal, run_grace_s
 from crane_bench.runtime.service.state import ServiceState
-from crane_bench.runtime.service.store import InMemoryRunStore, RunStore
+from crane_bench.runtime.service.store import RunStore, recover_every
+from crane_bench.runtime.service.store_url import check_store, open_store, redacted
 from crane_bench.runtime.settings import PlannerName, Settings
 from crane_bench.runtime.tools import default_tools
 
@@ -49,6 +52,7 @@ def create_app(
     service: ServiceSettings | None = None,
     *,
     store: RunStore | None = None,
+    store_settings: RunStoreSettings | None = None,
     metrics: ServiceMetrics | None = None,
     planners: Mapping[str, Planner] | None = None,
     tools: ToolsFactory | None = None,
@@ -58,7 +62,9 @@ def create_app(
     Args:
         settings: Runtime settings (default planner, timeouts); read from the env when None.
         service: Service settings (store bound, admission, drain); from the env when None.
-        store: Where runs live; a bounded in-memory store when None.
+        store: Where runs live; the one `store_settings` names when None. The lifespan
+            opens it (and closes only a store it made).
+        store_settings: Which store (`RUN_STORE_URL`); read from the env when None.
         metrics: The app's metrics; when None, a fresh registry that knows the tools.
         planners: Ready planners by name (tests). When None, the lifespan opens the
             planner specs of `service.planners` (by label, the first the default), or
@@ -71,21 +77,31 @@ def create_app(
     """
     settings = settings if settings is not None else Settings()
     service = service if service is not None else ServiceSettings()
+    own_store = store is None
+    if store is None:
+        store_settings = store_settings if store_settings is not None else RunStoreSettings()
+        store = open_store(store_settings, service.max_finished_runs)
+        logger.debug("run store: %s", redacted(store_settings.url))
     specs = parse_specs(service.planners) if service.planners and planners is None else None
     if planners is None:
-        check_startup(settings, service)
+        check_startup(settings, service, store_settings if own_store else None)
     make_tools = tools if tools is not None else default_tools
     state = ServiceState(
         default_planner=specs[0].label if specs else settings.planner,
         settings=settings,
         service=service,
-        store=store if store is not None else InMemoryRunStore(service.max_finished_runs),
+        store=store,
         metrics=metrics if metrics is not None else ServiceMetrics(tools=make_tools()),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            await state.store.open()
+            if own_store:
+                stack.push_async_callback(state.store.close)
+            recovering = asyncio.get_running_loop().create_task(recover_every(state.store))
+            stack.callback(recovering.cancel)
             if planners is not None:
                 opened = dict(planners)
             elif specs is not None:
@@ -96,7 +112,7 @@ def create_app(
                 OrchestratorConfig.from_settings(settings), on_retry=state.metrics.step_retried
             )
             state.planners = sorted(opened)
-            state.executor = RunExecutor(
+            executor = state.executor = RunExecutor(
                 {name: Agent(p, orchestrator, make_tools) for name, p in opened.items()},
                 state.store,
                 state.metrics,
@@ -104,10 +120,14 @@ def create_app(
                 run_timeout_s=settings.run_timeout_s,
                 max_in_flight=service.max_in_flight,
             )
+            grace = run_grace_s(service.drain_timeout_s)
+            on_signal = DrainOnSignal(lambda: executor.drain(grace))
+            on_signal.install()
             try:
                 yield
             finally:
-                await state.executor.drain(service.drain_timeout_s)
+                on_signal.uninstall()
+                await executor.drain(grace)
 
     app = FastAPI(
         title="Crane Bench runtime",
@@ -126,23 +146,28 @@ def create_app(
 
 def create_app_from_env() -> FastAPI:
     """The app as the environment configures it; uvicorn's factory for `--workers N`."""
-    return create_app(Settings(), ServiceSettings())
+    return create_app(Settings(), ServiceSettings(), store_settings=RunStoreSettings())
 
 
-def check_startup(settings: Settings, service: ServiceSettings) -> None:
+def check_startup(
+    settings: Settings, service: ServiceSettings, store: RunStoreSettings | None = None
+) -> None:
     """Refuse, before the server starts, the settings its lifespan could not open.
 
     uvicorn shows an error raised in the lifespan as a traceback and exits 3 (with
     several workers: a traceback per worker, and exit 0); raised here, before uvicorn
-    runs, it is one line. Nothing is started and nothing is asked over the network.
+    runs, it is one line. Nothing is started, written or asked over the network.
 
     Raises:
         ConfigError: A planner spec is bad; or the LLM planners would open and the run
             timeout would cut off a model call before it ran out of attempts (see
             `check_run_timeout`), or a local model or the program that would serve it
             cannot be found (`LOCAL_MODEL`, `LOCAL_SERVER`, `LOCAL_SERVER_BIN`; see
-            `check_endpoint`).
+            `check_endpoint`); or the run store `store` names cannot serve (see
+            `check_store`).
     """
+    if store is not None:
+        check_store(store.url, workers=service.workers)
     if service.planners:
         specs = parse_specs(service.planners)
         wanted = [spec.settings_for(settings) for spec in specs if spec.needs_llm]
@@ -166,13 +191,13 @@ def check_run_timeout(settings: Settings) -> None:
     Raises:
         ConfigError: `RUN_TIMEOUT_S` is not longer than one plan's deadline.
     """
-    config = LLMPlannerConfig.from_settings(settings)
-    budget = config.plan_deadline_s
+    budget = settings.llm_plan_deadline_s
     if settings.run_timeout_s <= budget:
         raise ConfigError(
             f"RUN_TIMEOUT_S={settings.run_timeout_s:g} is too short for the LLM planners: one "
             f"plan may take {budget:g} s (LLM_PLAN_TIMEOUT_S, or LLM_TIMEOUT_S="
-            f"{config.timeout_s:g} x {config.max_retries + 1} attempts plus backoff), and the "
+            f"{settings.llm_timeout_s:g} x {settings.llm_max_retries + 1} attempts plus "
+            "backoff), and the "
             "run timeout would cut off the hybrid's fallback; raise RUN_TIMEOUT_S above it or "
             "lower LLM_PLAN_TIMEOUT_S, LLM_TIMEOUT_S or LLM_MAX_RETRIES"
         )

@@ -2,30 +2,70 @@
 
 Each accepted run is an asyncio task that the executor tracks until it ends. The task
 is bounded by a deadline fixed at submission (`run_timeout_s` later), so no run stays
-`running` past the run timeout. On shutdown the executor stops accepting, lets runs
-in flight finish for a grace period, then cancels the rest and records them as failed.
+`running` past the run timeout. Every change of state is written to the store before
+anyone is told of it. On shutdown the executor stops accepting, lets runs in flight
+finish for a grace period, then cancels the rest and records them as failed.
+
+A run another process owns (an `Idempotency-Key` sent again to another worker or
+host) is waited for by reading the store every `REMOTE_POLL_S`: the store is what the
+processes share, and a read of one row is cheap next to a run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from crane_bench.runtime.agent import Agent
-from crane_bench.runtime.errors import PlannerUnavailableError, ServiceUnavailableError, UserError
+from crane_bench.runtime.errors import (
+    PlannerUnavailableError,
+    RunStoreError,
+    ServiceUnavailableError,
+    UserError,
+)
 from crane_bench.runtime.models import ErrorKind, PlanMeta, RunRecord, RunStatus, StepError
 from crane_bench.runtime.orchestrator import error_of, new_run_id, now
-from crane_bench.runtime.service.store import RunStore
+from crane_bench.runtime.service.store import Idempotency, RunStore
 from crane_bench.runtime.tools import TodoTool, ToolRegistry
 
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_REASON = "the service shut down before the run finished"
-# After cancelling, how long a run may take to unwind before it is recorded anyway.
-_UNWIND_S = 2.0
+# After cancelling, how long a run may take to unwind before it is recorded anyway
+# (part of the shutdown's reserve: `shutdown.SHUTDOWN_RESERVE_S`).
+_UNWIND_S = 0.5
+REMOTE_POLL_S = 0.05
+"""How often a wait for a run of another process reads the store."""
+REMOTE_GRACE_S = 1.0
+"""How long past its run timeout a run of another process is waited for (clock skew)."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a submission got: its run, and whether an earlier request had made it.
+
+    Attributes:
+        run: The pending run, or the run its `Idempotency-Key` already holds.
+        replayed: True when the key was known: no new run was started.
+    """
+
+    run: RunRecord
+    replayed: bool = False
+
+
+def shutdown_cancelled(run: RunRecord) -> bool:
+    """True when the service's drain ended `run` (it had not finished on its own)."""
+    return (
+        run.error is not None
+        and run.error.kind == "cancelled"
+        and (run.error.message == SHUTDOWN_REASON)
+    )
 
 
 class RunRecorder(Protocol):
@@ -80,6 +120,8 @@ class RunExecutor:
         # gets the record it waited for even when the store has evicted it since.
         self._waiters: dict[str, int] = {}
         self._final: dict[str, RunRecord] = {}
+        self._drain: asyncio.Future[None] | None = None
+        self._stopping = asyncio.Event()  # set when the drain's grace is over
 
     @property
     def in_flight(self) -> int:
@@ -87,19 +129,28 @@ class RunExecutor:
         return len(self._tasks)
 
     async def submit(
-        self, prompt: str, planner: str | None = None, *, todos: Sequence[str] = ()
-    ) -> RunRecord:
-        """Accept a run and start it in the background; returns its pending record.
+        self,
+        prompt: str,
+        planner: str | None = None,
+        *,
+        todos: Sequence[str] = (),
+        idempotency: Idempotency | None = None,
+    ) -> Submission:
+        """Accept a run and start it in the background, once it is in the store.
 
         Args:
             prompt: What to run.
             planner: Which planner plans it; `default_planner` when None.
             todos: Todo titles the run's todo store holds before the plan runs (ids 1..n).
+            idempotency: The request's `Idempotency-Key`: a key the store knows gives its
+                run back and starts nothing.
 
         Raises:
             PlannerUnavailableError: No agent for `planner`.
             UserError: `todos` were given and this server's tools have no todo store.
+            IdempotencyKeyReusedError: The key came with another body before.
             ServiceUnavailableError: Shutting down, or `max_in_flight` runs in flight.
+            RunStoreError: The store could not write the run.
         """
         planner = planner or self.default_planner
         agent = self.agents.get(planner)
@@ -122,25 +173,29 @@ class RunExecutor:
             planner=PlanMeta(planner=planner),
             created_at=now(),
         )
-        await self.store.put(run)
+        held = await self.store.create(run, idempotency)
+        if held.run_id != run.run_id:
+            return Submission(held, replayed=True)
         loop = asyncio.get_running_loop()
         self._deadlines[run.run_id] = loop.time() + self.run_timeout_s
         task = loop.create_task(self._execute(agent, run, tools), name=f"run-{run.run_id}")
         self._tasks[run.run_id] = task
         self.recorder.run_started()
         task.add_done_callback(lambda _: self._forget(run.run_id))
-        return run
+        return Submission(run)
 
     async def wait(self, run_id: str) -> RunRecord | None:
         """Wait for a run to end, at most until its deadline; then it is failed as timed out.
 
-        The finished record is handed over directly, so however small the store's bound,
-        its eviction in between cannot turn the answer stale. Returns None only for an
+        The finished record of a run of this process is handed over directly, so however
+        small the store's bound, its eviction in between cannot turn the answer stale. A
+        run of another process is read from the store until it ends, its deadline passes
+        (it is returned as it stands) or this executor drains. Returns None only for an
         unknown run id (or one that ended and was evicted before the wait began).
         """
         task = self._tasks.get(run_id)
         if task is None:
-            return await self.store.get(run_id)
+            return await self._wait_remote(run_id)
         self._waiters[run_id] = self._waiters.get(run_id, 0) + 1
         try:
             try:
@@ -158,14 +213,42 @@ class RunExecutor:
                 self._final.pop(run_id, None)
 
     async def drain(self, timeout_s: float) -> None:
-        """Stop accepting, give runs in flight `timeout_s` to end, then fail the rest."""
+        """Stop accepting, give runs in flight `timeout_s` to end, then fail the rest.
+
+        Idempotent: a second call (the lifespan's, after a signal's) waits for the first.
+        """
+        if self._drain is not None:
+            await asyncio.shield(self._drain)
+            return
+        self._drain = asyncio.get_running_loop().create_future()
+        try:
+            await self._drain_once(timeout_s)  # inline: runs not yet started never start
+        finally:
+            self._drain.set_result(None)
+
+    async def _drain_once(self, timeout_s: float) -> None:
         self.accepting = False
         if self._tasks and timeout_s > 0:
             logger.info("draining %d run(s) for up to %g s", len(self._tasks), timeout_s)
             await asyncio.wait(set(self._tasks.values()), timeout=timeout_s)
+        self._stopping.set()  # waits for other processes' runs answer now
         if self._tasks:
             logger.warning("cancelling %d run(s) still in flight", len(self._tasks))
             await self._cancel(dict(self._tasks), "cancelled", SHUTDOWN_REASON)
+
+    async def _wait_remote(self, run_id: str) -> RunRecord | None:
+        run = await self.store.get(run_id)
+        if run is None or run.status.terminal:
+            return run
+        deadline = run.created_at + timedelta(seconds=self.run_timeout_s + REMOTE_GRACE_S)
+        while not self._stopping.is_set() and now() < deadline:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(REMOTE_POLL_S):
+                    await self._stopping.wait()
+            run = await self.store.get(run_id)
+            if run is None or run.status.terminal:
+                return run
+        return run
 
     async def _cancel(
         self, tasks: Mapping[str, asyncio.Task[None]], kind: ErrorKind, message: str
@@ -177,16 +260,20 @@ class RunExecutor:
         # A task cancelled before it started never ran its own bookkeeping, and one that
         # ignores cancellation is given up on: either way the run is recorded here.
         for run_id in tasks:
-            run = await self.store.get(run_id)
+            try:
+                run = await self.store.get(run_id)
+            except RunStoreError:
+                logger.exception("run %s: could not be read to record its end", run_id)
+                continue
             if run is not None and not run.status.terminal:
-                await self._finish(_failed(run, kind, message))
+                await self._finish_logged(_failed(run, kind, message))
 
     async def _execute(self, agent: Agent, pending: RunRecord, tools: ToolRegistry) -> None:
         run_id = pending.run_id
         running = pending.model_copy(update={"status": RunStatus.RUNNING, "started_at": now()})
-        await self.store.put(running)
         began = time.perf_counter()
         try:
+            await self.store.put(running)
             async with asyncio.timeout_at(self._deadlines[run_id]):
                 record = await agent.run(pending.prompt, run_id=run_id, tools=tools)
             record = record.model_copy(update={"created_at": pending.created_at})
@@ -194,20 +281,25 @@ class RunExecutor:
             record = _failed(running, "run_timeout", self._timeout_message(), began)
         except asyncio.CancelledError:
             kind, message = self._cancel_reasons.get(run_id, ("cancelled", SHUTDOWN_REASON))
-            await self._finish(_failed(running, kind, message, began))
+            await self._finish_logged(_failed(running, kind, message, began))
             raise
-        except Exception as exc:  # a bug fails its run, never the service
+        except Exception as exc:  # a bug (or a store that fails) fails its run, not the service
             logger.exception("run %s crashed", run_id)
             record = _failed(running, "internal", "", began, exc=exc)
-        await self._finish(record)
+        await self._finish_logged(record)
+
+    async def _finish_logged(self, record: RunRecord) -> None:
+        """`_finish`, with a store that fails logged: the run's task has nobody to tell."""
+        try:
+            await self._finish(record)
+        except RunStoreError:
+            logger.exception("run %s: its end could not be written to the store", record.run_id)
 
     async def _finish(self, record: RunRecord) -> None:
-        current = await self.store.get(record.run_id)
-        if current is not None and current.status.terminal:
+        if not await self.store.finish(record):
             return  # already recorded (a timeout and a cancel can race)
         if record.run_id in self._waiters:
             self._final[record.run_id] = record
-        await self.store.put(record)
         self.recorder.run_finished(record)
 
     def _forget(self, run_id: str) -> None:

@@ -7,7 +7,9 @@ RequestValidationError      422   FastAPI's `{"detail": [{loc, msg, type, input}
 malformed body (not UTF-8)  400   `{"detail": "There was an error parsing the body"}`
 unknown path / method       404   `{"detail": "Not Found"}`; 405 lists every method
 PlannerUnavailableError     409   `{"detail": "planner 'llm' is not available ..."}`
+IdempotencyKeyReusedError   409   `{"detail": "Idempotency-Key already used with ..."}`
 ServiceUnavailableError     503   `{"detail": ...}` with `Retry-After: 1`
+RunStoreError               503   `{"detail": "run store (SQLite): ..."}`, `Retry-After: 1`
 UserError                   400   `{"detail": ...}`
 anything else (a bug)       500   `{"detail": "internal error"}`, logged with traceback
 ==========================  ====  =====================================================
@@ -27,7 +29,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from crane_bench.runtime.errors import PlannerUnavailableError, ServiceUnavailableError, UserError
+from crane_bench.runtime.errors import (
+    IdempotencyKeyReusedError,
+    PlannerUnavailableError,
+    RunStoreError,
+    ServiceUnavailableError,
+    UserError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +55,10 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(PlannerUnavailableError, _detail(status.HTTP_409_CONFLICT))
-    app.add_exception_handler(
-        ServiceUnavailableError,
-        _detail(status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "1"}),
-    )
+    app.add_exception_handler(IdempotencyKeyReusedError, _detail(status.HTTP_409_CONFLICT))
+    retry_soon = _detail(status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})
+    app.add_exception_handler(ServiceUnavailableError, retry_soon)
+    app.add_exception_handler(RunStoreError, retry_soon)
     app.add_exception_handler(UserError, _detail(status.HTTP_400_BAD_REQUEST))
     app.add_exception_handler(Exception, internal_error)
 

@@ -128,6 +128,9 @@ class ErrorResponse(BaseModel):
     """A 4xx or 5xx answer that is not a validation error."""
 
     detail: str = Field(description="What went wrong, in one line.")
+    run_id: str | None = Field(
+        None, description="The run a `?wait=true` request waited for, when shutdown cut it short."
+    )
 
 
 class LLMHealth(BaseModel):

@@ -1,19 +1,38 @@
-"""The tools a plan can call, and the registry that holds one run's set of them."""
+"""The tools a plan can call, their run registry, and their plug-in declarations.
+
+A plug-in (`ToolPlugin`) tells planners, evals and load tests about its tool. The
+built-in plug-ins are in `registry.BUILTIN_TOOL_PLUGINS`, not imported here: the
+declarations import the pattern planner's readers.
+"""
 
 from __future__ import annotations
 
 from crane_bench.runtime.tools.base import Tool, ToolRegistry
 from crane_bench.runtime.tools.calculator import CalculatorInput, CalculatorTool, check, evaluate
+from crane_bench.runtime.tools.plugin import (
+    LabelSpec,
+    LoadPrompt,
+    RuleReader,
+    ToolDeclaration,
+    ToolPlugin,
+    ToolPlugins,
+)
 from crane_bench.runtime.tools.todo import Todo, TodoInput, TodoStore, TodoTool
 
 __all__ = [
     "CalculatorInput",
     "CalculatorTool",
+    "LabelSpec",
+    "LoadPrompt",
+    "RuleReader",
     "Todo",
     "TodoInput",
     "TodoStore",
     "TodoTool",
     "Tool",
+    "ToolDeclaration",
+    "ToolPlugin",
+    "ToolPlugins",
     "ToolRegistry",
     "check",
     "default_tools",
@@ -22,10 +41,20 @@ __all__ = [
 
 
 def default_tools(store: TodoStore | None = None) -> ToolRegistry:
-    """A fresh registry of the standard tools: the calculator and a todo store.
+    """A fresh registry of the standard tools and of every installed tool plug-in's.
 
     Args:
         store: The todo store to use; a new, empty one when not given, so that each
             call (each run) starts with an empty list.
+
+    Raises:
+        ConfigError: An installed tool plug-in does not load.
     """
-    return ToolRegistry([CalculatorTool(), TodoTool(store)])
+    # The plug-in registry imports the planners' readers: imported when first asked.
+    from crane_bench.runtime.tools.registry import (  # noqa: PLC0415
+        BUILTIN_TOOL_PLUGINS,
+        installed_tool_plugins,
+    )
+
+    extra = [p.make() for p in installed_tool_plugins() if BUILTIN_TOOL_PLUGINS.get(p.name) is None]
+    return ToolRegistry([CalculatorTool(), TodoTool(store), *extra])

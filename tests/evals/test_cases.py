@@ -202,8 +202,14 @@ def test_blank_prompt_is_refused(tmp_path: Path) -> None:
 
 def test_yaml_error_names_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, "c.yaml", "- id: a\n  prompt: [unclosed\n  category: x\n")
+    # libyaml (PyYAML's wheels) and PyYAML's own parser word the problem differently.
+    problem = (
+        "did not find expected ',' or ']'"
+        if yaml.__with_libyaml__
+        else "expected ',' or ']', but got ':'"
+    )
     assert load_error(path) == (
-        f"{path}: line 3, column 11: YAML error: expected ',' or ']', but got ':' "
+        f"{path}: line 3, column 11: YAML error: {problem} "
         "(while parsing a flow sequence at line 2)"
     )
 

@@ -16,11 +16,11 @@ from crane_bench.evals.metrics import (
     compute_metrics,
     metric_column,
     planner_metrics,
-    read_results,
     read_summary_metrics,
     trials_frame,
 )
 from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.run_reader import read_results
 from crane_bench.evals.stats import wilson_interval
 from tests.evals.trial_rows import scored, trial
 

@@ -23,7 +23,9 @@ def load(*args: str) -> tuple[int, str]:
 def option_choices(option: str) -> tuple[str, ...]:
     """The values typer offers for an option of `load`: its `Literal`'s arguments."""
     annotated = get_type_hints(load_command, include_extras=True)[option]
-    return get_args(get_args(annotated)[0])
+    # `Scenario | None`: None is "not given", and LoadConfig's default applies.
+    [literal] = [arg for arg in get_args(get_args(annotated)[0]) if arg is not type(None)]
+    return get_args(literal)
 
 
 def test_the_choices_are_the_load_packages_names() -> None:

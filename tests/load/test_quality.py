@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from crane_bench.evals.metrics import compute_metrics, trials_frame
 from crane_bench.evals.results import OutcomeClass
 from crane_bench.evals.stats import mcnemar_exact, wilson_interval
 from crane_bench.load.gold import CaseDeck
 from crane_bench.load.quality import (
+    QUALITY_METRICS,
     QualityRow,
     compare_with_unloaded,
     quality_report,
@@ -39,6 +41,23 @@ def test_rates_cluster_repeats_of_a_case() -> None:
     assert repeated.plan_accuracy_ci == pytest.approx(single.plan_accuracy_ci)
     assert repeated.n == 80
     assert repeated.cases == 8
+
+
+def test_the_figures_are_the_evals_metrics_of_the_same_rows() -> None:
+    trials = [
+        trial("a", True, model_calls=0),  # the rules answered alone
+        trial("b", True, model_calls=0, fallback_reason="pattern_confident"),  # old: none
+        trial("c", False, model_calls=1, fallback_reason="timeout"),
+        trial("c", True, model_calls=2),
+        trial("d", False),
+    ]
+    stats = quality_stats(trials)
+    evaluated = compute_metrics(trials_frame(trials))["hybrid"]
+    for field, name in QUALITY_METRICS.items():
+        figure = evaluated.rate(name)
+        assert (getattr(stats, field), getattr(stats, f"{field}_ci")) == (figure.value, figure.ci)
+    assert stats.fallback_rate == 0.2  # an old `pattern_confident` is no fallback, as in evals
+    assert stats.fallback_reasons == evaluated.fallback_reasons == {"timeout": 1}
 
 
 def test_fallbacks_model_calls_outcomes_and_latency() -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from crane_bench.reports.errors import RunDataError, RunIncompleteError
-from crane_bench.reports.frames import read_eval_run, tool_sequence
+from crane_bench.reports.frames import read_eval_frames, tool_sequence
 from crane_bench.reports.load_frames import read_load_run
 from tests.reports.run_builders import SCRIPT_CASE, SCRIPT_PROMPT
 
 
 def test_eval_run_frames(eval_dir: Path) -> None:
-    run = read_eval_run(eval_dir)
+    run = read_eval_frames(eval_dir)
     assert len(run.trials) == run.summary.trials == 32
     assert set(run.trials["planner"]) == {"pattern", "hybrid"}
     assert run.cases.notes == []
@@ -35,7 +35,7 @@ def test_eval_run_frames(eval_dir: Path) -> None:
 
 
 def test_tool_sequences_feed_the_confusion_chart(eval_dir: Path) -> None:
-    run = read_eval_run(eval_dir)
+    run = read_eval_frames(eval_dir)
     multi = run.trials[(run.trials["case_id"] == "multi-add-list")]
     assert set(multi["expected_tools"]) == {"todo_store → todo_store"}
     error = run.trials[(run.trials["case_id"] == "todo-add") & (run.trials["repeat"] == 1)]
@@ -44,7 +44,7 @@ def test_tool_sequences_feed_the_confusion_chart(eval_dir: Path) -> None:
 
 
 def test_missing_values_stay_none_not_nan(eval_dir: Path) -> None:
-    run = read_eval_run(eval_dir)
+    run = read_eval_frames(eval_dir)
     errors = run.failures["error"].tolist()
     assert None in errors
     assert not any(isinstance(e, float) and math.isnan(e) for e in errors)
@@ -53,7 +53,7 @@ def test_missing_values_stay_none_not_nan(eval_dir: Path) -> None:
 def test_changed_case_file_is_read_with_a_warning(eval_dir: Path) -> None:
     cases = eval_dir.parent / "cases" / "fixture.yaml"
     cases.write_text(cases.read_text() + "\n# edited after the run\n")
-    run = read_eval_run(eval_dir)
+    run = read_eval_frames(eval_dir)
     assert run.cases.files[0].status == "changed"
     assert "changed since the run" in run.cases.notes[0]
     assert run.failures["prompt"].notna().all()
@@ -61,7 +61,7 @@ def test_changed_case_file_is_read_with_a_warning(eval_dir: Path) -> None:
 
 def test_missing_case_file_leaves_prompts_unknown(eval_dir: Path) -> None:
     shutil.rmtree(eval_dir.parent / "cases")
-    run = read_eval_run(eval_dir)
+    run = read_eval_frames(eval_dir)
     assert run.cases.files[0].status == "missing"
     assert run.failures["prompt"].isna().all()
     assert set(run.trials["expected_tools"]) == {"(unknown)"}
@@ -75,7 +75,7 @@ def test_rows_that_carry_prompt_and_expected_win_over_case_files(eval_dir: Path)
         row["prompt"] = f"prompt of {row['case_id']}"
         row["expected"] = {"steps": [{"tool": "calculator", "input": {"expression": "1"}}]}
     results.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    run = read_eval_run(eval_dir)
+    run = read_eval_frames(eval_dir)
     assert run.failures["prompt"].str.startswith("prompt of ").all()
     assert set(run.trials["expected_tools"]) == {"calculator"}
 
@@ -83,7 +83,7 @@ def test_rows_that_carry_prompt_and_expected_win_over_case_files(eval_dir: Path)
 def test_torn_last_line_is_skipped_and_noted(eval_dir: Path) -> None:
     with (eval_dir / "results.jsonl").open("a") as out:
         out.write('{"case_id": "calc-a')
-    run = read_eval_run(eval_dir)
+    run = read_eval_frames(eval_dir)
     assert run.skipped_lines == [33]
     assert len(run.trials) == 32
 
@@ -93,13 +93,13 @@ def test_malformed_row_names_file_and_line(eval_dir: Path) -> None:
     lines[2] = json.dumps({**json.loads(lines[2]), "outcome": "great"})
     (eval_dir / "results.jsonl").write_text("\n".join(lines) + "\n")
     with pytest.raises(RunDataError, match=r"results.jsonl: line 3: outcome"):
-        read_eval_run(eval_dir)
+        read_eval_frames(eval_dir)
 
 
 def test_run_without_summary_is_incomplete(eval_dir: Path) -> None:
     (eval_dir / "summary.json").unlink()
     with pytest.raises(RunIncompleteError, match="--resume"):
-        read_eval_run(eval_dir)
+        read_eval_frames(eval_dir)
 
 
 def test_load_run_history(load_dir: Path) -> None:

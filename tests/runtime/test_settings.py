@@ -8,6 +8,7 @@ import pytest
 
 from crane_bench.runtime.local_llm import LocalServerConfig
 from crane_bench.runtime.orchestrator import OrchestratorConfig
+from crane_bench.runtime.planners.llm import LLMPlannerConfig
 from crane_bench.runtime.settings import Settings
 
 
@@ -59,3 +60,37 @@ def test_config_models_take_their_defaults_from_the_settings(
     settings = Settings(_env_file=None)
     assert OrchestratorConfig() == OrchestratorConfig.from_settings(settings)
     assert LocalServerConfig() == LocalServerConfig.from_settings(settings)
+
+
+def test_the_llm_planner_config_takes_its_defaults_from_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("LLM_TIMEOUT_S", "LLM_MAX_RETRIES", "LLM_TEMPERATURE", "LLM_SEED"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("LLM_MAX_TOKENS", raising=False)
+    monkeypatch.delenv("LLM_PLAN_TIMEOUT_S", raising=False)
+    settings = Settings(_env_file=None)
+    made = LLMPlannerConfig.from_settings(settings)
+    assert LLMPlannerConfig().model_dump(exclude={"response_format"}) == made.model_dump(
+        exclude={"response_format"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "deadline"),
+    [
+        ({}, 20 * 3 + 0.2 + 0.4),  # three attempts of 20 s, and the backoff between them
+        ({"llm_timeout_s": 5, "llm_max_retries": 0}, 5),
+        ({"llm_timeout_s": 10, "llm_max_retries": 5}, 60 + 0.2 + 0.4 + 0.8 + 1.6 + 2.0),
+        ({"llm_plan_timeout_s": 90}, 90),
+    ],
+)
+def test_the_plan_deadline_is_derived_once_from_the_settings(
+    values: dict[str, float], deadline: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("LLM_TIMEOUT_S", "LLM_MAX_RETRIES", "LLM_PLAN_TIMEOUT_S"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None, **values)
+    assert settings.llm_plan_deadline_s == pytest.approx(deadline)
+    # The LLM planners' own deadline (which the hybrid waits for) is the same number.
+    assert LLMPlannerConfig.from_settings(settings).plan_deadline_s == pytest.approx(deadline)

@@ -1,25 +1,27 @@
 """The decomposed planner's example bank and the similarity search over it."""
 
 from crane_bench.runtime.planners.examples.examples import (
-    DEFAULT_BANK_PATH,
     LABEL_FIELDS,
     LABELS,
     NEEDS_ID,
+    NONE_EXAMPLES_PATH,
     Example,
     Label,
+    bank_files,
     label_step,
     load_bank,
 )
 from crane_bench.runtime.planners.examples.similarity import SimilarityIndex, features
 
 __all__ = [
-    "DEFAULT_BANK_PATH",
     "LABELS",
     "LABEL_FIELDS",
     "NEEDS_ID",
+    "NONE_EXAMPLES_PATH",
     "Example",
     "Label",
     "SimilarityIndex",
+    "bank_files",
     "features",
     "label_step",
     "load_bank",

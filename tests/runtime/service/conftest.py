@@ -22,7 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from crane_bench.runtime.errors import PlannerError, TransientToolError
 from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, PlanStep
-from crane_bench.runtime.service import RunStore, ServiceMetrics, ServiceSettings, create_app
+from crane_bench.runtime.service import (
+    InMemoryRunStore,
+    RunStore,
+    RunStoreSettings,
+    ServiceMetrics,
+    ServiceSettings,
+    create_app,
+)
 from crane_bench.runtime.settings import Settings
 from crane_bench.runtime.tools.base import ToolRegistry
 
@@ -112,7 +119,10 @@ def script_app(
     metrics: ServiceMetrics | None = None,
     **service: Any,
 ) -> FastAPI:
-    """An app whose `pattern` planner is the scripted one, with scripted tools."""
+    """An app whose `pattern` planner is the scripted one, with scripted tools.
+
+    Its runs are in memory unless a `store` is given.
+    """
     settings = Settings(
         _env_file=None,
         planner="pattern",
@@ -121,21 +131,26 @@ def script_app(
         # warns about the orchestrator's `initial=` for any other value.)
         backoff_max_s=0.0,
     )
+    service_settings = ServiceSettings(_env_file=None, drain_timeout_s=drain_timeout_s, **service)
     return create_app(
         settings,
-        ServiceSettings(_env_file=None, drain_timeout_s=drain_timeout_s, **service),
-        store=store,
+        service_settings,
+        store=store if store is not None else InMemoryRunStore(service_settings.max_finished_runs),
         metrics=metrics,
         planners={"pattern": ScriptPlanner()},
         tools=script_tools,
     )
 
 
+MEMORY = RunStoreSettings(_env_file=None, url="memory://")
+
+
 def real_app(**service: Any) -> FastAPI:
-    """The app as `crane-bench serve` builds it, with the pattern planner."""
+    """The app as `crane-bench serve` builds it, with the pattern planner (runs in memory)."""
     return create_app(
         Settings(_env_file=None, planner="pattern"),
         ServiceSettings(_env_file=None, **service),
+        store_settings=MEMORY,
     )
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from crane_bench.runtime.models import RunStatus
 from crane_bench.runtime.service import InMemoryRunStore, ServiceSettings, create_app
+from crane_bench.runtime.service.shutdown import SHUTDOWN_RESERVE_S
 from crane_bench.runtime.settings import Settings
-from tests.runtime.service.conftest import asgi_client, poll_until_done, script_app
+from tests.runtime.service.conftest import MEMORY, asgi_client, poll_until_done, script_app
 
 RUNS = "/api/v1/runs"
 
@@ -236,7 +237,9 @@ async def test_beyond_max_in_flight_is_503_with_retry_after() -> None:
 
 async def test_shutdown_fails_runs_that_do_not_finish_in_the_drain() -> None:
     store = InMemoryRunStore()
-    async with asgi_client(script_app(drain_timeout_s=0.3, store=store)) as client:
+    # Runs get the budget less the reserve for closing: 0.3 s here.
+    budget = SHUTDOWN_RESERVE_S + 0.3
+    async with asgi_client(script_app(drain_timeout_s=budget, store=store)) as client:
         quick = await create(client, "sleep 0.05")
         slow = [(await create(client, "sleep 30"))["run_id"] for _ in range(3)]
     finished = await store.get(quick["run_id"])
@@ -270,7 +273,8 @@ async def test_a_configured_endpoint_opens_the_llm_planners_and_health_probes_it
         llm_max_retries=0,
         hybrid_strategy="llm-first",
     )
-    app = create_app(settings, ServiceSettings(_env_file=None, llm_check_timeout_s=1))
+    service = ServiceSettings(_env_file=None, llm_check_timeout_s=1)
+    app = create_app(settings, service, store_settings=MEMORY)
     async with asgi_client(app) as client:
         health = (await client.get("/api/v1/health")).json()
         hybrid = await create(client, "calculate 2 + 3", wait="true", planner="hybrid")

@@ -34,7 +34,7 @@ def make_executor(
 
 async def test_a_run_ends_completed_and_leaves_flight() -> None:
     executor, _, metrics = make_executor()
-    pending = await executor.submit("echo hi", "pattern")
+    pending = (await executor.submit("echo hi", "pattern")).run
     assert pending.status == "pending"
     assert executor.in_flight == 1
     run = await executor.wait(pending.run_id)
@@ -49,7 +49,7 @@ async def test_a_run_ends_completed_and_leaves_flight() -> None:
 async def test_drain_fails_runs_that_never_started() -> None:
     executor, store, metrics = make_executor()
     # No await between submission and drain: the task never gets to run its body.
-    pending = await executor.submit("echo never", "pattern")
+    pending = (await executor.submit("echo never", "pattern")).run
     await executor.drain(0)
     run = await store.get(pending.run_id)
     assert run is not None
@@ -91,7 +91,7 @@ async def test_wait_for_an_unknown_run_is_none() -> None:
 
 async def test_a_run_timeout_is_recorded_once_and_counted() -> None:
     executor, store, metrics = make_executor(run_timeout_s=0.1)
-    pending = await executor.submit("sleep 30", "pattern")
+    pending = (await executor.submit("sleep 30", "pattern")).run
     run = await executor.wait(pending.run_id)
     assert run is not None
     assert run.status == "failed"

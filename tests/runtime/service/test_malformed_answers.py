@@ -15,7 +15,7 @@ from crane_bench.runtime.service import ServiceSettings, create_app
 from crane_bench.runtime.settings import Settings
 from crane_bench.runtime.tools import default_tools
 from tests.runtime.planners.fake_llama import MALFORMED, FakeLlama
-from tests.runtime.service.conftest import asgi_client
+from tests.runtime.service.conftest import MEMORY, asgi_client
 
 SHAPES = list(MALFORMED)
 
@@ -41,6 +41,7 @@ async def client(llama: FakeLlama) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
         Settings(_env_file=None),
         ServiceSettings(_env_file=None),
+        store_settings=MEMORY,
         planners={"pattern": PatternPlanner(), "llm": llm, "hybrid": hybrid},
     )
     async with asgi_client(app) as http:

@@ -15,7 +15,7 @@ import pytest
 from crane_bench.runtime.service import ServiceSettings, create_app
 from crane_bench.runtime.settings import Settings
 from tests.fake_llama_server import FakeLlamaServer, base_url
-from tests.runtime.service.conftest import asgi_client
+from tests.runtime.service.conftest import MEMORY, asgi_client
 from tests.threaded_server import serving
 
 HEALTH = "/api/v1/health"
@@ -39,7 +39,7 @@ async def test_health_is_ok_while_every_slot_decodes_and_degraded_when_the_model
             _env_file=None, openai_base_url=base_url(fake), llm_model="fake", llm_max_retries=0
         )
         service = ServiceSettings(_env_file=None, llm_check_timeout_s=2, drain_timeout_s=0)
-        async with asgi_client(create_app(settings, service)) as client:
+        async with asgi_client(create_app(settings, service, store_settings=MEMORY)) as client:
             for _ in range(3):  # one more run than slots: the server is saturated
                 submitted = await client.post(
                     "/api/v1/runs", json={"prompt": "calculate 2 + 3", "planner": "llm"}
@@ -70,7 +70,8 @@ async def test_health_asks_llama_server_health_not_the_model_list() -> None:
     fake = FakeLlamaServer(slots=1, completion_s=0)
     with serving(fake):
         settings = Settings(_env_file=None, openai_base_url=base_url(fake), llm_model="fake")
-        async with asgi_client(create_app(settings, ServiceSettings(_env_file=None))) as client:
+        app = create_app(settings, ServiceSettings(_env_file=None), store_settings=MEMORY)
+        async with asgi_client(app) as client:
             asked_at_start = list(fake.gets)
             health = await client.get(HEALTH)
     assert health.status_code == httpx.codes.OK

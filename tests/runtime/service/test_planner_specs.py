@@ -9,7 +9,7 @@ from crane_bench.cli.app import app as cli
 from crane_bench.runtime.errors import ConfigError
 from crane_bench.runtime.service import ServiceSettings, create_app
 from crane_bench.runtime.settings import Settings
-from tests.runtime.service.conftest import asgi_client
+from tests.runtime.service.conftest import MEMORY, asgi_client
 
 RUNS = "/api/v1/runs"
 USER = "tests.runtime.planners.user_planners"
@@ -19,6 +19,7 @@ def spec_app(planners: str) -> object:
     return create_app(
         Settings(_env_file=None, planner="pattern"),
         ServiceSettings(_env_file=None, planners=planners),
+        store_settings=MEMORY,
     )
 
 

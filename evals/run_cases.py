@@ -1,10 +1,11 @@
-"""The prompts and expected plans of an eval run, looked up from the case files it recorded.
+"""The cases of an eval run, read from the case files its spec recorded.
 
-`results.jsonl` rows name their case but do not carry its prompt or expected plan, so the
-report reads the case files listed in the run's spec. A file is looked for where the spec
-says, then relative to the run directory, then by name inside it (a run directory copied
-elsewhere with its cases). A file whose sha256 differs from the recorded one is still
-read, and the report warns that its expected plans may not be the ones the run used.
+A row carries its case's prompt and expected plan, but older rows do not, and a reader
+may want the whole case; so the case files the run recorded are read again. Each is
+found one way (`run_dir.locate_case_file`: where the spec says, relative to the run
+directory, else by name inside it). A file whose sha256 differs from the recorded one is
+still read, with a note that its expected plans may not be the ones the run used. A
+missing or unreadable file is a note too, never an error: the rows are the run's record.
 """
 
 from __future__ import annotations
@@ -12,20 +13,24 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from crane_bench.evals.cases import Case, load_case_file
 from crane_bench.evals.errors import CaseFormatError
 from crane_bench.evals.run_config import CaseFileRef
 
+CaseFileState = Literal["unchanged", "changed", "missing", "unreadable"]
+
 
 @dataclass(frozen=True)
 class CaseFileStatus:
-    """A recorded case file and what the report found of it."""
+    """A recorded case file and what the reader found of it."""
 
     path: str
+    """Where it was looked for (`run_dir.locate_case_file`)."""
     sha256: str
-    status: str
-    """`unchanged`, `changed`, `missing` or `unreadable`."""
+    """The sha256 the run recorded."""
+    status: CaseFileState
 
 
 @dataclass(frozen=True)
@@ -38,22 +43,13 @@ class CaseIndex:
     files: list[CaseFileStatus] = field(default_factory=list)
 
 
-def _candidates(recorded: Path, run_dir: Path) -> list[Path]:
-    found = [recorded]
-    if not recorded.is_absolute():
-        found.append(run_dir / recorded)
-    found.append(run_dir / recorded.name)
-    return found
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _read_one(ref: CaseFileRef, run_dir: Path) -> tuple[list[Case], CaseFileStatus, str | None]:
-    recorded = Path(ref.path)
-    path = next((p for p in _candidates(recorded, run_dir) if p.is_file()), None)
-    if path is None:
+def _read_one(ref: CaseFileRef) -> tuple[list[Case], CaseFileStatus, str | None]:
+    path = Path(ref.path)
+    if not path.is_file():
         note = f"case file {ref.path} not found: prompts and expected plans of its cases unknown"
         return [], CaseFileStatus(ref.path, ref.sha256, "missing"), note
     try:
@@ -71,13 +67,18 @@ def _read_one(ref: CaseFileRef, run_dir: Path) -> tuple[list[Case], CaseFileStat
     return cases, CaseFileStatus(ref.path, ref.sha256, "unchanged"), None
 
 
-def load_case_index(refs: list[CaseFileRef], run_dir: Path) -> CaseIndex:
-    """Read the recorded case files; never raises for a missing or changed file."""
+def case_index(refs: list[CaseFileRef]) -> CaseIndex:
+    """Read the case files of `refs` (paths already located); never raises for a file.
+
+    Args:
+        refs: The case files of a spec read through `RunDir.read_spec` or
+            `RunDir.resolve`, so their paths open from here.
+    """
     found: dict[str, Case] = {}
     notes: list[str] = []
     files: list[CaseFileStatus] = []
     for ref in refs:
-        cases, status, note = _read_one(ref, run_dir)
+        cases, status, note = _read_one(ref)
         files.append(status)
         notes += [note] if note else []
         for case in cases:
