@@ -5,7 +5,9 @@ The case format and its loader live in `evals.cases`, the matching rules in
 statistics in `evals.stats`, `evals.metrics` and `evals.comparison` (the metrics
 themselves declared once in `evals.metric_registry`), perturbed variants
 of cases in `evals.perturbations` and their figures in `evals.robustness`, quality gates
-in `evals.gates`, and the package's errors in `evals.errors`. A run directory is read
+in `evals.gates`, what a suite can detect in `evals.power` (and `evals.gate_power`), the
+anytime-valid tests of `--stop-when-decided` in `evals.confseq`, `evals.sequential` and
+`evals.sequential_run`, and the package's errors in `evals.errors`. A run directory is read
 by `evals.run_reader.read_run`, the one reader of a run (`EvalRun`). Planner specs and their
 endpoints are the runtime's (`runtime.planners.specs`, `runtime.planners.endpoints`).
 """
@@ -22,10 +24,11 @@ from crane_bench.evals.cases import (
     load_case_file,
     load_cases,
 )
-from crane_bench.evals.comparison import Comparison, compare_all, compare_planners
+from crane_bench.evals.comparison import Comparison, ComparisonPower, compare_all, compare_planners
 from crane_bench.evals.errors import CaseFormatError, EvalError, GateConfigError, RunLogError
 from crane_bench.evals.figures import Figure, LatencyFigure, RateFigure, ScalarFigure
 from crane_bench.evals.gate_config import GatesConfig, load_gates
+from crane_bench.evals.gate_power import GatePower
 from crane_bench.evals.gates import Baseline, GateCheck, GateReport, evaluate_gates, load_baseline
 from crane_bench.evals.llm_cache import CachingTransport
 from crane_bench.evals.matching import (
@@ -45,6 +48,7 @@ from crane_bench.evals.metrics import (
     read_summary_metrics,
     trials_frame,
 )
+from crane_bench.evals.power import mcnemar_cases_needed, mcnemar_mde, mcnemar_power
 from crane_bench.evals.results import OutcomeClass, TrialResult
 from crane_bench.evals.robustness import RobustnessMetrics, robustness_metrics
 from crane_bench.evals.run_config import EvalConfig
@@ -52,6 +56,8 @@ from crane_bench.evals.run_dir import EvalSummary, RunDir
 from crane_bench.evals.run_reader import EvalRun, Rows, read_results, read_run
 from crane_bench.evals.runner import run_eval
 from crane_bench.evals.scoring import score_trial
+from crane_bench.evals.sequential import SequentialGate
+from crane_bench.evals.sequential_run import SequentialReport
 from crane_bench.evals.stats import (
     mcnemar_exact,
     pass_at_k,
@@ -126,4 +132,13 @@ __all__ += [
     "robustness_metrics",
     "trials_frame",
     "wilson_interval",
+]
+__all__ += [
+    "ComparisonPower",
+    "GatePower",
+    "SequentialGate",
+    "SequentialReport",
+    "mcnemar_cases_needed",
+    "mcnemar_mde",
+    "mcnemar_power",
 ]

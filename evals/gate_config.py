@@ -14,6 +14,7 @@ metric may move the wrong way before the gate fails.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Final, Literal, Self
 
@@ -244,13 +245,41 @@ class RegressionSpec(BaseModel):
         return resolved
 
 
+class SequentialSpec(BaseModel):
+    """How `crane-bench eval --stop-when-decided` decides the checks (`evals.sequential`)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    alpha: float = Field(DEFAULT_ALPHA, gt=0, lt=0.5)
+    """Each check's error rate: the chance, over a whole run looked at after every case,
+    that it is decided the wrong way (passed when the truth fails it, or failed when the
+    truth passes it)."""
+
+
 class GatesConfig(BaseModel):
-    """A gates file: threshold checks and the regression gate."""
+    """A gates file: threshold checks, the regression gate and the sequential tests."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     checks: list[CheckSpec] = Field(default_factory=list)
     regression: RegressionSpec = Field(default_factory=RegressionSpec)
+    sequential: SequentialSpec = Field(default_factory=SequentialSpec)
+
+
+def check_targets(config: GatesConfig, planners: Iterable[str]) -> list[tuple[CheckSpec, str]]:
+    """Each threshold check of `config` with the planner it reads, in the report's order.
+
+    A `*` check becomes one per planner, in sorted order; with no planners it stays `*`
+    (and is skipped). The regression checks come after these in a report.
+    """
+    names = sorted(planners)
+    targets: list[tuple[CheckSpec, str]] = []
+    for spec in config.checks:
+        if spec.planner != ALL_PLANNERS:
+            targets.append((spec, spec.planner))
+        else:
+            targets += [(spec, name) for name in names] or [(spec, ALL_PLANNERS)]
+    return targets
 
 
 def load_gates(path: Path, metrics: MetricRegistry = DEFAULT_METRICS) -> GatesConfig:

@@ -28,6 +28,7 @@ from crane_bench.evals.gate_config import (
     MetricRef,
     RegressionSpec,
     Use,
+    check_targets,
     is_rate,
     load_gates,
     robustness_path,
@@ -43,6 +44,7 @@ __all__ = [
     "GateCheck",
     "GateReport",
     "GatesConfig",
+    "check_targets",
     "evaluate_gates",
     "load_baseline",
     "load_gates",
@@ -249,7 +251,7 @@ def _paired_check(
     test = f"exact McNemar p={p:.4f}"
     worse, better = comparison.winner == "baseline", comparison.winner == planner
     status: GateStatus = "pass"
-    message = f"PASS {what}: {counts} ({test})"
+    message = f"PASS {what}: {counts} ({test}); {comparison.detectable}"
     if worse:
         status = "fail"
         message = f"FAIL {what}: significantly worse, {counts} ({test} < {spec.alpha})"
@@ -298,15 +300,11 @@ def evaluate_gates(
         registry: The metrics `config` was validated against (`load_gates`).
     """
     checks: list[GateCheck] = []
-    for spec in config.checks:
-        if spec.planner != ALL_PLANNERS:
-            checks.append(_threshold_check(spec, spec.planner, metrics, registry))
-        elif not metrics:
+    for spec, planner in check_targets(config, metrics):
+        if planner == ALL_PLANNERS:
             checks.append(_skip(spec.name or spec.metric, f"* {spec.metric}", "no planners"))
         else:
-            checks += [
-                _threshold_check(spec, planner, metrics, registry) for planner in sorted(metrics)
-            ]
+            checks.append(_threshold_check(spec, planner, metrics, registry))
     if baseline is not None:
         checks += regression_checks(metrics, config.regression, baseline, frame, registry)
     return GateReport.of(checks)

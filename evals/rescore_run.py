@@ -37,7 +37,8 @@ from crane_bench.evals.rescore import (
 )
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.run_dir import EvalSummary, RunDir
-from crane_bench.evals.run_reader import EvalRun, Rows, read_run
+from crane_bench.evals.run_reader import EvalRun, Rows, read_results, read_run
+from crane_bench.evals.sequential_run import resequence
 from crane_bench.evals.summary import build_summary, load_baseline_file
 from crane_bench.evals.transcript_store import rescore_transcripts
 from crane_bench.plumbing.run_files import remove_stale_temps, write_atomically
@@ -183,6 +184,13 @@ async def rescore_run(
         }
     )
     spec = spec.model_copy(update={"args": used})
+    sequential = None
+    if previous.sequential is not None:  # a run that stopped when its gates were decided
+        labels = [r.label for r in args.planner_specs] or args.planners
+        frame = read_results(run.results_file, metrics)
+        sequential = resequence(
+            previous.sequential, cases, labels, gates, frame=frame, metrics=metrics
+        )
     summary = build_summary(
         run,
         spec,
@@ -193,6 +201,7 @@ async def rescore_run(
         baseline=baseline,
         measurement=previous.latency_measurement,
         metrics=metrics,
+        sequential=sequential,
     ).model_copy(
         update={
             # Where and from what the trials ran is the run's, not the re-scoring's.

@@ -69,7 +69,7 @@ def _verdict(test: Comparison, name: str) -> str:
         return f"{name} hurts: {counts} ({p})"
     if test.winner is not None:
         return f"{name} helps: {counts} ({p})"
-    return f"no significant effect of {name}: {counts} ({p})"
+    return f"no significant effect of {name}: {counts} ({p}); {test.detectable}"
 
 
 def _rate(hits: int, n: int) -> tuple[float | None, Interval | None]:

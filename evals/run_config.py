@@ -31,6 +31,7 @@ DEFAULT_CACHE_DIR: Final = Path(".cache/llm")
 SPEC_NAME: Final = "crane-bench eval"
 _CASE_TIMEOUT_SLACK_S: Final = 15.0
 """Time a trial leaves after an LLM planner's deadline: executing the plan, scoring."""
+DEFAULT_ORDER_SEED: Final = 0
 
 
 class EvalConfig(BaseModel):
@@ -61,6 +62,11 @@ class EvalConfig(BaseModel):
     """Seed of the perturbations' random choices."""
     transcripts: bool = True
     """Write each trial's transcript to `transcripts.jsonl` (off for huge runs)."""
+    stop_when_decided: bool = False
+    """Run the cases in a seeded random order and stop each planner once every gate that
+    reads it is decided by the sequential tests (`evals.sequential`)."""
+    order_seed: int = DEFAULT_ORDER_SEED
+    """Seed of the case order with `stop_when_decided`."""
 
     @field_validator("planners", mode="before")
     @classmethod
@@ -134,6 +140,10 @@ class EvalArgs(BaseModel):
     transcripts: bool = False
     """Whether trials' transcripts are written; older specs lack it (and were not), so a
     resumed old run writes none rather than a file that covers only part of it."""
+    stop_when_decided: bool = False
+    """Cases in a seeded order, each planner stopped once its gates are decided."""
+    order_seed: int = DEFAULT_ORDER_SEED
+    """Seed of that order."""
 
 
 class EvalSpec(BaseModel):
@@ -241,6 +251,8 @@ def build_spec(config: EvalConfig, settings: Settings) -> EvalSpec:
             perturbations=list(config.perturbations),
             perturb_seed=config.perturb_seed,
             transcripts=config.transcripts,
+            stop_when_decided=config.stop_when_decided,
+            order_seed=config.order_seed,
         )
     )
 
@@ -277,6 +289,8 @@ def config_for_resume(spec: EvalSpec, **overrides: object) -> EvalConfig:
         "perturbations": tuple(args.perturbations),
         "perturb_seed": args.perturb_seed,
         "transcripts": args.transcripts,
+        "stop_when_decided": args.stop_when_decided,
+        "order_seed": args.order_seed,
         **overrides,
     }
     return EvalConfig.model_validate(values)

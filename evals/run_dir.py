@@ -28,9 +28,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from crane_bench.evals.comparison import Comparison
 from crane_bench.evals.errors import RunLogError
+from crane_bench.evals.gate_power import GatePower
 from crane_bench.evals.metrics import PlannerMetrics
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.run_config import EvalSpec
+from crane_bench.evals.sequential_run import SequentialReport
 from crane_bench.plumbing.errors import RunFileError
 from crane_bench.plumbing.gates import GateReport
 from crane_bench.plumbing.run_files import (
@@ -82,8 +84,9 @@ class LatencyMeasurement(BaseModel):
     """Model trials one at a time (the server serves one request at a time), or several."""
     concurrency: int
     """Trials in flight at once (model trials: 1 when serialised)."""
-    order: Literal["planner_blocks"] = "planner_blocks"
-    """Each planner's trials ran as one block, after the previous planner's."""
+    order: Literal["planner_blocks", "rounds"] = "planner_blocks"
+    """Each planner's trials ran as one block, after the previous planner's; `rounds`: so
+    within each round of cases (`--stop-when-decided`)."""
     server: str | None = None
     """What served the model (`runtime.local_llm.server_kind`); None: no model in the run."""
     server_started_by_run: bool = False
@@ -132,10 +135,31 @@ class EvalSummary(BaseModel):
     planners: dict[str, PlannerMetrics]
     comparisons: list[Comparison]
     gates: GateReport
+    gate_power: list[GatePower] = Field(default_factory=list)
+    """What each threshold check on a rate could resolve (`evals.gate_power`); empty in
+    summaries written before it was recorded."""
+    sequential: SequentialReport | None = None
+    """What `--stop-when-decided` decided, and where each planner stopped; None for a run
+    of every case. Its checks' bounds are anytime-valid; every other interval in the
+    summary is a fixed-sample (Wilson) one."""
     latency_measurement: LatencyMeasurement | None = None
     """How latency was measured (None in summaries written before it was recorded)."""
     rescored_at: datetime | None = None
     """When `crane-bench rescore` last recomputed the outcomes; None if it never did."""
+
+    def gate_notes(self) -> dict[int, str]:
+        """Notes on the gate checks by position in `gates.checks`.
+
+        What each could resolve, and for a sequential run, how the sequential test left
+        each check it did not decide (a decided check's message says it already).
+        """
+        notes: dict[int, list[str]] = {}
+        for power in self.gate_power:
+            notes.setdefault(power.check, []).append(power.text)
+        for gate in self.sequential.gates if self.sequential else []:
+            if gate.status in ("undecided", "not_sequential"):
+                notes.setdefault(gate.check, []).insert(0, gate.note)
+        return {check: "; ".join(parts) for check, parts in notes.items()}
 
     @model_validator(mode="before")
     @classmethod
@@ -150,6 +174,27 @@ class EvalSummary(BaseModel):
             )
         # Version 1's planner metrics are translated by `CategoryMetrics` itself.
         return {**data, "version": SUMMARY_VERSION}
+
+
+def sequential_sentence(summary: EvalSummary) -> str:
+    """What `--stop-when-decided` did, in words; empty for a run of every case.
+
+    Says which intervals are sequential (the decided gates' bounds) and which are not.
+    """
+    s = summary.sequential
+    if s is None:
+        return ""
+    saved = ""
+    if s.trials_saved:
+        saved = f" {s.trials_saved} trials saved"
+        saved += f", about {s.model_calls_saved} model calls" if s.model_calls_saved else ""
+        saved += "."
+    return (
+        f"Stopped when decided (seed {s.seed}, α = {s.alpha:g} per gate, rounds of "
+        f"{s.round_cases} cases): {s.reason}.{saved} The gates' bounds are anytime-valid "
+        "(sequential); every other interval is fixed-sample (Wilson) on the cases each "
+        "planner ran, and is not adjusted for the stop."
+    )
 
 
 def _relative(path: str, run_dir: Path) -> str:

@@ -12,7 +12,7 @@ its transcript is appended to `transcripts.jsonl` just before its row.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -30,10 +30,13 @@ from crane_bench.evals.cases import Case, load_cases
 from crane_bench.evals.gates import Baseline, GatesConfig, load_gates
 from crane_bench.evals.llm_cache import CachingTransport
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
+from crane_bench.evals.metrics import trials_frame
 from crane_bench.evals.perturbations import with_variants
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.run_config import EvalConfig, EvalSpec, check_unchanged
 from crane_bench.evals.run_dir import EvalSummary, Recovered, ResultsWriter, RunDir, recover_results
+from crane_bench.evals.run_reader import read_results
+from crane_bench.evals.sequential_run import SequentialReport, SequentialSchedule
 from crane_bench.evals.summary import (
     build_summary,
     latency_measurement,
@@ -130,49 +133,62 @@ def _jobs(
                     yield case, name, repeat
 
 
-async def _run_trials(
-    config: EvalConfig,
-    inputs: EvalInputs,
-    *,
-    planners: Mapping[str, Planner],
-    orchestrator: Orchestrator,
-    writer: ResultsWriter,
-    transcripts: TranscriptWriter | None,
-    progress: ProgressSink | None,
-    model_slots: Mapping[str, asyncio.Semaphore],
-) -> None:
-    async def one(case: Case, name: str, repeat: int, slots: asyncio.Semaphore) -> None:
+@dataclass
+class TrialBlocks:
+    """Runs blocks of trials, at most `concurrency` at once, writing each row as it ends."""
+
+    config: EvalConfig
+    planners: Mapping[str, Planner]
+    orchestrator: Orchestrator
+    writer: ResultsWriter
+    transcripts: TranscriptWriter | None
+    progress: ProgressSink | None
+    model_slots: Mapping[str, asyncio.Semaphore]
+    on_row: Callable[[TrialResult], None] | None = None
+    """Told of each row written (the sequential gates keep its scalar columns)."""
+
+    async def _one(self, case: Case, name: str, repeat: int, slots: asyncio.Semaphore) -> None:
+        transcripts = self.transcripts
         try:
-            model_slot = model_slots.get(name)
+            model_slot = self.model_slots.get(name)
             async with model_slot if model_slot is not None else nullcontext():
                 recorder = Recorder(secrets=transcripts.secrets) if transcripts else None
                 row = await run_trial(
                     case,
-                    planners[name],
+                    self.planners[name],
                     planner_name=name,
                     repeat=repeat,
-                    orchestrator=orchestrator,
-                    timeout_s=config.case_timeout_s,
+                    orchestrator=self.orchestrator,
+                    timeout_s=self.config.case_timeout_s,
                     recorder=recorder,
                 )
             # The transcript goes first: `evals.transcript_store` says why a kill between
             # the two writes is then repaired on resume.
             if transcripts is not None and recorder is not None:
                 transcripts.append(build_transcript(row, recorder))
-            writer.append(row)
-            if progress is not None:
-                progress.advance(row)
+            self.writer.append(row)
+            if self.on_row is not None:
+                self.on_row(row)
+            if self.progress is not None:
+                self.progress.advance(row)
         finally:
             slots.release()
 
+    async def run_block(self, jobs: Iterable[tuple[Case, str, int]]) -> None:
+        """Run `jobs` and return when every one has ended (the next block starts after)."""
+        slots = asyncio.Semaphore(self.config.concurrency)
+        async with asyncio.TaskGroup() as group:
+            for case, name, repeat in jobs:
+                await slots.acquire()  # at most `concurrency` tasks exist at once
+                group.create_task(self._one(case, name, repeat, slots))
+
+
+async def _run_trials(blocks: TrialBlocks, inputs: EvalInputs) -> None:
+    config = blocks.config
     done: set[object] = set(inputs.recovered.done)
     jobs = _jobs(inputs.cases, config.labels, config.repeats, done)
     for _block, block_jobs in groupby(jobs, key=lambda job: (job[2], job[1])):
-        slots = asyncio.Semaphore(config.concurrency)
-        async with asyncio.TaskGroup() as group:  # the block ends before the next begins
-            for case, name, repeat in block_jobs:
-                await slots.acquire()  # at most `concurrency` tasks exist at once
-                group.create_task(one(case, name, repeat, slots))
+        await blocks.run_block(block_jobs)
 
 
 async def run_eval(
@@ -211,6 +227,11 @@ async def run_eval(
     done: set[object] = set(inputs.recovered.done)
     # Only planners with trials left are built: resuming a finished run starts no server.
     needed = {name for _, name, _ in _jobs(inputs.cases, config.labels, config.repeats, done)}
+    schedule: SequentialSchedule | None = None
+    sequential: SequentialReport | None = None
+    if config.stop_when_decided:
+        schedule = _schedule(config, inputs, run, metrics)
+        needed = schedule.planners_needed(inputs.recovered.done)
     endpoints: dict[str, LLMEndpoint] = {}
     async with AsyncExitStack() as stack:
         pool = EndpointPool(stack, settings, http_transport)
@@ -232,32 +253,49 @@ async def run_eval(
             ResultsWriter(run.results_file) as writer,
             _transcript_writer(config, run, settings) as transcripts,
         ):
-            await _run_trials(
-                config,
-                inputs,
-                planners=planners,
-                orchestrator=orchestrator,
-                writer=writer,
-                transcripts=transcripts,
-                progress=progress,
-                model_slots=model_slots,
+            blocks = TrialBlocks(
+                config, planners, orchestrator, writer, transcripts, progress, model_slots
             )
+            if schedule is not None:
+                sequential = await schedule.run(blocks, inputs.recovered.done)
+            else:
+                await _run_trials(blocks, inputs)
     modes = llm_modes(config, settings, endpoints)
+    # A run that stopped early set out to run the trials of the rounds it reached.
+    expected = sum(totals.values()) if sequential is None else sum(sequential.cases_run.values())
     summary = build_summary(
         run,
         spec,
         started_at=started,
         finished_at=datetime.now(UTC),
-        expected_trials=sum(totals.values()),
+        expected_trials=expected,
         gates=inputs.gates,
         baseline=inputs.baseline,
         endpoints=endpoints,
         measurement=latency_measurement(config, settings, endpoints, modes),
         modes=modes,
         metrics=metrics,
+        sequential=sequential,
     )
     run.write_summary(summary)
     return summary
+
+
+def _schedule(
+    config: EvalConfig, inputs: EvalInputs, run: RunDir, metrics: MetricRegistry
+) -> SequentialSchedule:
+    """The sequential schedule, with the rows a resumed run already holds."""
+    on_disk = run.results_file.exists() and bool(inputs.recovered.done)
+    initial = read_results(run.results_file, metrics) if on_disk else trials_frame([], metrics)
+    return SequentialSchedule.create(
+        inputs.cases,
+        config.labels,
+        inputs.gates,
+        seed=config.order_seed,
+        concurrency=config.concurrency,
+        initial=initial,
+        metrics=metrics,
+    )
 
 
 def _transcript_writer(

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Final
 
 from crane_bench.evals.comparison import compare_all
-from crane_bench.evals.gates import Baseline, GatesConfig, evaluate_gates, load_baseline
+from crane_bench.evals.gate_power import gate_power
+from crane_bench.evals.gates import (
+    Baseline,
+    GatesConfig,
+    check_targets,
+    evaluate_gates,
+    load_baseline,
+)
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from crane_bench.evals.metrics import compute_metrics, read_summary_metrics
 from crane_bench.evals.robustness import originals
@@ -30,6 +37,7 @@ from crane_bench.evals.run_dir import (
     RunDir,
 )
 from crane_bench.evals.run_reader import read_results
+from crane_bench.evals.sequential_run import SequentialReport, apply_decisions
 from crane_bench.plumbing.run_files import RESULTS_FILE
 from crane_bench.runtime.errors import ConfigError
 from crane_bench.runtime.local_llm import LLMEndpoint
@@ -180,6 +188,13 @@ def latency_measurement(
         "request could reuse a prompt that another planner's request left in the model "
         "server's cache; a planner reuses only the instructions its own requests share.",
     ]
+    if config.stop_when_decided:
+        parts[1] = (
+            "The cases ran in rounds (--stop-when-decided), each planner's trials of a round "
+            "as one block after the previous planner's; on the last few cases of a round a "
+            "request may find the previous planner's prompt for the same case still in a "
+            "server slot, so compare latencies from a run of every case."
+        )
     groups: dict[tuple[str, str], list[str]] = {}
     for label, endpoint in endpoints.items():
         groups.setdefault((endpoint.base_url, endpoint.model), []).append(label)
@@ -202,6 +217,7 @@ def latency_measurement(
     distinct_modes = sorted(set(modes.values()))
     return LatencyMeasurement(
         scheduling="serialised" if serial else "concurrent",
+        order="rounds" if config.stop_when_decided else "planner_blocks",
         concurrency=1 if serial else max(bounds) if bounded else config.concurrency,
         server=", ".join(servers) if servers else None,
         server_started_by_run=any(e.local for e in used),
@@ -224,6 +240,7 @@ def build_summary(
     measurement: LatencyMeasurement | None = None,
     modes: Mapping[str, LLMPlannerMode] | None = None,
     metrics: MetricRegistry = DEFAULT_METRICS,
+    sequential: SequentialReport | None = None,
 ) -> EvalSummary:
     """Read the run's results back and summarise them.
 
@@ -239,11 +256,18 @@ def build_summary(
         measurement: How latency was measured.
         modes: Each label's llm planner mode.
         metrics: The metrics to compute (the gates were validated against them).
+        sequential: What `--stop-when-decided` decided; its verdicts replace the
+            fixed-sample ones of the checks it decided.
     """
     frame = read_results(run.results_file, metrics)
     cached = int(frame["cached"].sum())
     figures = compute_metrics(frame, metrics)
     gold = originals(frame)  # the paired tests compare planners on the unperturbed cases
+    report = evaluate_gates(figures, gates, baseline, frame=gold, registry=metrics)
+    targets = check_targets(gates, figures)
+    power = gate_power(targets, report.checks, figures, gold, metrics)
+    if sequential is not None:
+        report, sequential = apply_decisions(report, sequential)
     return EvalSummary(
         run_id=run.path.name,
         started_at=started_at,
@@ -256,6 +280,8 @@ def build_summary(
         cached_trials=cached,
         planners=figures,
         comparisons=compare_all(gold) if len(figures) > 1 else [],
-        gates=evaluate_gates(figures, gates, baseline, frame=gold, registry=metrics),
+        gates=report,
+        gate_power=power,
+        sequential=sequential,
         latency_measurement=measurement,
     )

@@ -24,9 +24,10 @@ from typing import Final, Literal
 import pandas as pd
 from statsmodels.stats.proportion import proportions_ztest
 
-from crane_bench.evals.comparison import case_verdicts, compare_verdicts
+from crane_bench.evals.comparison import case_verdicts, compare_verdicts, points
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from crane_bench.evals.metrics import category_metrics, trials_frame
+from crane_bench.evals.power import POWER, two_proportion_mde
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.stats import percentiles
 from crane_bench.load.quality_models import (
@@ -156,6 +157,8 @@ def compare_with_unloaded(
             f"paired exact McNemar on {paired.n_pairs} cases: {paired.a_only} right only "
             f"under load, {paired.b_only} only unloaded, p = {paired.p_value:.3g}"
         )
+        if direction == "no_difference":
+            tested += f"; {paired.detectable}"
         return UnloadedComparison(
             metric=metric,
             test="mcnemar",
@@ -181,6 +184,13 @@ def compare_with_unloaded(
     if p_value < alpha:
         moved = "higher" if shares[0] > shares[1] else "lower"
     tested = f"two-proportion z-test, {n[0]} vs {n[1]} cases, no case in common, p = {p_value:.3g}"
+    if moved == "no_difference":
+        drop = two_proportion_mde(n[0], n[1], shares[1], alpha)
+        tested += (
+            f"; these cases detect a drop of {points(drop)} or more {POWER:.0%} of the time"
+            if drop is not None
+            else f"; these cases detect no drop {POWER:.0%} of the time"
+        )
     return UnloadedComparison(
         metric=metric,
         test="two_proportion",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -77,15 +77,23 @@ def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[
     return "\n".join(lines)
 
 
-def md_gates(gates: Sequence[GateCheck]) -> str:
-    """Failed gates in the open, every gate inside a collapsed list."""
+def md_gates(gates: Sequence[GateCheck], notes: Mapping[int, str] | None = None) -> str:
+    """Failed gates in the open, every gate inside a collapsed list.
+
+    `notes` holds a remark per gate by its position in `gates`, shown after its message.
+    """
+    found = notes or {}
+
+    def line(index: int, gate: GateCheck) -> str:
+        note = f" — {md(found[index])}" if index in found else ""
+        return f"- {ICONS[gate.status]} {md(gate.message)}{note}"
+
     tally = {status: sum(g.status == status for g in gates) for status in ICONS}
     counted = ", ".join(f"{n} {status}" for status, n in tally.items() if n) or "none"
     parts = [f"**Gates**: {counted}"]
-    failed = [g for g in gates if g.status == "fail"]
-    parts += [f"- {ICONS['fail']} {md(g.message)}" for g in failed]
+    parts += [line(i, g) for i, g in enumerate(gates) if g.status == "fail"]
     if gates:
         parts.append(f"\n<details><summary>All {len(gates)} checks</summary>\n")
-        parts += [f"- {ICONS[g.status]} {md(g.message)}" for g in gates]
+        parts += [line(i, g) for i, g in enumerate(gates)]
         parts.append("\n</details>")
     return "\n".join(parts)

@@ -24,6 +24,7 @@ from crane_bench.reports.charts import (
     series_colors,
 )
 from crane_bench.reports.formatting import pct
+from crane_bench.reports.sequential_view import power_chart
 
 ALL: Final = "all"
 MAX_TOOL_LABELS: Final = 8
@@ -270,4 +271,9 @@ def eval_charts(summary: EvalSummary, trials: pd.DataFrame) -> tuple[list[Chart]
     else:
         notes.append("One trial per case: run with --repeats K for the pass^k chart.")
     charts.append(confusion_chart(trials))
+    power = power_chart(summary)
+    if power is not None:
+        charts.append(power)
+    elif len(summary.planners) > 1:
+        notes.append("No pair of planners differed on plan accuracy: no power chart.")
     return charts, notes

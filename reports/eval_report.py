@@ -16,6 +16,7 @@ from crane_bench.reports.ci_outputs import (
     md_table,
 )
 from crane_bench.reports.eval_view import EvalPage, eval_page
+from crane_bench.reports.formatting import MISSING
 from crane_bench.reports.frames import EvalFrames, read_eval_frames
 from crane_bench.reports.meta import ReportFiles
 from crane_bench.reports.render import crane_version, render, write_report_files
@@ -71,7 +72,20 @@ def eval_markdown(run: EvalFrames, page: EvalPage, html: Path) -> str:
             for line in robustness.lines
         ]
         parts.append("")
-    parts.append(md_gates(eval_gate_results(run.summary)))
+    if page.sequential is not None:
+        parts.append(f"**Sequential gates**: {md(page.sequential.sentence)}\n")
+        parts += [
+            f"- {md(row.name)}: {md(row.status)}"
+            + (f" after {md(row.decided_after)} cases" if row.decided_after != MISSING else "")
+            + (
+                f", bounds {md(row.bounds)} (needs {md(row.target)})"
+                if row.bounds != MISSING
+                else ""
+            )
+            for row in page.sequential.rows
+        ]
+        parts.append("")
+    parts.append(md_gates(eval_gate_results(run.summary), run.summary.gate_notes()))
     outcomes = run.failures.groupby(["planner", "outcome"]).size().reset_index(name="n")
     if len(outcomes):
         listed = ", ".join(

@@ -22,6 +22,7 @@ from crane_bench.reports.frames import EvalFrames
 from crane_bench.reports.meta import Column, Fact, GateLine, Row, Section, Verdict, gate_lines
 from crane_bench.reports.metric_table import metric_columns, metric_rows
 from crane_bench.reports.robustness_view import RobustnessSection, robustness_section
+from crane_bench.reports.sequential_view import SequentialSection, sequential_section
 from crane_bench.reports.transcripts_view import TranscriptSet, transcript_set
 
 METRIC_WORDS: Final = {
@@ -66,6 +67,8 @@ class EvalPage:
     brief_columns: list[Column] = field(default_factory=list)
     """The brief metrics' columns (`summary.md`)."""
     brief_planners: list[Row] = field(default_factory=list)
+    sequential: SequentialSection | None = None
+    """How `--stop-when-decided` stopped the run; None for a run of every case."""
 
 
 def comparison_line(c: Comparison) -> ComparisonLine:
@@ -79,7 +82,7 @@ def comparison_line(c: Comparison) -> ComparisonLine:
     detail = (
         f"{c.a_only} cases only {c.planner_a} got right, {c.b_only} only {c.planner_b}, "
         f"of {count(c.n_pairs)} paired cases; exact McNemar {p_value(c.p_value)} "
-        f"(α = {c.alpha:g})"
+        f"(α = {c.alpha:g}). {c.detectable[:1].upper()}{c.detectable[1:]}."
     )
     return ComparisonLine(headline, detail, c.winner is not None)
 
@@ -206,7 +209,7 @@ def eval_page(run: EvalFrames, metrics: MetricRegistry = DEFAULT_METRICS) -> Eva
         columns=[c.column for c in columns],
         planners=metric_rows(summary.planners, columns),
         comparisons=[comparison_line(c) for c in summary.comparisons],
-        gates=gate_lines(summary.gates.checks),
+        gates=gate_lines(summary.gates.checks, summary.gate_notes()),
         charts=charts,
         chart_notes=chart_notes,
         failures=failures,
@@ -220,6 +223,7 @@ def eval_page(run: EvalFrames, metrics: MetricRegistry = DEFAULT_METRICS) -> Eva
         run_dir=str(run.path),
         brief_columns=[c.column for c in brief],
         brief_planners=metric_rows(summary.planners, brief),
+        sequential=sequential_section(summary),
     )
 
 

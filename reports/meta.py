@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -68,6 +68,8 @@ class GateLine:
     tone: str
     name: str
     message: str
+    note: str = ""
+    """A remark beneath the message: what the check could resolve, how it was decided."""
 
 
 GATE_ORDER: Final[dict[GateStatus, int]] = {"fail": 0, "improved": 1, "pass": 2, "skip": 3}
@@ -79,13 +81,20 @@ GATE_TONES: Final[dict[GateStatus, str]] = {
 }
 
 
-def gate_lines(checks: Sequence[GateCheck]) -> list[GateLine]:
+def gate_lines(
+    checks: Sequence[GateCheck], notes: Mapping[int, str] | None = None
+) -> list[GateLine]:
     """Eval or load gates as a page shows them, failures first.
 
-    Then improvements, passes and skips; the order is kept within each.
+    Then improvements, passes and skips; the order is kept within each. `notes` holds a
+    remark per check, by its position in `checks`.
     """
-    ordered = sorted(checks, key=lambda check: GATE_ORDER[check.status])
-    return [GateLine(c.status.upper(), GATE_TONES[c.status], c.name, c.message) for c in ordered]
+    found = notes or {}
+    ordered = sorted(enumerate(checks), key=lambda item: GATE_ORDER[item[1].status])
+    return [
+        GateLine(c.status.upper(), GATE_TONES[c.status], c.name, c.message, found.get(i, ""))
+        for i, c in ordered
+    ]
 
 
 @dataclass(frozen=True)

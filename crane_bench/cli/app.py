@@ -26,6 +26,7 @@ from crane_bench.cli.eval import eval_command
 from crane_bench.cli.llm import llm_app
 from crane_bench.cli.load import load_command
 from crane_bench.cli.planner_option import PlannerOpt, planner_settings
+from crane_bench.cli.power import power_command
 from crane_bench.cli.report import report_command
 from crane_bench.cli.rescore import rescore_command
 from crane_bench.cli.serve import serve
@@ -47,6 +48,7 @@ app.command(name="load")(load_command)
 app.command(name="report")(report_command)
 app.command(name="show")(show_command)
 app.command(name="rescore")(rescore_command)
+app.command(name="power")(power_command)
 
 
 PromptArg = Annotated[str, typer.Argument(help="What the user asks, in plain words.")]

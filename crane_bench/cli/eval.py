@@ -95,6 +95,21 @@ PerturbOpt = Annotated[
         show_default="none",
     ),
 ]
+StopOpt = Annotated[
+    bool,
+    typer.Option(
+        "--stop-when-decided",
+        help="Run the cases in a seeded random order and stop each planner once every gate "
+        "that reads it is decided by anytime-valid sequential tests (at the gates file's "
+        "sequential.alpha); the summary says where and why.",
+    ),
+]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", min=0, help="Seed of the case order of --stop-when-decided.", show_default="0"
+    ),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")]
 
 
@@ -115,6 +130,8 @@ class EvalOptions:
     verbose: bool
     perturb: str | None = None
     no_transcripts: bool = False
+    stop_when_decided: bool = False
+    seed: int | None = None
 
 
 def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
@@ -131,6 +148,8 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     verbose: VerboseOpt = False,
     perturb: PerturbOpt = None,
     no_transcripts: NoTranscriptsOpt = False,
+    stop_when_decided: StopOpt = False,
+    seed: SeedOpt = None,
 ) -> None:
     """Evaluate planners on the gold cases; write a run directory and apply the gates.
 
@@ -143,6 +162,6 @@ def eval_command(  # noqa: PLR0917 - typer reads each option from a parameter
     run_command(
         EvalOptions(
             planners, cases, repeats, concurrency, out, resume, no_cache, baseline, gates,
-            case_timeout, verbose, perturb, no_transcripts,
+            case_timeout, verbose, perturb, no_transcripts, stop_when_decided, seed,
         )
     )  # fmt: skip

@@ -61,10 +61,17 @@ def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, Eval
     if resume is not None:
         if out is not None:
             raise UserError("--out and --resume cannot be used together")
-        if planners is not None or cases or repeats is not None or options.perturb:
+        if (
+            planners is not None
+            or cases
+            or repeats is not None
+            or options.perturb
+            or options.stop_when_decided
+            or options.seed is not None
+        ):
             raise UserError(
-                "--resume takes the planners, cases, repeats and perturbations of the run "
-                "it resumes"
+                "--resume takes the planners, cases, repeats, perturbations and stopping "
+                "rule of the run it resumes"
             )
         if options.no_transcripts:
             raise UserError(
@@ -79,14 +86,39 @@ def _prepare(settings: Settings, options: EvalOptions) -> tuple[EvalConfig, Eval
         "case_timeout_s": default_case_timeout(chosen, settings),
         "perturbations": parse_perturb_option(options.perturb),
         "transcripts": not options.no_transcripts and EvalSettings().transcripts,
+        "stop_when_decided": options.stop_when_decided,
     }
     if cases:
         new_run["case_paths"] = tuple(cases)
     if repeats is not None:
         new_run["repeats"] = repeats
+    if options.seed is not None:
+        new_run["order_seed"] = options.seed
     config = EvalConfig.model_validate({**new_run, **common})
+    _check_sequential(config, options)
     spec = build_spec(config, settings)
     return config, spec, RunDir.create(out)
+
+
+def _check_sequential(config: EvalConfig, options: EvalOptions) -> None:
+    """Refuse what `--stop-when-decided` cannot do, in one line each."""
+    if options.seed is not None and not config.stop_when_decided:
+        raise UserError("--seed orders the cases of --stop-when-decided; give both")
+    if not config.stop_when_decided:
+        return
+    if config.repeats > 1:
+        raise UserError(
+            "--stop-when-decided needs one trial per case (repeats are not new cases); "
+            "drop --repeats"
+        )
+    if config.perturbations:
+        raise UserError(
+            "--stop-when-decided cannot pair every variant with its original: drop --perturb"
+        )
+    if config.baseline_path is not None:
+        raise UserError(
+            "--stop-when-decided cannot compare every case with a baseline: drop --baseline"
+        )
 
 
 def run_command(options: EvalOptions) -> None:

@@ -22,7 +22,7 @@ from crane_bench.evals.figures import LatencyFigure, RateFigure
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, Metric, MetricRegistry
 from crane_bench.evals.metrics import PlannerMetrics
 from crane_bench.evals.results import TrialResult
-from crane_bench.evals.run_dir import EvalSummary, Recovered
+from crane_bench.evals.run_dir import EvalSummary, Recovered, sequential_sentence
 
 
 class EvalProgress:
@@ -154,7 +154,8 @@ def print_summary(
         console.print(
             escape(
                 f"{c.planner_a} vs {c.planner_b} ({c.metric}): {c.verdict} "
-                f"({c.a_only} vs {c.b_only} discordant of {c.n_pairs}, p={c.p_value:.4f})"
+                f"({c.a_only} vs {c.b_only} discordant of {c.n_pairs}, p={c.p_value:.4f}); "
+                f"{c.detectable}"
             ),
             highlight=False,
         )
@@ -185,7 +186,23 @@ def print_summary(
         f"gates {verdict}: {len(ran) - len(failed)} passed, {len(failed)} failed, "
         f"{len(gates.checks) - len(ran)} skipped"
     )
-    for check in gates.improvements:
-        console.print(escape(check.message), highlight=False)
-    for check in failed:
-        console.print(escape(check.message), highlight=False, soft_wrap=True)
+    notes = summary.gate_notes()
+    sequential = summary.sequential
+    decided = (
+        {g.check for g in sequential.gates if g.status in ("pass", "fail")} if sequential else set()
+    )
+    if sequential is not None:
+        console.print(escape(sequential_sentence(summary)), highlight=False, soft_wrap=True)
+    for index, check in enumerate(gates.checks):
+        note = notes.get(index)
+        if check.failed or check.improved:
+            console.print(escape(check.message), highlight=False, soft_wrap=True)
+            if note:
+                console.print(f"  {escape(note)}", highlight=False, style="dim", soft_wrap=True)
+        elif index in decided:
+            console.print(
+                f"  {escape(check.message)}", highlight=False, style="dim", soft_wrap=True
+            )
+        elif note:
+            shown = f"{check.name}: {note}"
+            console.print(f"  {escape(shown)}", highlight=False, style="dim", soft_wrap=True)

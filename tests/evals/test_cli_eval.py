@@ -168,3 +168,34 @@ def test_repeats_print_pass_k_and_the_flaky_cases_and_how_latency_was_measured(
     # The rules plan one of the four cases wrong, every time: deterministic, never flaky.
     assert "pattern: 3 repeats of 4 cases; pass^3 0.750, pass@3 0.750; 0 flaky case(s)" in err
     assert "Each planner's trials ran as one block" in " ".join(err.split())
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (("--stop-when-decided", "--repeats", "2"), "needs one trial per case"),
+        (("--stop-when-decided", "--perturb", "casing"), "drop --perturb"),
+        (("--stop-when-decided", "--baseline", "pass.yaml"), "drop --baseline"),
+        (("--seed", "3"), "--seed orders the cases of --stop-when-decided"),
+    ],
+)
+def test_what_stop_when_decided_cannot_do_is_one_line(
+    workdir: Path, extra: tuple[str, ...], said: str
+) -> None:
+    code, out, err = pattern_run("--gates", "pass.yaml", *extra)
+    assert code == 2
+    assert out == ""
+    assert said in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_stop_when_decided_says_where_it_stopped(workdir: Path) -> None:
+    code, _, err = pattern_run("--gates", "pass.yaml", "--stop-when-decided", "--out", "run")
+    assert code == 0, err
+    assert "Stopped when decided (seed 0" in err
+    assert "not sequential" in err  # `n >= 1` needs every case
+    summary = json.loads((workdir / "run" / "summary.json").read_text())
+    assert summary["sequential"]["cases_run"] == {"pattern": len(CASES)}
+    code, _, err = invoke("--resume", "run", "--stop-when-decided")
+    assert code == 2
+    assert "stopping rule" in err

@@ -114,6 +114,8 @@ def test_a_case_counts_as_right_under_load_by_its_majority() -> None:
     assert found is not None
     assert (found.only_loaded, found.only_unloaded) == (0, 1)  # b: a tie is not a majority
     assert found.direction == "no_difference"
+    # A "no significant difference" says what it could have detected.
+    assert "with 1 disagreement in 2 cases, this suite is too small" in found.verdict
 
 
 def test_without_common_cases_a_two_proportion_test() -> None:
@@ -128,6 +130,7 @@ def test_without_common_cases_a_two_proportion_test() -> None:
     same = compare_with_unloaded([trial("x", True)], [trial("y", True)], "plan_accuracy")
     assert same is not None
     assert (same.p_value, same.direction) == (1.0, "no_difference")
+    assert "these cases detect no drop 80% of the time" in same.verdict
     assert compare_with_unloaded([], unloaded, "plan_accuracy") is None
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from crane_bench.evals.comparison import compare_all
 from crane_bench.evals.gate_config import GatesConfig
-from crane_bench.evals.gates import evaluate_gates
+from crane_bench.evals.gate_power import gate_power
+from crane_bench.evals.gates import check_targets, evaluate_gates
 from crane_bench.evals.metrics import compute_metrics, trials_frame
 from crane_bench.evals.results import OutcomeClass, TrialResult
 from crane_bench.evals.run_config import CaseFileRef, EvalArgs, EvalSpec
@@ -274,7 +275,8 @@ def write_eval_run(
         cached_trials=0,
         planners=metrics,
         comparisons=compare_all(frame) if len(metrics) > 1 else [],
-        gates=evaluate_gates(metrics, GATES, frame=frame),
+        gates=(gates := evaluate_gates(metrics, GATES, frame=frame)),
+        gate_power=gate_power(check_targets(GATES, metrics), gates.checks, metrics, frame),
     )
     (run_dir / "summary.json").write_text(summary.model_dump_json(indent=2) + "\n")
     return summary

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from crane_bench.reports import build_report, build_report_files, run_kind
+from crane_bench.reports.ci_outputs import md
 from crane_bench.reports.errors import NotARunDirError, RunIncompleteError
 from crane_bench.reports.eval_report import build_eval_report
-from tests.reports.run_builders import SCRIPT_CASE
+from tests.reports.run_builders import CASES_YAML, SCRIPT_CASE, fixture_rows, write_eval_run
 
 JSON_BLOCK = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
 
@@ -143,3 +144,20 @@ def test_not_a_run_directory(tmp_path: Path) -> None:
         build_report(tmp_path)
     with pytest.raises(NotARunDirError, match="not a directory"):
         build_report(tmp_path / "missing")
+
+
+def test_power_beside_comparisons_and_gates(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(CASES_YAML, encoding="utf-8")
+    summary = write_eval_run(tmp_path / "run", fixture_rows(), cases=cases)
+    notes = summary.gate_notes()
+    assert notes, "the rate gates that ran have a resolution"
+    files = build_eval_report(tmp_path / "run")
+    html = unescape(files.html.read_text(encoding="utf-8"))
+    markdown = files.markdown.read_text(encoding="utf-8")
+    for note in notes.values():
+        assert note in html
+        assert md(note) in markdown
+    detectable = summary.comparisons[0].detectable
+    assert detectable[:1].upper() + detectable[1:] in html
+    assert md(detectable[:1].upper() + detectable[1:]) in markdown

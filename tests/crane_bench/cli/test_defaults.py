@@ -42,6 +42,7 @@ EVAL: dict[str, tuple[str, Callable[[str], Any], Any]] = {
     "gates": ("gates_path", lambda text: text, tail(DEFAULT_GATES)),
     "case_timeout": ("case_timeout_s", number, EvalConfig.model_fields["case_timeout_s"].default),
     "perturb": ("perturbations", lambda text: () if text == "none" else text, ()),
+    "seed": ("order_seed", int, EvalConfig.model_fields["order_seed"].default),
 }
 LOAD: dict[str, tuple[str, Callable[[str], Any], Any]] = {
     name: (name, convert, LoadConfig.model_fields[name].default)
