@@ -61,17 +61,11 @@ def local_llm_endpoint() -> Iterator[LLMEndpoint]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Refuses a test that uses the real model without the `llm` marker; keeps a gold run
-    on one worker.
+    """Refuses a test that uses the real model without the `llm` marker.
 
     `make check` leaves out the `llm` tests; one that starts the model unmarked would
-    make the fast run slow and need the model after all. Under pytest-xdist
-    (`--dist loadgroup`), the tests of a module that shares one gold evaluation through a
-    module-scoped fixture must run on one worker, or each worker would run it again.
+    make the fast run slow and need the model after all.
     """
-    for item in items:
-        if item.get_closest_marker("evaluation") is not None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
     unmarked = [
         item.nodeid
         for item in items
