@@ -38,15 +38,16 @@ llama-server: $(BIN)/python ## Build llama.cpp's llama-server into .venv/bin (ab
 # gates, the image, and every test that starts a real server or subprocess (integration).
 CHECK_MARKERS := not (llm or browser or wheel or evaluation or container or integration)
 
-# pytest-xdist: one worker per core; TEST_WORKERS=0 runs in one process. `--dist loadfile`
-# keeps a module on one worker, so a module-scoped gold evaluation runs once.
+# pytest-xdist for `make check`: one worker per core; TEST_WORKERS=0 runs in one process.
+# `make test` stays in one process: two llama.cpp servers from two workers (2 threads each,
+# spin-waiting) on 2 cores slowed a 200-token completion past its 120 s timeout.
 TEST_WORKERS ?= auto
 
 check: ## The fast tests for the inner loop: no real model, browser or server
 	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "$(CHECK_MARKERS)"
 
 test: ## Run the whole test suite (unit, integration, evaluation gates)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest
 
 lint: ## ruff (lint and format check) and mypy strict
 	$(BIN)/ruff check .
