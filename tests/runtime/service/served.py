@@ -12,7 +12,6 @@ import asyncio
 import os
 import signal
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,9 @@ from pathlib import Path
 
 import httpx
 
+from crane_bench.plumbing.errors import ChildExitedError, NotReadyError
 from crane_bench.plumbing.processes import free_port, spawn, stop, tail
+from crane_bench.plumbing.readiness import ReadinessProbe
 
 ROOT = Path(__file__).resolve().parents[3]
 PLANNER = "sleepy=tests.runtime.service.slow_planner:SleepyPattern"
@@ -52,17 +53,11 @@ class Served:
 
     def wait_ready(self, timeout_s: float = 90.0) -> None:
         """Until every probe says ready (with several workers: one answer suffices)."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"serve exited {self.process.returncode}:\n{tail(self.log)}")
-            try:
-                if httpx.get(f"{self.url}/api/v1/health/readiness", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"serve was not ready in {timeout_s} s:\n{tail(self.log)}")
+        probe = ReadinessProbe(self.process, f"{self.url}/api/v1/health/readiness", timeout_s)
+        try:
+            probe.wait()
+        except (ChildExitedError, NotReadyError) as exc:
+            raise RuntimeError(f"serve was not ready ({exc}):\n{tail(self.log)}") from None
 
     def kill(self) -> None:
         """SIGKILL the whole process group: no handler runs, nothing is drained."""
