@@ -269,6 +269,12 @@ DEFAULT_METRICS: Final = MetricRegistry(
                "False actions", better="lower",
                description="of the prompts that need no tool, the share that planned a step",
                show="hidden"),
+        Metric("any_step_rate", "rate",
+               lambda r: bool(r.plan and r.plan.steps) if r.expected_abstain else None,
+               "Any step", better="lower",
+               description="of the prompts that need no tool, the share that planned any "
+               "step, valid or not (false_action_rate counts the valid plans only)",
+               show="hidden"),
         Metric("model_latency_ms", "latency",
                lambda r: r.latency_ms if r.model_calls > 0 else None, "model ms",
                better="lower", description="latency of the trials that asked the model",

@@ -34,15 +34,17 @@ from pydantic import BaseModel, ConfigDict
 
 from crane_bench.evals.comparison import case_verdicts
 from crane_bench.evals.errors import RobustnessSetError
+from crane_bench.evals.figures import rate_figure
 from crane_bench.evals.metrics import metric_column
 from crane_bench.evals.results import OutcomeClass
 from crane_bench.evals.robustness import perturbation_metrics
 from crane_bench.evals.robustness_sets import SetKind, SetRun
-from crane_bench.evals.stats import Interval, clustered_interval
+from crane_bench.evals.stats import Interval
 
 PAIR_TAG: Final = re.compile(r"^pair-\S+$")
 ROLE_TAGS: Final = ("original", "paraphrase")
 FALSE_ACTION_COLUMN: Final = metric_column("false_action_rate")
+ANY_STEP_COLUMN: Final = metric_column("any_step_rate")
 NO_PLAN: Final = frozenset({OutcomeClass.PLANNER_ERROR.value, OutcomeClass.TIMEOUT.value})
 
 
@@ -107,7 +109,7 @@ class OodFigures(BaseModel):
     trials: int
     cases: int
     false_actions: int
-    """Trials whose plan had any step (valid or not)."""
+    """Trials whose plan had any step, valid or not (the registry's `any_step_rate`)."""
     false_action_rate: float
     false_action_ci: Interval
     """Wilson 95% interval, clustered by case when cases were repeated."""
@@ -186,18 +188,18 @@ def ood_figures(trials: pd.DataFrame, name: str) -> OodFigures:
         raise RobustnessSetError(
             f"{name}: case {expecting.iloc[0]} expects a step; ood cases don't"
         )
-    acted = trials["tools"].map(len) > 0
-    per_case = acted.groupby(trials["case_id"]).agg(["sum", "size"])
-    k, n = int(acted.sum()), len(trials)
+    # The registry's any_step_rate: a plan with any step, valid or not, clustered by case.
+    acted = trials[ANY_STEP_COLUMN] == 1
+    figure = rate_figure(trials[ANY_STEP_COLUMN], trials["case_id"])
+    if figure.value is None or figure.ci is None or figure.n is None:
+        raise RobustnessSetError(f"{name}: no trial to count")
     rows = trials[acted].sort_values(["case_id", "repeat"])
     return OodFigures(
-        trials=n,
-        cases=len(per_case),
-        false_actions=k,
-        false_action_rate=k / n,
-        false_action_ci=clustered_interval(
-            [int(x) for x in per_case["sum"]], [int(x) for x in per_case["size"]]
-        ),
+        trials=figure.n,
+        cases=int(trials["case_id"].nunique()),
+        false_actions=int(acted.sum()),
+        false_action_rate=figure.value,
+        false_action_ci=figure.ci,
         metric_false_actions=int((trials[FALSE_ACTION_COLUMN] == 1).sum()),
         no_plan=int(trials["outcome"].isin(NO_PLAN).sum()),
         actions=[

@@ -14,6 +14,7 @@ import pytest
 
 from crane_bench.evals.errors import RobustnessSetError
 from crane_bench.evals.robustness_set_figures import (
+    ANY_STEP_COLUMN,
     FALSE_ACTION_COLUMN,
     ood_figures,
     pair_map,
@@ -115,6 +116,7 @@ def test_any_planned_step_is_a_false_action_even_an_invalid_one() -> None:
     def ood(case_id: str, tools: tuple[str, ...], outcome: str, metric: float) -> dict[str, Any]:
         row = _row(case_id, right=not tools, tools=tools, outcome=outcome, expected_abstain=True)
         row[FALSE_ACTION_COLUMN] = metric  # the registry's value: 1 for a valid plan with a step
+        row[ANY_STEP_COLUMN] = float(bool(tools))  # and 1 for any plan with a step
         return row
 
     frame = pd.DataFrame(
