@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF
 LLAMA_CPP_SPEC := llama-cpp-python[server]>=0.3.16,<0.4
 
-.PHONY: help install llama-server check test lint format docs eval load report bench fuzz serve clean image docker-test
+.PHONY: help install llama-server check test lint format docs eval robustness load report bench fuzz serve clean image docker-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ docs: ## Build the documentation site into site/ (mkdocs build --strict: a broke
 
 eval: ## Run the gold suite with the pattern, llm and hybrid planners (offline)
 	$(BIN)/crane-bench eval --planners pattern,llm,hybrid
+
+robustness: ## Measure the hand-written robustness sets (PLANNERS=pattern,hybrid by default; llm takes about an hour)
+	$(BIN)/crane-bench robustness run --planners $(or $(PLANNERS),pattern,hybrid)
 
 load: ## Load the service with locust (mixed scenario, 60 s)
 	$(BIN)/crane-bench load --scenario mixed --run-time 60s

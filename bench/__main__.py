@@ -21,7 +21,6 @@ BENCHMARKS = [
     "model_floor",
     "latency_isolation",
     "load_quality",
-    "robust_sets",
 ]
 
 

@@ -4,7 +4,9 @@ The case format and its loader live in `evals.cases`, the matching rules in
 `evals.matching`, scoring of one trial in `evals.scoring`, the runner in `evals.runner`,
 statistics in `evals.stats`, `evals.metrics` and `evals.comparison` (the metrics
 themselves declared once in `evals.metric_registry`), perturbed variants
-of cases in `evals.perturbations` and their figures in `evals.robustness`, quality gates
+of cases in `evals.perturbations` and their figures in `evals.robustness`, the
+hand-written robustness sets in `evals.robustness_sets` (their figures in
+`evals.robustness_set_figures`, before against after in `evals.robustness_compare`), quality gates
 in `evals.gates`, what a suite can detect in `evals.power` (and `evals.gate_power`), the
 anytime-valid tests of `--stop-when-decided` in `evals.confseq`, `evals.sequential` and
 `evals.sequential_run`, and the package's errors in `evals.errors`. A run directory is read
@@ -25,7 +27,13 @@ from crane_bench.evals.cases import (
     load_cases,
 )
 from crane_bench.evals.comparison import Comparison, ComparisonPower, compare_all, compare_planners
-from crane_bench.evals.errors import CaseFormatError, EvalError, GateConfigError, RunLogError
+from crane_bench.evals.errors import (
+    CaseFormatError,
+    EvalError,
+    GateConfigError,
+    RobustnessSetError,
+    RunLogError,
+)
 from crane_bench.evals.figures import Figure, LatencyFigure, RateFigure, ScalarFigure
 from crane_bench.evals.gate_config import GatesConfig, load_gates
 from crane_bench.evals.gate_power import GatePower
@@ -81,6 +89,7 @@ __all__ = [
     "GateConfigError",
     "OutcomeClass",
     "PlanComparison",
+    "RobustnessSetError",
     "Rows",
     "RunDir",
     "RunLogError",

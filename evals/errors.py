@@ -9,6 +9,8 @@ Hierarchy::
         ├── GateConfigError           a quality gate is misconfigured (also a UserError)
         ├── RescoreRefusedError       a run cannot be re-scored: a prompt changed, a case is
         │                             gone, the run did not finish (also a UserError)
+        ├── RobustnessSetError        a robustness set or its run does not have the set's
+        │                             shape, or names no set (also a UserError)
         └── RunLogError               a damaged run: not an eval run directory, or a file of
                                       it unreadable, malformed or of another version; the
                                       one error `read_run` (`evals.run_reader`) raises
@@ -40,6 +42,14 @@ class GateConfigError(EvalError, UserError):
 
 class RescoreRefusedError(EvalError, UserError):
     """A run cannot be re-scored as it is: its trials would be judged on prompts they never saw."""
+
+
+class RobustnessSetError(EvalError, UserError):
+    """A hand-written robustness set, its run or the choice of sets is not usable.
+
+    A paraphrase case without its `pair-N` tag, an out-of-domain case that expects a step,
+    a run of another case file, a `--sets` name that matches no file: one line, exit 2.
+    """
 
 
 class RunLogError(EvalError, RunFileError):

@@ -28,6 +28,7 @@ from typing import Final, Literal
 
 from crane_bench.evals.figures import LATENCY_FIELDS, MetricKind
 from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.runtime.models import FallbackReason
 
 Better = Literal["higher", "lower"]
 Show = Literal["brief", "report", "hidden"]
@@ -209,6 +210,25 @@ def _prefix_reuse(row: TrialResult) -> float | None:
     return min(row.tokens_cached / row.tokens_in, 1.0)
 
 
+def _fell_back_by(reason: FallbackReason) -> Metric:
+    """The share of all trials that fell back for `reason` (`timeout_fallback_rate`)."""
+    words = reason.value.replace("_", " ")
+    return Metric(
+        f"{reason.value}_fallback_rate",
+        "rate",
+        lambda row: row.fallback_reason == reason.value,
+        f"Fallbacks ({words})",
+        better=None,
+        description=f"model asked, its answer not used because of {words}; a share of all trials",
+        show="hidden",
+    )
+
+
+FALLBACK_REASON_METRICS: Final = tuple(_fell_back_by(reason) for reason in FallbackReason)
+"""One rate per fallback reason, `<reason>_fallback_rate`: the load SLO's ceiling on
+`timeout_fallback_rate` holds the hybrid to a model that answers in time."""
+
+
 DEFAULT_METRICS: Final = MetricRegistry(
     (
         Metric("plan_accuracy", "rate", lambda r: r.plan_correct, "Plan acc.",
@@ -249,6 +269,12 @@ DEFAULT_METRICS: Final = MetricRegistry(
                "False actions", better="lower",
                description="of the prompts that need no tool, the share that planned a step",
                show="hidden"),
+        Metric("any_step_rate", "rate",
+               lambda r: bool(r.plan and r.plan.steps) if r.expected_abstain else None,
+               "Any step", better="lower",
+               description="of the prompts that need no tool, the share that planned any "
+               "step, valid or not (false_action_rate counts the valid plans only)",
+               show="hidden"),
         Metric("model_latency_ms", "latency",
                lambda r: r.latency_ms if r.model_calls > 0 else None, "model ms",
                better="lower", description="latency of the trials that asked the model",
@@ -257,6 +283,7 @@ DEFAULT_METRICS: Final = MetricRegistry(
                better="lower", description="every trial's tokens", show="hidden"),
         Metric("total_cost_usd", "sum", lambda r: r.cost_usd, "Cost", better="lower",
                description="every trial's model cost", show="hidden", format="usd"),
+        *FALLBACK_REASON_METRICS,
     )
 )  # fmt: skip
 """The metrics every command reports, in column order."""

@@ -26,7 +26,12 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from crane_bench.evals.comparison import case_verdicts, compare_verdicts, points
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
-from crane_bench.evals.metrics import category_metrics, trials_frame
+from crane_bench.evals.metrics import (
+    PlannerMetrics,
+    category_metrics,
+    compute_metrics,
+    trials_frame,
+)
 from crane_bench.evals.power import POWER, two_proportion_mde
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.stats import percentiles
@@ -46,6 +51,7 @@ __all__ = [
     "QUALITY_METRICS",
     "QualityRow",
     "compare_with_unloaded",
+    "quality_metrics",
     "quality_report",
     "quality_stats",
 ]
@@ -110,6 +116,15 @@ def quality_stats(trials: Sequence[TrialResult], run_ms: Sequence[float] = ()) -
     if run_ms:
         values["run_p50_ms"], values["run_p95_ms"] = percentiles(list(run_ms), (50.0, 95.0))
     return QualityStats.model_validate(values)
+
+
+def quality_metrics(rows: Iterable[TrialResult]) -> dict[str, PlannerMetrics]:
+    """The eval's metrics of the scored runs, by planner label: what quality gates read.
+
+    Every metric of the registry, computed as `crane-bench eval` computes it, so a check
+    of the `quality:` section means under load what it means in `evals/gates.yaml`.
+    """
+    return compute_metrics(trials_frame(rows, DEFAULT_METRICS), DEFAULT_METRICS)
 
 
 def _verdicts(trials: Sequence[TrialResult], column: str) -> pd.Series:

@@ -1,27 +1,39 @@
-"""Quality SLO gates of the `gold` scenario: accuracy under load, model calls, fallbacks.
+"""Quality SLO gates of the `gold` scenario: accuracy under load, in the eval's gate language.
 
-They read the `quality:` section of `slo.yaml` and the run's `QualityReport`, and give
-one check per planner label:
+They read the `quality:` section of `slo.yaml` and give, per planner label:
 
 - `<metric>_vs_unloaded[<label>]`: fails when the metric (`plan_accuracy`,
   `end_to_end_accuracy`) is significantly lower under load than without it (the
-  comparison's own test, at `alpha`); skipped without an unloaded reference.
-- `<rate>[<label>]` for each ceiling (`max`) and floor (`min`): `plan_accuracy`,
-  `end_to_end_accuracy`, `model_call_rate`, `fallback_rate`, or `fallback_rate.<reason>`
-  (a share of all scored runs, e.g. `fallback_rate.timeout`).
+  comparison's own test, at `alpha`); skipped without an unloaded reference. This is a
+  paired test against another run, like the eval's regression gate, not a threshold.
+- `checks:`, a list of checks in the eval's gate language (`evals/gates.yaml`, parsed
+  by `evals.gate_config` (`parse_checks`) and evaluated by `evals.gates`): `planner` (a
+  label, or `*` for every planner of the run), a metric of the registry (`evals.metric_registry`:
+  `plan_accuracy`, `outcome_accuracy`, `model_call_rate`, `fallback_rate`,
+  `timeout_fallback_rate`, `latency_ms.p95`, ...), `op`, `threshold` (a number or
+  another planner's metric), and optionally `use` and `category`. They are evaluated on
+  the eval's metrics of the scored runs (`load.quality.quality_metrics`).
 
-`planners:` gives a label limits of its own, on top of the common ones (a floor on the
-model-call rate fits the hybrid, not the rules). A scenario other than `gold` scores no
-run and gets none of these checks.
+The checks are parsed when the file is loaded (`load.slo.load_slo`), not when this module
+is imported: importing the eval package brings pandas and scipy, and a locust worker of
+another scenario that starts slowly joins after the run's clock has begun.
+
+The section's old form (`max:`, `min:`, `planners:` with rate names of its own) is
+refused with one line that gives the same limits as `checks:` (`old_form_checks`): a
+translated file would name its checks differently in every report and CI output, and a
+warning in the locust process would go unseen in `locust.log`.
 """
 
 from __future__ import annotations
 
-from typing import Final
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from crane_bench.load.checks import ceiling, floor, gate_check
+from crane_bench.load.checks import gate_check
 from crane_bench.load.quality_models import (
     ACCURACY_METRICS,
     AccuracyMetric,
@@ -29,46 +41,99 @@ from crane_bench.load.quality_models import (
     QualityReport,
 )
 from crane_bench.plumbing.gates import GateCheck, GateStatus
-from crane_bench.runtime.models import FallbackReason
 
-RATES: Final = (
-    "plan_accuracy",
-    "end_to_end_accuracy",
-    "model_call_rate",
-    "fallback_rate",
-    *(f"fallback_rate.{reason.value}" for reason in FallbackReason),
-)
+if TYPE_CHECKING:
+    from crane_bench.evals.gate_config import CheckSpec
+    from crane_bench.evals.metrics import PlannerMetrics
 
-
-def _known_rates(limits: dict[str, float]) -> dict[str, float]:
-    unknown = sorted(set(limits) - set(RATES))
-    if unknown:
-        raise ValueError(f"unknown rate {unknown[0]!r}; known: {', '.join(RATES)}")
-    return limits
+ALL_PLANNERS: Final = "*"
+"""Every planner of the run (`evals.gate_config.ALL_PLANNERS`)."""
+OLD_KEYS: Final = frozenset({"max", "min", "planners"})
+"""The keys of the quality section's old form."""
+OLD_RATES: Final = {"end_to_end_accuracy": "outcome_accuracy"}
+"""Old rate names that are another name in the metric registry."""
+_OLD_OPS: Final = {"max": "<=", "min": ">="}
 
 
-class QualityLimits(BaseModel):
-    """Ceilings and floors on rates of the scored runs (each a share in [0, 1])."""
+def _old_metric(rate: str) -> str:
+    """`fallback_rate.timeout` -> `timeout_fallback_rate`; `end_to_end_accuracy` renamed."""
+    if rate.startswith("fallback_rate."):
+        return f"{rate.removeprefix('fallback_rate.')}_fallback_rate"
+    return OLD_RATES.get(rate, rate)
+
+
+def old_form_checks(section: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The old form's `max:`/`min:` limits (common and per planner) as gate-language checks.
+
+    A common limit becomes a `*` check; a planner's own becomes a check on that label.
+    Both apply to the planner (the old form let a planner's limit replace the common one).
+    """
+    found: list[dict[str, Any]] = []
+    scopes: list[tuple[str, Any]] = [(ALL_PLANNERS, section)]
+    planners = section.get("planners")
+    if isinstance(planners, Mapping):
+        scopes += [(str(label), limits) for label, limits in planners.items()]
+    for planner, limits in scopes:
+        if not isinstance(limits, Mapping):
+            continue
+        for key, op in _OLD_OPS.items():
+            rates = limits.get(key)
+            for rate, limit in (rates or {}).items() if isinstance(rates, Mapping) else ():
+                found.append(
+                    {
+                        "planner": planner,
+                        "metric": _old_metric(str(rate)),
+                        "op": op,
+                        "threshold": limit,
+                    }
+                )
+    return found
+
+
+def old_form_message(section: Mapping[str, Any]) -> str:
+    """One line: the old form is refused, and what to write instead."""
+    checks = old_form_checks(section)
+    written = yaml.safe_dump(
+        checks, default_flow_style=True, sort_keys=False, width=math.inf
+    ).strip()
+    return (
+        f"{'/'.join(sorted(OLD_KEYS & set(section)))} is the old form of the quality gates; "
+        f"write them as checks in the eval's gate language: checks: {written} "
+        "(docs/load.md, Quality gates)"
+    )
+
+
+class QualitySlo(BaseModel):
+    """The `quality:` section of `slo.yaml`."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    max: dict[str, float] = Field(default_factory=dict)
-    """Rate -> the most it may be under load."""
-    min: dict[str, float] = Field(default_factory=dict)
-    """Rate -> the least it may be under load."""
-
-    _rates = field_validator("max", "min")(_known_rates)
-
-
-class QualitySlo(QualityLimits):
-    """The `quality:` section of `slo.yaml`."""
 
     alpha: float = Field(0.05, gt=0, lt=1)
     """Significance level of the comparison with the unloaded accuracy."""
     not_below_unloaded: list[AccuracyMetric] = Field(default_factory=lambda: list(ACCURACY_METRICS))
     """Metrics that must not be significantly lower under load than without."""
-    planners: dict[str, QualityLimits] = Field(default_factory=dict)
-    """Label -> limits of its own, added to (and overriding) the common ones."""
+    checks: list[dict[str, Any]] = Field(default_factory=list)
+    """Checks in the eval's gate language (`evals/gates.yaml`) on the scored runs; parsed
+    by `parse_checks` (`load_slo` does it when it reads the file)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_old_form(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and OLD_KEYS & set(data):
+            raise ValueError(old_form_message(data))
+        return data
+
+
+def parse_checks(checks: list[dict[str, Any]]) -> list[CheckSpec]:
+    """Parse checks with the eval's gate parser (`evals.gate_config`), against its registry.
+
+    Raises:
+        pydantic.ValidationError: A check does not fit the gate language; its location is
+            `checks.<index>.<field>`.
+    """
+    from crane_bench.evals.gate_config import GatesConfig  # noqa: PLC0415 - see above
+
+    return GatesConfig.model_validate({"checks": checks}).checks
 
 
 def _against_unloaded(label: str, planner: PlannerQuality, metric: AccuracyMetric) -> GateCheck:
@@ -80,22 +145,28 @@ def _against_unloaded(label: str, planner: PlannerQuality, metric: AccuracyMetri
     return gate_check(name, status, found.verdict, found.p_value, found.alpha)
 
 
-def evaluate_quality(report: QualityReport | None, slo: QualitySlo) -> list[GateCheck]:
-    """The quality checks of a run, planner by planner; none without a quality report."""
+def evaluate_quality(
+    report: QualityReport | None,
+    slo: QualitySlo,
+    metrics: Mapping[str, PlannerMetrics] | None = None,
+) -> list[GateCheck]:
+    """The quality checks of a run; none without a quality report.
+
+    Args:
+        report: The quality figures of a `gold` run (`load.quality.quality_report`).
+        slo: The `quality:` section.
+        metrics: The eval's metrics of the same scored runs, by planner label
+            (`load.quality.quality_metrics`), which `slo.checks` are evaluated on.
+    """
     if report is None:
         return []
     checks: list[GateCheck] = []
     for label, planner in report.planners.items():
         checks += [_against_unloaded(label, planner, m) for m in slo.not_below_unloaded]
-        own = slo.planners.get(label, QualityLimits())
-        missing = "no scored run"
-        for rate, limit in {**slo.max, **own.max}.items():
-            checks.append(ceiling(f"{rate}[{label}]", planner.rate(rate), limit, missing=missing))
-        for rate, limit in {**slo.min, **own.min}.items():
-            checks.append(floor(f"{rate}[{label}]", planner.rate(rate), limit, missing=missing))
-    unknown = sorted(set(slo.planners) - set(report.planners))
-    checks += [
-        gate_check(f"quality[{label}]", "skip", "no scored run of this planner")
-        for label in unknown
-    ]
+    if slo.checks:
+        # The eval's evaluator (and pandas) only when a gold run has checks to evaluate.
+        from crane_bench.evals.gates import GatesConfig, evaluate_gates  # noqa: PLC0415
+
+        config = GatesConfig(checks=parse_checks(slo.checks))
+        checks += evaluate_gates(dict(metrics or {}), config).checks
     return checks

@@ -47,14 +47,6 @@ class QualityStats(BaseModel):
     run_p95_ms: float | None = None
     """End-to-end latency percentiles of these runs (none for an eval run's rows)."""
 
-    def rate(self, name: str) -> float | None:
-        """A rate by name: a field above, or `fallback_rate.<reason>` (a share of all runs)."""
-        if name.startswith("fallback_rate."):
-            reason = name.removeprefix("fallback_rate.")
-            return self.fallback_reasons.get(reason, 0) / self.n if self.n else None
-        value = getattr(self, name)
-        return None if value is None else float(value)
-
 
 class StepQuality(QualityStats):
     """The runs submitted during one stage of the load shape."""

@@ -8,18 +8,23 @@ the health scenario submits no runs, so it has no `RUN` p95 to hold.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crane_bench.load.checks import ceiling, floor, gate_check
 from crane_bench.load.errors import LoadConfigError
-from crane_bench.load.quality_gates import QualitySlo, evaluate_quality
+from crane_bench.load.quality_gates import QualitySlo, evaluate_quality, parse_checks
 from crane_bench.load.quality_models import QualityReport
 from crane_bench.load.stats import HTTP, RUN, RateReport, RequestStats
 from crane_bench.plumbing.gates import GateCheck, GateReport
 from crane_bench.plumbing.validation import first_problem
+
+if TYPE_CHECKING:
+    from crane_bench.evals.metrics import PlannerMetrics
 
 __all__ = ["BaselineTolerance", "SloConfig", "evaluate", "gate_check", "load_slo"]
 
@@ -54,24 +59,37 @@ class SloConfig(BaseModel):
     """Achieved / expected arrival rate; checked only in an open workload (`--rate`)."""
     baseline: BaselineTolerance = Field(default_factory=BaselineTolerance)
     quality: QualitySlo = Field(default_factory=QualitySlo)
-    """Accuracy under load of the `gold` scenario (`load.quality_gates`)."""
+    """Accuracy under load of the `gold` scenario, in the eval's gate language
+    (`load.quality_gates`)."""
 
 
-def load_slo(path: Path) -> SloConfig:
-    """Read an SLO file.
+def load_slo(path: Path, *, quality_checks: bool = True) -> SloConfig:
+    """Read an SLO file; its quality checks are parsed by the eval's gate parser.
+
+    Args:
+        path: The file.
+        quality_checks: Parse the quality checks too (which imports the eval package);
+            a locust process that scored no run leaves them, since it never evaluates them.
 
     Raises:
         LoadConfigError: The file is missing, not YAML, or not an SLO config.
     """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return SloConfig.model_validate(data or {})
+        slo = SloConfig.model_validate(data or {})
     except OSError as exc:
         raise LoadConfigError(f"SLO file {path}: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
         raise LoadConfigError(f"SLO file {path}: not valid YAML ({exc})") from exc
     except ValidationError as exc:
         raise LoadConfigError(f"SLO file {path}: {first_problem(exc)}") from exc
+    if quality_checks and slo.quality.checks:
+        try:
+            parse_checks(slo.quality.checks)
+        except ValidationError as exc:
+            problem = first_problem(exc, within=("quality",))
+            raise LoadConfigError(f"SLO file {path}: {problem}") from exc
+    return slo
 
 
 def evaluate(
@@ -82,6 +100,7 @@ def evaluate(
     *,
     unfinished_runs: int = 0,
     quality: QualityReport | None = None,
+    quality_metrics: Mapping[str, PlannerMetrics] | None = None,
 ) -> GateReport:
     """Check a run's stats against the SLO and, when given, a baseline run's stats.
 
@@ -97,6 +116,8 @@ def evaluate(
             the `RUN` checks fail instead of being skipped: the runs were too slow to
             measure, which is not a pass.
         quality: The accuracy under load of a `gold` run.
+        quality_metrics: The eval's metrics of its scored runs by planner label
+            (`load.quality.quality_metrics`), for the `quality.checks`.
     """
     checks = [floor("min_requests", float(requests.http.requests), float(slo.min_requests))]
     for kind, limit in _per_planner(slo.max_fail_ratio, requests):
@@ -118,7 +139,7 @@ def evaluate(
         checks.append(floor("rate_ratio", rate.ratio, slo.min_rate_ratio))
     if baseline is not None:
         checks.extend(_against_baseline(requests, baseline, slo.baseline))
-    checks.extend(evaluate_quality(quality, slo.quality))
+    checks.extend(evaluate_quality(quality, slo.quality, quality_metrics))
     return GateReport.of(checks)
 
 

@@ -29,6 +29,7 @@ from crane_bench.cli.planner_option import PlannerOpt, planner_settings
 from crane_bench.cli.power import power_command
 from crane_bench.cli.report import report_command
 from crane_bench.cli.rescore import rescore_command
+from crane_bench.cli.robustness import robustness_app
 from crane_bench.cli.serve import serve
 from crane_bench.cli.show import show_command
 from crane_bench.runtime.errors import UserError
@@ -42,6 +43,7 @@ app = typer.Typer(
 )
 app.add_typer(llm_app, name="llm")
 app.add_typer(cases_app, name="cases")
+app.add_typer(robustness_app, name="robustness")
 app.command()(serve)
 app.command(name="eval")(eval_command)
 app.command(name="load")(load_command)

@@ -53,6 +53,7 @@ from crane_bench.plumbing.run_files import write_atomically
 
 if TYPE_CHECKING:
     from crane_bench.evals.cases import Case
+    from crane_bench.evals.metrics import PlannerMetrics
     from crane_bench.load.gold import CaseDeck
     from crane_bench.load.quality import QualityRow
 
@@ -345,7 +346,8 @@ class LoadContext:
             user_seconds=self.recorder.user_seconds(until=stopped),
         )
         slo_path = str(self.option("crane_slo", ""))
-        slo = load_slo(Path(slo_path)) if slo_path else SloConfig()
+        scored = bool(self.quality)  # else the quality checks are never evaluated
+        slo = load_slo(Path(slo_path), quality_checks=scored) if slo_path else SloConfig()
         baseline_path = str(self.option("crane_baseline", ""))
         baseline = read_summary(Path(baseline_path)).requests if baseline_path else None
         quality = self.quality_report(slo)
@@ -356,6 +358,7 @@ class LoadContext:
             baseline,
             unfinished_runs=self.recorder.unfinished_runs,
             quality=quality,
+            quality_metrics=self.quality_metrics() if quality is not None else None,
         )
         host = host_check(self.host_gone, environment.host or "the host")
         return LoadResult(
@@ -370,6 +373,12 @@ class LoadContext:
             host_gone=self.host_gone,
             gates=GateReport.of([*gates.checks, host]),
         )
+
+    def quality_metrics(self) -> dict[str, PlannerMetrics]:
+        """The eval's metrics of the scored runs by planner label, for the quality checks."""
+        from crane_bench.load.quality import quality_metrics  # noqa: PLC0415 - see _gold_imports
+
+        return quality_metrics(self.quality)
 
     def quality_report(self, slo: SloConfig) -> QualityReport | None:
         """Accuracy under load of the scored runs; None when no run was scored."""

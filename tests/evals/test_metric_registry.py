@@ -191,3 +191,43 @@ def test_registries_are_values(tmp_path: Path) -> None:
     again = MetricRegistry(EXTENDED.metrics)
     assert again == EXTENDED
     assert again.get("ran_clean") is ran_clean
+
+
+def _row(**values: object) -> TrialResult:
+    data: dict[str, object] = {
+        "case_id": "c",
+        "planner": "hybrid",
+        "category": "out_of_domain",
+        "outcome": "invalid_plan",
+        "tool_correct": False,
+        "step_count_correct": False,
+        "args_correct": False,
+        "plan_correct": False,
+        "end_to_end_correct": False,
+        "valid_plan": False,
+        "expected_abstain": True,
+        "abstained": False,
+    }
+    return TrialResult.model_validate(data | values)
+
+
+def test_any_step_rate_counts_a_step_of_an_invalid_plan_and_only_prompts_that_need_none() -> None:
+    any_step = DEFAULT_METRICS.get("any_step_rate")
+    assert any_step is not None
+    step = {"steps": [{"tool": "no_such_tool", "input": {}}]}
+    assert any_step.value(_row(plan=step)) is True  # invalid, yet it acted
+    assert any_step.value(_row(plan={"steps": []})) is False
+    assert any_step.value(_row(plan=None, outcome="planner_error")) is False
+    assert any_step.value(_row(plan=step, expected_abstain=False)) is None
+
+
+def test_each_fallback_reason_is_a_rate_of_all_trials() -> None:
+    timeout = DEFAULT_METRICS.get("timeout_fallback_rate")
+    assert timeout is not None
+    assert (timeout.kind, timeout.show) == ("rate", "hidden")
+    assert timeout.value(_row(fallback_reason="timeout")) is True
+    assert timeout.value(_row(fallback_reason="invalid_json")) is False
+    assert timeout.value(_row()) is False  # no fallback: counted, not left out
+    assert {"model_error_fallback_rate", "unsupported_step_fallback_rate"} <= set(
+        DEFAULT_METRICS.names
+    )

@@ -129,7 +129,7 @@ def test_pattern_accuracy_under_load_is_its_eval_accuracy_case_by_case(
     assert plan.unloaded == pytest.approx(eval_accuracy)
     names = {c.name: c.status for c in summary.gates.checks}
     assert names["plan_accuracy_vs_unloaded[pattern]"] == "pass"
-    assert names["fallback_rate.timeout[pattern]"] == "pass"
+    assert names["pattern timeout_fallback_rate <= 0.05"] == "pass"
     assert "accuracy under load: pattern" in stderr
     report = (out / "load_report.html").read_text()
     assert 'id="quality"' in report
@@ -203,7 +203,7 @@ def test_a_slow_model_under_load_makes_the_hybrid_fall_back_and_fails_the_qualit
     )  # fmt: skip
     assert code == 1, stderr
     failing = [line for line in stderr.splitlines() if line.startswith("FAIL ")]
-    assert f"FAIL fallback_rate.timeout[{label}]: " in "\n".join(failing)
+    assert f"FAIL {label} timeout_fallback_rate " in "\n".join(failing)
     assert f"accuracy under load: {label}" in stderr  # the label's brackets are not markup
     summary = read_summary(out / SUMMARY_FILE)
     assert not strays(out, summary.host)
@@ -225,6 +225,7 @@ def test_a_slow_model_under_load_makes_the_hybrid_fall_back_and_fails_the_qualit
     assert eight.plan_accuracy is not None
     assert eight.plan_accuracy > hybrid.unloaded.plan_accuracy  # the accuracy moved
     assert hybrid.model_call_rate == 1.0  # the model was still asked every time
-    check = next(c for c in summary.gates.checks if c.name == f"fallback_rate.timeout[{label}]")
+    name = f"{label} timeout_fallback_rate <= 0.05"
+    check = next(c for c in summary.gates.checks if c.name == name)
     assert check.failed
     assert summary.locust_exit_code == 1

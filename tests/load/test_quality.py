@@ -12,10 +12,11 @@ from crane_bench.load.quality import (
     QUALITY_METRICS,
     QualityRow,
     compare_with_unloaded,
+    quality_metrics,
     quality_report,
     quality_stats,
 )
-from crane_bench.load.quality_gates import QualityLimits, QualitySlo, evaluate_quality
+from crane_bench.load.quality_gates import QualitySlo, evaluate_quality, parse_checks
 from tests.load.gold_rows import case, trial
 
 
@@ -77,7 +78,8 @@ def test_fallbacks_model_calls_outcomes_and_latency() -> None:
     assert stats.model_call_rate == 0.75
     assert stats.fallback_rate == 0.5
     assert stats.fallback_reasons == {"invalid_json": 1, "timeout": 1}
-    assert stats.rate("fallback_rate.timeout") == 0.25
+    timeouts = quality_metrics(trials)["hybrid"].rate("timeout_fallback_rate")
+    assert timeouts.value == 0.25  # the registry's rate, as quality checks read it
     assert stats.outcomes == {"correct": 2, "wrong_args": 1, "false_abstain": 1}
     assert stats.run_p50_ms == 25.0
     assert stats.run_p95_ms == pytest.approx(38.5)
@@ -158,30 +160,35 @@ def test_quality_gates_name_the_planner_and_the_check() -> None:
     loaded = [row(f"c{i}", i < 2, fallback_reason="timeout" if i >= 2 else None) for i in range(12)]
     report = quality_report(loaded, unloaded, unloaded_source="pass")
     slo = QualitySlo(
-        max={"fallback_rate.timeout": 0.05},
-        min={"model_call_rate": 0.0},
-        planners={"hybrid": QualityLimits(min={"plan_accuracy": 0.9}), "absent": QualityLimits()},
+        checks=[
+            {"planner": "*", "metric": "timeout_fallback_rate", "op": "<=", "threshold": 0.05},
+            {"planner": "*", "metric": "model_call_rate", "op": ">=", "threshold": 0.0},
+            {"planner": "hybrid", "metric": "plan_accuracy", "op": ">=", "threshold": 0.9},
+            {"planner": "absent", "metric": "plan_accuracy", "op": ">=", "threshold": 0.9},
+        ]
     )
-    checks = {c.name: c for c in evaluate_quality(report, slo)}
+    checks = {c.name: c for c in evaluate_quality(report, slo, quality_metrics(loaded))}
     assert checks["plan_accuracy_vs_unloaded[hybrid]"].failed
     assert checks["plan_accuracy_vs_unloaded[hybrid]"].message.startswith(
         "FAIL plan_accuracy_vs_unloaded[hybrid]: plan accuracy 0.167 under load vs 1.000"
     )
-    assert checks["fallback_rate.timeout[hybrid]"].message == (
-        "FAIL fallback_rate.timeout[hybrid]: 0.8333 > 0.05"
+    assert checks["hybrid timeout_fallback_rate <= 0.05"].message == (
+        "FAIL hybrid timeout_fallback_rate 0.833 > 0.050"
     )
-    assert checks["plan_accuracy[hybrid]"].failed
-    assert checks["model_call_rate[hybrid]"].passed
-    assert checks["quality[absent]"].skipped
+    assert checks["hybrid plan_accuracy >= 0.9"].failed
+    assert checks["hybrid model_call_rate >= 0"].passed
+    assert checks["absent plan_accuracy >= 0.9"].skipped
     no_reference = quality_report(loaded, [], unloaded_source="none")
     skipped = {c.name: c for c in evaluate_quality(no_reference, QualitySlo())}
     assert skipped["plan_accuracy_vs_unloaded[hybrid]"].skipped
     assert evaluate_quality(None, slo) == []
 
 
-def test_an_unknown_rate_in_the_slo_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"unknown rate 'fallback_rate\.slow'"):
-        QualitySlo(max={"fallback_rate.slow": 0.1})
+def test_an_unknown_metric_in_the_quality_checks_is_refused_by_the_gate_parser() -> None:
+    with pytest.raises(ValueError, match=r"unknown metric 'fallback_rate\.slow'"):
+        parse_checks(
+            [{"planner": "*", "metric": "fallback_rate.slow", "op": "<=", "threshold": 0.1}]
+        )
 
 
 def test_a_deck_deals_every_case_before_any_again_and_repeats_for_a_seed() -> None:

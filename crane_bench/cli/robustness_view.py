@@ -1,4 +1,8 @@
-"""Rich tables of the robustness sets' figures and of a before/after comparison."""
+"""Rich tables of the robustness sets' figures and of a before/after comparison.
+
+What `crane-bench robustness` prints (`evals.robustness_set_figures`,
+`evals.robustness_compare` compute it).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,20 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bench.robust_compare import RunComparison
-from bench.robust_figures import OodFigures, PairRef, ParaphraseFigures, SetFigures, set_suffix
+from crane_bench.evals.robustness_compare import RunComparison
+from crane_bench.evals.robustness_set_figures import (
+    OodFigures,
+    PairRef,
+    ParaphraseFigures,
+    SetFigures,
+)
+from crane_bench.evals.robustness_sets import set_suffix
 from crane_bench.evals.stats import Interval
 
+DEV = "dev"
+"""The sets for tuning (`paraphrase_dev`, `ood_dev`): their failures are always printed."""
 SHOWN_IDS = 20
-"""Flipped pairs or false actions listed per planner; robust_sets.json holds them all."""
+"""Flipped pairs or false actions listed per planner; robustness_sets.json holds them all."""
 
 
 def _rate(k: int, n: int, ci: Interval) -> str:
@@ -109,7 +121,7 @@ def print_figures(console: Console, sets: list[SetFigures], *, details: bool = F
     if any(figures.kind == "ood" for figures in sets):
         console.print(_ood_table(sets))
     for figures in sorted(sets, key=lambda item: item.kind != "paraphrase"):
-        _details(console, figures, cases=details or figures.set == "dev")
+        _details(console, figures, cases=details or set_suffix(figures.set) == DEV)
     if sets:
         console.print(
             "  read one: crane-bench show RUN_DIR CASE_ID -p PLANNER "

@@ -1,115 +1,51 @@
-"""Figures of the hand-written robustness sets, read from eval run directories.
+"""Figures of the hand-written robustness sets, from each set's eval run.
 
-Pure functions over a run's `results.jsonl` (one run per set file); `bench.robust_sets`
-runs the sets and prints what these compute. What is measured, and how, is said in that
-module's docstring. The statistics are the project's own: majority verdicts per case
-and the exact McNemar test (`evals.comparison`), paired figures of variants against
-originals (`evals.robustness`), Wilson and clustered intervals (`evals.stats`).
+What, per set and planner (`crane-bench robustness` prints them and writes them to
+`robustness_sets.json`):
+
+- **Paraphrase sets** (cases `X-N-orig` / `X-N-para`, tags `[original, pair-N]` /
+  `[paraphrase, pair-N]`, the same expected plan): the unit is the pair. Each case gets
+  one verdict, `plan_correct` (the whole plan right: tools, count, inputs; a majority
+  over repeats if there were any). The paired figures are the eval's robustness figures
+  of variants against originals (`evals.robustness.perturbation_metrics`, as for
+  `crane-bench eval --perturb`): accuracy on the originals and on the paraphrases, each
+  with its Wilson 95% interval; the drop in points; flips (original right, paraphrase
+  wrong) and gains (the reverse); the exact McNemar test over the pairs and its verdict
+  in words. Beside them, the flipped and gained pairs' case ids, to read their
+  transcripts with `crane-bench show`.
+- **Out-of-domain sets** (every case expects no step): false actions are the trials
+  whose plan has any step, valid or not, k/n with the Wilson 95% interval (clustered by
+  case when cases were repeated); each one's case id, prompt and tools. Beside it, the
+  metric registry's `false_action_rate` numerator (valid plans with a step: what the
+  gates count) and the trials that ended with no plan (planner error or timeout).
+
+The statistics are the project's own: majority verdicts per case and the exact McNemar
+test (`evals.comparison`), paired figures (`evals.robustness`), Wilson and clustered
+intervals (`evals.stats`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Final, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from crane_bench.evals.comparison import case_verdicts
-from crane_bench.evals.errors import RunLogError
-from crane_bench.evals.metric_registry import DEFAULT_METRICS
-from crane_bench.evals.metrics import metric_column, scalar_row
-from crane_bench.evals.results import OutcomeClass, TrialResult
+from crane_bench.evals.errors import RobustnessSetError
+from crane_bench.evals.figures import rate_figure
+from crane_bench.evals.metrics import metric_column
+from crane_bench.evals.results import OutcomeClass
 from crane_bench.evals.robustness import perturbation_metrics
-from crane_bench.evals.run_reader import Rows, read_run
-from crane_bench.evals.stats import Interval, clustered_interval
+from crane_bench.evals.robustness_sets import SetKind, SetRun
+from crane_bench.evals.stats import Interval
 
-SetKind = Literal["paraphrase", "ood"]
-KIND_PREFIXES: Final[dict[SetKind, str]] = {"paraphrase": "paraphrase_", "ood": "ood_"}
-"""A set file's kind is the start of its name: `paraphrase_*.yaml`, `ood_*.yaml`."""
 PAIR_TAG: Final = re.compile(r"^pair-\S+$")
 ROLE_TAGS: Final = ("original", "paraphrase")
 FALSE_ACTION_COLUMN: Final = metric_column("false_action_rate")
+ANY_STEP_COLUMN: Final = metric_column("any_step_rate")
 NO_PLAN: Final = frozenset({OutcomeClass.PLANNER_ERROR.value, OutcomeClass.TIMEOUT.value})
-
-
-class RobustSetsError(Exception):
-    """A usage or input problem: reported as one line, exit 2."""
-
-
-def set_kind(stem: str) -> SetKind | None:
-    """`paraphrase` or `ood` by the set file's name; None for any other file."""
-    for kind, prefix in KIND_PREFIXES.items():
-        if stem.startswith(prefix) and len(stem) > len(prefix):
-            return kind
-    return None
-
-
-def set_suffix(stem: str) -> str:
-    """`paraphrase_holdout_2` -> `holdout_2`: the name `--sets` chooses files by."""
-    kind = set_kind(stem)
-    return stem[len(KIND_PREFIXES[kind]) :] if kind else stem
-
-
-@dataclass(frozen=True)
-class SetRun:
-    """One set file's eval run: the trials of the planners that ran it."""
-
-    name: str
-    """The set file's stem (`paraphrase_dev`)."""
-    kind: SetKind
-    path: Path
-    cases_sha256: str
-    trials: pd.DataFrame
-    """The scalar columns of each trial (`evals.metrics`), its tags, prompt and tools."""
-
-
-def read_trials(rows: Rows[TrialResult]) -> pd.DataFrame:
-    """Each trial of a run's rows: scalar and metric columns, `tags`, `prompt`, `tools`.
-
-    Raises:
-        RobustSetsError: The file cannot be read or a row is not a trial.
-    """
-    records = []
-    try:
-        for row in rows:
-            record = scalar_row(row, DEFAULT_METRICS)
-            record["tags"] = tuple(row.tags)
-            record["prompt"] = row.prompt or ""
-            record["tools"] = tuple(step.tool for step in row.plan.steps) if row.plan else ()
-            records.append(record)
-    except RunLogError as exc:
-        raise RobustSetsError(str(exc)) from None
-    return pd.DataFrame.from_records(records)
-
-
-def read_set_run(path: Path) -> SetRun:
-    """Read the run of one set file (a run directory that ran exactly one case file).
-
-    Perturbed variants, if the run made any, are left out: the sets are their own variants.
-
-    Raises:
-        RobustSetsError: Not a run directory, not one set file's run, or no trials.
-    """
-    try:
-        run = read_run(path)
-    except RunLogError as exc:
-        raise RobustSetsError(str(exc)) from None
-    files = run.spec.args.case_files
-    if len(files) != 1:
-        raise RobustSetsError(f"{path}: ran {len(files)} case files; a set's run runs one")
-    stem = Path(files[0].path).stem
-    kind = set_kind(stem)
-    if kind is None:
-        raise RobustSetsError(f"{path}: ran {stem}, which is neither paraphrase_* nor ood_*")
-    trials = read_trials(run.rows())
-    if not trials.empty:
-        trials = trials[trials["perturbation"].isna()]
-    if trials.empty:
-        raise RobustSetsError(f"{path}: no trials in results.jsonl")
-    return SetRun(stem, kind, path, files[0].sha256, trials.reset_index(drop=True))
 
 
 class PairRef(BaseModel):
@@ -173,7 +109,7 @@ class OodFigures(BaseModel):
     trials: int
     cases: int
     false_actions: int
-    """Trials whose plan had any step (valid or not)."""
+    """Trials whose plan had any step, valid or not (the registry's `any_step_rate`)."""
     false_action_rate: float
     false_action_ci: Interval
     """Wilson 95% interval, clustered by case when cases were repeated."""
@@ -190,7 +126,7 @@ def pair_map(trials: pd.DataFrame, name: str) -> dict[str, PairRef]:
     """Pair tag -> its cases, from the tags `[original|paraphrase, pair-N]` of each case.
 
     Raises:
-        RobustSetsError: A case lacks the tags, or a pair has two cases of one role.
+        RobustnessSetError: A case lacks the tags, or a pair has two cases of one role.
     """
     halves: dict[str, dict[str, str]] = {}
     for case_id, tags in trials.drop_duplicates("case_id")[["case_id", "tags"]].itertuples(
@@ -199,12 +135,12 @@ def pair_map(trials: pd.DataFrame, name: str) -> dict[str, PairRef]:
         pairs = [tag for tag in tags if PAIR_TAG.match(tag)]
         roles = [tag for tag in tags if tag in ROLE_TAGS]
         if len(pairs) != 1 or len(roles) != 1:
-            raise RobustSetsError(
+            raise RobustnessSetError(
                 f"{name}: case {case_id} needs one pair-N tag and one of original, paraphrase"
             )
         seen = halves.setdefault(pairs[0], {})
         if roles[0] in seen:
-            raise RobustSetsError(f"{name}: {pairs[0]} has two {roles[0]} cases")
+            raise RobustnessSetError(f"{name}: {pairs[0]} has two {roles[0]} cases")
         seen[roles[0]] = str(case_id)
     return {
         pair: PairRef(pair=pair, original=cases["original"], paraphrase=cases["paraphrase"])
@@ -245,23 +181,25 @@ def ood_figures(trials: pd.DataFrame, name: str) -> OodFigures:
     """One planner's false actions on an out-of-domain set.
 
     Raises:
-        RobustSetsError: A case of the set expects a step.
+        RobustnessSetError: A case of the set expects a step.
     """
     expecting = trials.loc[~trials["expected_abstain"], "case_id"]
     if not expecting.empty:
-        raise RobustSetsError(f"{name}: case {expecting.iloc[0]} expects a step; ood cases don't")
-    acted = trials["tools"].map(len) > 0
-    per_case = acted.groupby(trials["case_id"]).agg(["sum", "size"])
-    k, n = int(acted.sum()), len(trials)
+        raise RobustnessSetError(
+            f"{name}: case {expecting.iloc[0]} expects a step; ood cases don't"
+        )
+    # The registry's any_step_rate: a plan with any step, valid or not, clustered by case.
+    acted = trials[ANY_STEP_COLUMN] == 1
+    figure = rate_figure(trials[ANY_STEP_COLUMN], trials["case_id"])
+    if figure.value is None or figure.ci is None or figure.n is None:
+        raise RobustnessSetError(f"{name}: no trial to count")
     rows = trials[acted].sort_values(["case_id", "repeat"])
     return OodFigures(
-        trials=n,
-        cases=len(per_case),
-        false_actions=k,
-        false_action_rate=k / n,
-        false_action_ci=clustered_interval(
-            [int(x) for x in per_case["sum"]], [int(x) for x in per_case["size"]]
-        ),
+        trials=figure.n,
+        cases=int(trials["case_id"].nunique()),
+        false_actions=int(acted.sum()),
+        false_action_rate=figure.value,
+        false_action_ci=figure.ci,
         metric_false_actions=int((trials[FALSE_ACTION_COLUMN] == 1).sum()),
         no_plan=int(trials["outcome"].isin(NO_PLAN).sum()),
         actions=[
@@ -301,7 +239,7 @@ def set_figures(run: SetRun, labels: list[str] | None = None) -> SetFigures:
     """The figures of every planner (or of `labels`) in one set's run.
 
     Raises:
-        RobustSetsError: The set's cases do not have its kind's shape.
+        RobustnessSetError: The set's cases do not have its kind's shape.
     """
     trials = run.trials
     pairs = pair_map(trials, run.name) if run.kind == "paraphrase" else {}
@@ -321,3 +259,14 @@ def set_figures(run: SetRun, labels: list[str] | None = None) -> SetFigures:
         repeats=int(trials.groupby(["planner", "case_id"]).size().max()),
         planners=figures,
     )
+
+
+class RobustnessSetsReport(BaseModel):
+    """What `robustness_sets.json` holds: the command's arguments and each set's figures."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    version: int = 1
+    argv: list[str]
+    """The arguments this was made with (`crane-bench robustness ...`)."""
+    sets: list[SetFigures]

@@ -1,4 +1,4 @@
-"""Before against after: two `bench.robust_sets` output directories, set by set.
+"""Before against after: two output directories of `crane-bench robustness run`, set by set.
 
 Each side's set runs are read again from their `results.jsonl` (not from a JSON summary),
 so the comparison rests on the same trials as the figures. Per set and planner that both
@@ -15,17 +15,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bench.robust_figures import (
+from crane_bench.evals.comparison import case_verdicts, compare_verdicts
+from crane_bench.evals.robustness_set_figures import (
     OodFigures,
     ParaphraseFigures,
-    RobustSetsError,
     SetFigures,
-    SetKind,
-    SetRun,
-    read_set_run,
     set_figures,
 )
-from crane_bench.evals.comparison import case_verdicts, compare_verdicts
+from crane_bench.evals.robustness_sets import SetKind, SetRun
 
 
 class PlannerChange(BaseModel):
@@ -69,7 +66,7 @@ class SetChange(BaseModel):
 
 
 class RunComparison(BaseModel):
-    """Two output directories of `bench.robust_sets`, set by set."""
+    """Two output directories of `crane-bench robustness run`, set by set."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
@@ -79,20 +76,6 @@ class RunComparison(BaseModel):
     only_before: list[str]
     """Sets that only the before directory holds."""
     only_after: list[str]
-
-
-def find_set_runs(out: Path) -> dict[str, SetRun]:
-    """The set runs in an output directory (its subdirectories with a spec.json), by set.
-
-    Raises:
-        RobustSetsError: `out` is not a directory or holds no set run.
-    """
-    if not out.is_dir():
-        raise RobustSetsError(f"{out}: not a directory")
-    runs = [read_set_run(sub) for sub in sorted(out.iterdir()) if (sub / "spec.json").is_file()]
-    if not runs:
-        raise RobustSetsError(f"{out}: holds no set run (no subdirectory with a spec.json)")
-    return {run.name: run for run in runs}
 
 
 def _measure(figures: SetFigures, planner: str) -> float | None:
