@@ -30,6 +30,7 @@ install: $(BIN)/python ## Create .venv and install everything (builds llama.cpp 
 	$(BIN)/pip install --progress-bar off -e ".[dev]"
 	$(MAKE) --no-print-directory llama-server
 	@$(BIN)/python -m crane_bench.cli.app llm models
+	@$(BIN)/python -m crane_bench.cli.app llm prepare
 
 llama-server: $(BIN)/python ## Build llama.cpp's llama-server into .venv/bin (about 6 min once, then cached)
 	PYTHON=$(BIN)/python scripts/build-llama-server.sh $(BIN)/llama-server

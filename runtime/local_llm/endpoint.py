@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -106,6 +107,11 @@ def local_endpoint(server: LocalModelServer) -> LLMEndpoint:
     )
 
 
+def weights_dir(settings: Settings) -> Path | None:
+    """Where re-encoded weights are kept (`LOCAL_WEIGHTS_DIR`; None: the user's cache)."""
+    return Path(settings.local_weights_dir).expanduser() if settings.local_weights_dir else None
+
+
 def settings_model(settings: Settings) -> ResolvedModel:
     """The model `LOCAL_MODEL` names, resolved.
 
@@ -114,7 +120,11 @@ def settings_model(settings: Settings) -> ResolvedModel:
             message names the setting).
     """
     try:
-        return resolve_model(settings.local_model)
+        return resolve_model(
+            settings.local_model,
+            weights=settings.local_weights,
+            weights_dir=weights_dir(settings),
+        )
     except ConfigError as exc:
         # resolve_model also serves `llm serve --model`; here the name came from a setting.
         raise ConfigError(f"LOCAL_MODEL: {exc}") from None
