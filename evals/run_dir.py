@@ -33,6 +33,7 @@ from crane_bench.evals.metrics import PlannerMetrics
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.run_config import EvalSpec
 from crane_bench.evals.sequential_run import SequentialReport
+from crane_bench.evals.warmup import WarmUp
 from crane_bench.plumbing.errors import RunFileError
 from crane_bench.plumbing.gates import GateReport
 from crane_bench.plumbing.run_files import (
@@ -95,6 +96,9 @@ class LatencyMeasurement(BaseModel):
     response_cache: bool
     """Answers could come from the on-disk response cache; such trials are left out of the
     latency percentiles (see each planner's `latency_ms.cached_excluded`)."""
+    warmup: list[WarmUp] = []
+    """Each planner's untimed warm-up plan before its first trial (`evals.warmup`); empty
+    in runs made before warm-ups were."""
     description: str
     """All of the above in words, for the report."""
 

@@ -7,28 +7,40 @@ right-or-wrong outcomes in case order and is decided once its test shows, at tha
 rate, on which side of the threshold the truth lies:
 
 - `rate`: a rate against a number (`pattern plan_accuracy >= 0.8`): the metric's
-  per-trial value. With `use: lower_bound` the question is the same (is the rate above
-  0.8?); only an undecided check falls back to the bound's fixed-sample verdict.
+  per-trial value. On the point estimate of a rate that every trial has, the question is
+  the full run's: are at least `a` of the suite's N cases right? That is a finite
+  population sampled without replacement (`evals.confseq_finite`). With `use:
+  lower_bound` the question is the rate the suite samples (is it above 0.8?), tested as
+  an infinite population's (`evals.confseq`); only an undecided check falls back to the
+  bound's fixed-sample verdict.
 - `quantile`: a latency percentile against a number. `p95 <= 50` holds exactly when at
   least 95% of trials take at most 50 ms, so the outcome is "within 50 ms" against 0.95
   (Howard and Ramdas 2022, "Sequential estimation of quantiles"). Trials the response
-  cache answered are left out, as the latency figures leave them out.
+  cache answered are left out, as the latency figures leave them out. When no trial of
+  the planner can come from that cache (`live`), `p95 <= 50` is again a question about
+  the suite's N trials: the full run's p95 (numpy's linear interpolation) is at most 50
+  when at least ceil(0.95 (N - 1)) + 1 of them are, and above it when at most
+  floor(0.95 (N - 1)) are, so the finite-population test decides it.
 - `paired`: a rate against another planner's rate on the same cases. On the cases where
   exactly one of the two was right, "this planner was the right one" has a mean of at
   least 1/2 exactly when its rate is at least the other's: McNemar's conditioning, tested
   sequentially (the concordant cases say nothing about the difference).
 
-Every other check (means, sums, counts, a bound against another planner's bound) is not
-sequential: it needs every case, so its planners run to the end, and its verdict is the
-fixed-sample one. Checks on a planner or reference not in the run, and robustness checks
-(which need `--perturb`, which a sequential run refuses), are skipped and hold up nothing.
-A check is decided at most once: the tests reject for good (Ville's inequality bounds the chance of
-ever rejecting wrongly), so later cases never undo a decision.
+Each test's prior weight is `evals.confseq.tuned_strength`'s for half the cases the check
+reads, fixed before the run. Every other check (means, sums, counts, a bound against
+another planner's bound) is not sequential: it needs every case, so its planners run to
+the end, and its verdict is the fixed-sample one. Checks on a planner or reference not in
+the run, and robustness checks (which need `--perturb`, which a sequential run refuses),
+are skipped and hold up nothing. A check is decided at most once: the tests reject for
+good (Ville's inequality bounds the chance of ever rejecting wrongly), so later cases
+never undo a decision.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import operator
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
@@ -36,7 +48,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from crane_bench.evals.confseq import Side, bounds, crossing
+from crane_bench.evals import confseq_finite as finite
+from crane_bench.evals.confseq import STRENGTH, Side, bounds, crossing, tuned_strength
 from crane_bench.evals.gate_config import (
     ALL_PLANNERS,
     CheckSpec,
@@ -51,9 +64,22 @@ Kind = Literal["rate", "quantile", "paired"]
 Status = Literal["pass", "fail", "undecided", "not_sequential"]
 QUANTILES: Final = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 METHOD: Final = (
-    "one-sided beta-binomial mixture tests (prior Beta(5θ, 5(1-θ)) cut at the threshold "
-    "θ), anytime-valid by Ville's inequality; bounds are their inversions, running max/min"
+    "one-sided beta-binomial mixture tests (prior Beta(kθ, k(1-θ)) cut at the threshold θ, "
+    "k tuned to half the cases each check reads); on a point estimate, of the suite's own "
+    "rate (cases drawn without replacement); anytime-valid by Ville's inequality; bounds "
+    "are their inversions, running max/min"
 )
+EVERY_TRIAL: Final = frozenset(
+    {
+        "plan_accuracy", "tool_accuracy", "args_accuracy", "outcome_accuracy",
+        "valid_plan_rate", "model_call_rate", "fallback_rate", "step_accuracy",
+    }
+)  # fmt: skip
+"""The rates every trial has a value of (`evals.metric_registry`): a suite of N cases has
+N of them, so the full run's rate is a finite population's."""
+_COMPARE: Final[dict[str, Callable[[float, float], bool]]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+}  # fmt: skip
 
 
 class SequentialGate(BaseModel):
@@ -81,6 +107,8 @@ class SequentialGate(BaseModel):
     """Anytime-valid lower bound of that mean at the end of the run (level 1 - alpha)."""
     upper: float | None = None
     """Anytime-valid upper bound of that mean at the end of the run (level 1 - alpha)."""
+    population: int | None = None
+    """N when the test was of the suite's own N cases (the full run's figure), else None."""
     what: str = ""
     """What the mean is, in words."""
     claim: str = ""
@@ -114,6 +142,14 @@ class Monitor:
     what: str = ""
     reason: str = ""
     """Why a check is not sequential."""
+    strength_above: float = STRENGTH
+    """The prior weight of the test that shows the mean above its target."""
+    strength_below: float = STRENGTH
+    population: int | None = None
+    """N: the test is of the suite's N cases (`evals.confseq_finite`); None: of a rate."""
+    pass_test: tuple[Side, int] = ("above", 0)
+    """With `population`: the side and count m of the test whose rejection passes."""
+    fail_test: tuple[Side, int] = ("below", 0)
 
     @property
     def planners(self) -> list[str]:
@@ -175,12 +211,27 @@ def _monitor(
 
 
 def monitors(
-    config: GatesConfig, labels: Sequence[str], registry: MetricRegistry = DEFAULT_METRICS
+    config: GatesConfig,
+    labels: Sequence[str],
+    registry: MetricRegistry = DEFAULT_METRICS,
+    *,
+    scope: Mapping[str | None, int] | None = None,
+    live: Collection[str] = (),
 ) -> list[Monitor]:
     """One monitor per check the run will report, in the order of `gates.checks`.
 
     Checks on a planner (or against a reference) that is not in the run get none: they
     are skipped at the end and hold up nothing.
+
+    Args:
+        config: The gates.
+        labels: The run's planners.
+        registry: The metrics.
+        scope: Cases of the suite per category (None: every case). Given, each test's prior
+            is tuned to half the cases its check reads, and point estimates are tested as
+            the suite's own (`evals.confseq_finite`); omitted, the fixed prior of
+            `evals.confseq.STRENGTH` and rates only.
+        live: Planners none of whose trials the response cache can answer.
     """
     found: list[Monitor] = []
     for index, (spec, planner) in enumerate(check_targets(config, labels)):
@@ -190,8 +241,49 @@ def monitors(
         name = spec.name or ""  # the check's own name is filled in from the report
         if spec.metric.startswith("robustness."):
             continue  # defined only with --perturb, which a sequential run does not take
-        found.append(_monitor(index, name, spec, planner, registry))
+        monitor = _monitor(index, name, spec, planner, registry)
+        if scope is not None and monitor.kind is not None:
+            monitor = _tuned(monitor, spec, scope, planner in live, config.sequential.alpha)
+        found.append(monitor)
     return found
+
+
+def _tuned(
+    monitor: Monitor, spec: CheckSpec, scope: Mapping[str | None, int], live: bool, alpha: float
+) -> Monitor:
+    """The monitor with its priors tuned, and its finite-population test when it has one."""
+    n = scope.get(monitor.category, 0)
+    half = max(1, math.ceil(n / 2))
+    tuned = replace(
+        monitor,
+        strength_above=tuned_strength(monitor.target, "above", alpha, half),
+        strength_below=tuned_strength(monitor.target, "below", alpha, half),
+    )
+    if n < 1:
+        return tuned
+    if monitor.kind == "rate" and spec.use == "point" and monitor.metric in EVERY_TRIAL:
+        passes = [j for j in range(n + 1) if _COMPARE[spec.op](j / n, monitor.target)]
+        if monitor.holds_above:  # passes from a up: a - 1 or fewer right fails
+            a = min(passes, default=n + 1)
+            pass_test: tuple[Side, int] = ("above", a - 1)
+            fail_test: tuple[Side, int] = ("below", a)
+        else:  # passes up to b
+            b = max(passes, default=-1)
+            pass_test, fail_test = ("below", b + 1), ("above", b)
+    elif monitor.kind == "quantile" and monitor.holds_above and live:
+        # p <= T: passes when the order statistic above the interpolation point is within
+        # T, fails when the one below it is not (`stats.percentiles`: numpy's linear).
+        h = (n - 1) * monitor.target
+        pass_test, fail_test = ("above", math.ceil(h)), ("below", math.floor(h) + 1)
+    else:
+        return tuned
+    return replace(
+        tuned,
+        population=n,
+        pass_test=pass_test,
+        fail_test=fail_test,
+        what=f"{monitor.what} over the suite's {n} cases",
+    )
 
 
 def _values(frame: pd.DataFrame, planner: str, metric: str, category: str | None) -> pd.Series:
@@ -233,18 +325,46 @@ def outcomes(
     return np.asarray(flags.to_numpy()[keep][order], dtype=bool), places[keep][order]
 
 
+def _strength(monitor: Monitor, side: Side) -> float:
+    return monitor.strength_above if side == "above" else monitor.strength_below
+
+
+def _first(monitor: Monitor, flags: np.ndarray, side: Side, count: int, alpha: float) -> int:
+    """The outcome count at which the test of `side` first rejects (0: never)."""
+    if monitor.population is not None:
+        found = finite.crossing(
+            flags, monitor.population, count, side, alpha, strength=_strength(monitor, side)
+        )
+    else:
+        found = crossing(flags, monitor.target, side, alpha, _strength(monitor, side))
+    return int(found)
+
+
 def _decide(
     monitor: Monitor, flags: np.ndarray, places: np.ndarray, alpha: float
 ) -> tuple[Status, int | None]:
-    passing: Side = "above" if monitor.holds_above else "below"
-    failing: Side = "below" if monitor.holds_above else "above"
-    shown_pass = int(crossing(flags, monitor.target, passing, alpha))
-    shown_fail = int(crossing(flags, monitor.target, failing, alpha))
+    if monitor.population is not None:
+        (passing, pass_count), (failing, fail_count) = monitor.pass_test, monitor.fail_test
+    else:
+        passing = "above" if monitor.holds_above else "below"
+        failing = "below" if monitor.holds_above else "above"
+        pass_count = fail_count = 0
+    shown_pass = _first(monitor, flags, passing, pass_count, alpha)
+    shown_fail = _first(monitor, flags, failing, fail_count, alpha)
     if shown_pass and (not shown_fail or shown_pass <= shown_fail):
         return "pass", int(places[shown_pass - 1])
     if shown_fail:
         return "fail", int(places[shown_fail - 1])
     return "undecided", None
+
+
+def _bounds(monitor: Monitor, flags: np.ndarray, alpha: float) -> tuple[float, float]:
+    up, down = monitor.strength_above, monitor.strength_below
+    if monitor.population is not None:
+        lower, upper = finite.bounds(flags, monitor.population, alpha, up, down)
+    else:
+        lower, upper = bounds(flags, alpha, up, down)
+    return float(lower[-1]), float(upper[-1])
 
 
 def _note(gate: SequentialGate, monitor: Monitor, alpha: float, cases: int) -> str:
@@ -301,14 +421,14 @@ def replay(
         status, decided = _decide(monitor, flags, places, alpha)
         low = high = None
         if with_bounds and flags.size:
-            lower, upper = bounds(flags, alpha)
-            low, high = float(lower[-1]), float(upper[-1])
+            low, high = _bounds(monitor, flags, alpha)
         gate = common.model_copy(
             update={
                 "kind": monitor.kind, "status": status, "decided_after": decided,
                 "observations": int(flags.size), "target": monitor.target,
                 "mean": float(flags.mean()) if flags.size else None, "lower": low,
                 "upper": high, "what": monitor.what, "claim": monitor.claim,
+                "population": monitor.population,
             }
         )  # fmt: skip
         result.append(gate.model_copy(update={"note": _note(gate, monitor, alpha, len(order))}))
