@@ -193,11 +193,17 @@ def sequential_sentence(summary: EvalSummary) -> str:
         saved = f" {s.trials_saved} trials saved"
         saved += f", about {s.model_calls_saved} model calls" if s.model_calls_saved else ""
         saved += "."
+    suite = ""
+    if any(g.population is not None for g in s.gates):
+        suite = (
+            " Gates on a point estimate were tested as the suite's own rate (bounds on "
+            "what a run of every case would find), the others as a rate's."
+        )
     return (
         f"Stopped when decided (seed {s.seed}, α = {s.alpha:g} per gate, rounds of "
         f"{s.round_cases} cases): {s.reason}.{saved} The gates' bounds are anytime-valid "
         "(sequential); every other interval is fixed-sample (Wilson) on the cases each "
-        "planner ran, and is not adjusted for the stop."
+        f"planner ran, and is not adjusted for the stop.{suite}"
     )
 
 

@@ -23,7 +23,7 @@ from crane_bench.evals.gate_config import GatesConfig
 from crane_bench.evals.metrics import trials_frame
 from crane_bench.evals.rescore_run import rescore_run
 from crane_bench.evals.run_config import EvalConfig, build_spec
-from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.run_dir import EvalSummary, RunDir, sequential_sentence
 from crane_bench.evals.runner import run_eval
 from crane_bench.evals.sequential import monitors, replay, still_running
 from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, PlanStep
@@ -136,6 +136,10 @@ async def test_clear_gates_stop_the_run_well_before_the_suite_ends(tmp_path: Pat
         assert gate.upper is not None
         assert gate.lower <= (gate.mean or 0) <= gate.upper
     assert len(read_rows(run.results_file)) == summary.trials
+    # The point estimates' gates were tested as the suite's own rate, and the run says so.
+    assert [g.population for g in s.gates] == [CASES, None, CASES, CASES]
+    assert s.live_planners == ["good", "poor", "idle"]
+    assert "tested as the suite's own rate" in sequential_sentence(summary)
 
 
 async def test_each_planner_stops_when_its_own_gates_are_decided(tmp_path: Path) -> None:
