@@ -6,8 +6,9 @@ statistics in `evals.stats`, `evals.metrics` and `evals.comparison` (the metrics
 themselves declared once in `evals.metric_registry`), perturbed variants
 of cases in `evals.perturbations` and their figures in `evals.robustness`, quality gates
 in `evals.gates`, what a suite can detect in `evals.power` (and `evals.gate_power`), the
-anytime-valid tests of `--stop-when-decided` in `evals.confseq`, `evals.sequential` and
-`evals.sequential_run`, and the package's errors in `evals.errors`. A run directory is read
+anytime-valid tests of `--stop-when-decided` in `evals.confseq`, `evals.confseq_finite`,
+`evals.sequential_checks`, `evals.sequential` and `evals.sequential_run`, and the
+package's errors in `evals.errors`. A run directory is read
 by `evals.run_reader.read_run`, the one reader of a run (`EvalRun`). Planner specs and their
 endpoints are the runtime's (`runtime.planners.specs`, `runtime.planners.endpoints`).
 """

@@ -31,14 +31,8 @@ from crane_bench.evals.gate_config import GatesConfig
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from crane_bench.evals.metrics import frame_from_records, scalar_row
 from crane_bench.evals.results import TrialResult
-from crane_bench.evals.sequential import (
-    METHOD,
-    Monitor,
-    SequentialGate,
-    monitors,
-    replay,
-    still_running,
-)
+from crane_bench.evals.sequential import METHOD, SequentialGate, replay, still_running
+from crane_bench.evals.sequential_checks import Monitor, monitors
 from crane_bench.plumbing.gates import GateCheck, GateReport
 
 ROUND_CASES: Final = 16

@@ -25,7 +25,8 @@ from crane_bench.evals.rescore_run import rescore_run
 from crane_bench.evals.run_config import EvalConfig, build_spec
 from crane_bench.evals.run_dir import EvalSummary, RunDir, sequential_sentence
 from crane_bench.evals.runner import run_eval
-from crane_bench.evals.sequential import monitors, replay, still_running
+from crane_bench.evals.sequential import replay, still_running
+from crane_bench.evals.sequential_checks import monitors
 from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, PlanStep
 from tests.evals.eval_helpers import offline_settings, opener_of, read_rows
 from tests.evals.trial_rows import scored
