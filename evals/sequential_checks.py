@@ -3,11 +3,12 @@
 `monitors` turns the checks of a run into `Monitor`s (`evals.sequential` says what each
 kind means and replays them): a rate against a number, a latency percentile against a
 number, a rate against another planner's. With the suite's case counts (`scope`), each
-test's prior weight is tuned to half the cases its check reads (`evals.confseq.tuned_strength`,
-fixed before the run), and a check whose full-run figure is a finite population's (the
-point estimate of a rate every trial has; the p95 of a planner no trial of which the
-response cache can answer) gets the counts of the suite test that decides it
-(`evals.confseq_finite`).
+test's prior weight is tuned to half the cases its check reads
+(`evals.confseq.tuned_strength`, fixed before the run; a paired check, which reads an
+unknown number of discordant cases, keeps the fixed weight), and a check whose full-run
+figure is a finite population's (the point estimate of a rate every trial has; the p95 of
+a planner no trial of which the response cache can answer) gets the counts of the suite
+test that decides it (`evals.confseq_finite`).
 """
 
 from __future__ import annotations
@@ -177,7 +178,14 @@ def monitors(
 def _tuned(
     monitor: Monitor, spec: CheckSpec, scope: Mapping[str | None, int], live: bool, alpha: float
 ) -> Monitor:
-    """The monitor with its priors tuned, and its finite-population test when it has one."""
+    """The monitor with its priors tuned, and its finite-population test when it has one.
+
+    A paired check keeps the fixed prior: it reads only the cases where the two planners
+    disagree, whose number is not known before the run (a few dozen of 223 on the gold
+    suite), and a prior tuned to half the suite would decide those later, not sooner.
+    """
+    if monitor.kind == "paired":
+        return monitor
     n = scope.get(monitor.category, 0)
     half = max(1, math.ceil(n / 2))
     tuned = replace(

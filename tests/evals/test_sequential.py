@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from crane_bench.evals.confseq import crossing, tuned_strength
+from crane_bench.evals.confseq import STRENGTH, crossing, tuned_strength
 from crane_bench.evals.gate_config import GatesConfig
 from crane_bench.evals.metrics import trials_frame
 from crane_bench.evals.rescore_run import rescore_run
@@ -334,9 +334,24 @@ def test_point_estimates_are_tested_as_the_suites_own_rate() -> None:
     # A bound is about the rate the suite samples; a rate not every trial has, and a
     # latency the response cache may answer, have no known N: tested as rates.
     assert [m.population for m in found[3:]] == [None, None, None]
-    # Every test's prior is tuned to half the suite, from the threshold alone.
+    # Every test's prior is tuned to half the suite, from the threshold alone; a paired
+    # test, which reads an unknown number of discordant cases, keeps the fixed one.
     assert found[0].strength_above == tuned_strength(0.8, "above", 0.05, 112)
     assert found[3].strength_below == tuned_strength(0.8, "below", 0.05, 112)
+    paired = GatesConfig.model_validate(
+        {
+            "checks": [
+                {
+                    "planner": "a",
+                    "metric": "plan_accuracy",
+                    "op": ">=",
+                    "threshold": {"planner": "b"},
+                }
+            ]
+        }
+    )
+    [pair] = monitors(paired, ["a", "b"], scope={None: 223}, live=["a", "b"])
+    assert (pair.kind, pair.population, pair.strength_above) == ("paired", None, STRENGTH)
 
 
 def test_a_suite_gate_decides_by_half_the_suite_where_a_rate_test_did_not() -> None:
