@@ -101,9 +101,10 @@ def log_evidence(
 def needed(population: int, count: int, side: Side, alpha: float, strength: float) -> FloatArray:
     """For t = 1..N cases, the fewest right (`above`) or wrong (`below`) ones that reject.
 
-    More right cases never weaken the evidence that more than m are right (the likelihood
-    ratio is monotone in them; `tests/evals/test_confseq_finite.py` checks it against every
-    count), so a bisection per t finds the count. `inf` where none up to t rejects.
+    More right cases never weaken the evidence that more than m are right (for j > j',
+    L(j) / L(j') grows with them, and M is the least over j' of mixtures of such ratios;
+    `tests/evals/test_confseq_finite.py` checks every count of a small suite), so a
+    bisection per t finds the count. `inf` where none up to t rejects.
     """
     return np.array(_needed(int(population), int(count), side, float(alpha), float(strength)))
 
@@ -158,7 +159,11 @@ def crossing(
 def _largest_rejected(
     s: FloatArray, f: FloatArray, population: int, alpha: float, strength: float
 ) -> FloatArray:
-    """Per sample size, the largest m whose "N⁺ <= m" is rejected (-1 when none is)."""
+    """Per sample size, the largest m whose "N⁺ <= m" is rejected (-1 when none is).
+
+    A bisection: the evidence against "N⁺ <= m" falls as m grows (a larger null, fewer
+    alternatives; checked at every m of a small suite in the tests).
+    """
     level = np.log(1.0 / alpha)
     lo = np.full(s.shape, -1.0)  # "N⁺ <= -1" is false: rejected, as a sentinel
     hi = np.full(s.shape, float(population))  # "N⁺ <= N" is true: never rejected

@@ -142,3 +142,20 @@ def test_bounds_agree_with_the_tests_they_invert() -> None:
             above = finite.crossing(run, n, m, "above", ALPHA, strength=strength)
             shown = lower > m / n  # "more than m right" is inside the lower bound
             assert above == (int(np.argmax(shown)) + 1 if shown.any() else 0)
+
+
+def test_the_evidence_falls_as_the_null_grows() -> None:
+    # The bounds' bisection over m assumes it: check every m, every t and every count.
+    n = 30
+    m = np.arange(-1, n + 1, dtype=float)
+    for t in range(1, n + 1):
+        for s in range(t + 1):
+            evidence = finite.log_evidence(
+                np.full(m.size, float(s)), np.full(m.size, float(t - s)), m, n, "above",
+                strength=6.0,
+            )  # fmt: skip
+            finite_part = evidence[np.isfinite(evidence)]
+            assert np.all(np.diff(finite_part) <= 1e-9)
+            # +inf (more right than m) comes first, -inf (no alternative fits) last.
+            assert np.all(np.diff(np.isposinf(evidence).astype(int)) <= 0)
+            assert np.all(np.diff(np.isneginf(evidence).astype(int)) >= 0)
