@@ -8,8 +8,9 @@ of cases in `evals.perturbations` and their figures in `evals.robustness`, the
 hand-written robustness sets in `evals.robustness_sets` (their figures in
 `evals.robustness_set_figures`, before against after in `evals.robustness_compare`), quality gates
 in `evals.gates`, what a suite can detect in `evals.power` (and `evals.gate_power`), the
-anytime-valid tests of `--stop-when-decided` in `evals.confseq`, `evals.sequential` and
-`evals.sequential_run`, and the package's errors in `evals.errors`. A run directory is read
+anytime-valid tests of `--stop-when-decided` in `evals.confseq`, `evals.confseq_finite`,
+`evals.sequential_checks`, `evals.sequential` and `evals.sequential_run`, and the
+package's errors in `evals.errors`. A run directory is read
 by `evals.run_reader.read_run`, the one reader of a run (`EvalRun`). Planner specs and their
 endpoints are the runtime's (`runtime.planners.specs`, `runtime.planners.endpoints`).
 """

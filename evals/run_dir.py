@@ -33,6 +33,7 @@ from crane_bench.evals.metrics import PlannerMetrics
 from crane_bench.evals.results import TrialResult
 from crane_bench.evals.run_config import EvalSpec
 from crane_bench.evals.sequential_run import SequentialReport
+from crane_bench.evals.warmup import WarmUp
 from crane_bench.plumbing.errors import RunFileError
 from crane_bench.plumbing.gates import GateReport
 from crane_bench.plumbing.run_files import (
@@ -95,6 +96,9 @@ class LatencyMeasurement(BaseModel):
     response_cache: bool
     """Answers could come from the on-disk response cache; such trials are left out of the
     latency percentiles (see each planner's `latency_ms.cached_excluded`)."""
+    warmup: list[WarmUp] = []
+    """Each planner's untimed warm-up plan before its first trial (`evals.warmup`); empty
+    in runs made before warm-ups were."""
     description: str
     """All of the above in words, for the report."""
 
@@ -189,11 +193,17 @@ def sequential_sentence(summary: EvalSummary) -> str:
         saved = f" {s.trials_saved} trials saved"
         saved += f", about {s.model_calls_saved} model calls" if s.model_calls_saved else ""
         saved += "."
+    suite = ""
+    if any(g.population is not None for g in s.gates):
+        suite = (
+            " Gates on a point estimate were tested as the suite's own rate (bounds on "
+            "what a run of every case would find), the others as a rate's."
+        )
     return (
         f"Stopped when decided (seed {s.seed}, α = {s.alpha:g} per gate, rounds of "
         f"{s.round_cases} cases): {s.reason}.{saved} The gates' bounds are anytime-valid "
         "(sequential); every other interval is fixed-sample (Wilson) on the cases each "
-        "planner ran, and is not adjusted for the stop."
+        f"planner ran, and is not adjusted for the stop.{suite}"
     )
 
 

@@ -46,6 +46,7 @@ from crane_bench.evals.summary import (
 from crane_bench.evals.transcript_store import TranscriptWriter, reconcile_transcripts
 from crane_bench.evals.transcripts import build_transcript
 from crane_bench.evals.trial import run_trial
+from crane_bench.evals.warmup import WarmUp, warm_up
 from crane_bench.runtime.errors import UserError
 from crane_bench.runtime.local_llm import LLMEndpoint
 from crane_bench.runtime.orchestrator import Orchestrator, OrchestratorConfig
@@ -233,6 +234,7 @@ async def run_eval(
         schedule = _schedule(config, inputs, run, metrics)
         needed = schedule.planners_needed(inputs.recovered.done)
     endpoints: dict[str, LLMEndpoint] = {}
+    warmups: list[WarmUp] = []
     async with AsyncExitStack() as stack:
         pool = EndpointPool(stack, settings, http_transport)
         if open_planner_for is None:
@@ -247,6 +249,10 @@ async def run_eval(
         }
         endpoints = pool.by_label
         model_slots = _model_slots(pool)
+        # One untimed plan per planner first, so no trial's latency is a cold start.
+        key = settings.openai_api_key
+        secrets = [key.get_secret_value()] if key is not None else []
+        warmups = await warm_up(planners, config.case_timeout_s, secrets)
         if progress is not None:
             progress.start(totals, inputs.recovered)
         with (
@@ -272,7 +278,7 @@ async def run_eval(
         gates=inputs.gates,
         baseline=inputs.baseline,
         endpoints=endpoints,
-        measurement=latency_measurement(config, settings, endpoints, modes),
+        measurement=latency_measurement(config, settings, endpoints, modes, warmups),
         modes=modes,
         metrics=metrics,
         sequential=sequential,
@@ -295,6 +301,7 @@ def _schedule(
         concurrency=config.concurrency,
         initial=initial,
         metrics=metrics,
+        live=[s.label for s in config.planners if not (config.cache_active and s.needs_llm)],
     )
 
 

@@ -7,52 +7,55 @@ right-or-wrong outcomes in case order and is decided once its test shows, at tha
 rate, on which side of the threshold the truth lies:
 
 - `rate`: a rate against a number (`pattern plan_accuracy >= 0.8`): the metric's
-  per-trial value. With `use: lower_bound` the question is the same (is the rate above
-  0.8?); only an undecided check falls back to the bound's fixed-sample verdict.
+  per-trial value. On the point estimate of a rate that every trial has, the question is
+  the full run's: are at least `a` of the suite's N cases right? That is a finite
+  population sampled without replacement (`evals.confseq_finite`). With `use:
+  lower_bound` the question is the rate the suite samples (is it above 0.8?), tested as
+  an infinite population's (`evals.confseq`); only an undecided check falls back to the
+  bound's fixed-sample verdict.
 - `quantile`: a latency percentile against a number. `p95 <= 50` holds exactly when at
   least 95% of trials take at most 50 ms, so the outcome is "within 50 ms" against 0.95
   (Howard and Ramdas 2022, "Sequential estimation of quantiles"). Trials the response
-  cache answered are left out, as the latency figures leave them out.
+  cache answered are left out, as the latency figures leave them out. When no trial of
+  the planner can come from that cache (`live`), `p95 <= 50` is again a question about
+  the suite's N trials: the full run's p95 (numpy's linear interpolation) is at most 50
+  when at least ceil(0.95 (N - 1)) + 1 of them are, and above it when at most
+  floor(0.95 (N - 1)) are, so the finite-population test decides it.
 - `paired`: a rate against another planner's rate on the same cases. On the cases where
   exactly one of the two was right, "this planner was the right one" has a mean of at
   least 1/2 exactly when its rate is at least the other's: McNemar's conditioning, tested
   sequentially (the concordant cases say nothing about the difference).
 
-Every other check (means, sums, counts, a bound against another planner's bound) is not
-sequential: it needs every case, so its planners run to the end, and its verdict is the
-fixed-sample one. Checks on a planner or reference not in the run, and robustness checks
-(which need `--perturb`, which a sequential run refuses), are skipped and hold up nothing.
-A check is decided at most once: the tests reject for good (Ville's inequality bounds the chance of
-ever rejecting wrongly), so later cases never undo a decision.
+Each test's prior weight is `evals.confseq.tuned_strength`'s for half the cases the check
+reads, fixed before the run. Every other check (means, sums, counts, a bound against
+another planner's bound) is not sequential: it needs every case, so its planners run to
+the end, and its verdict is the fixed-sample one. Checks on a planner or reference not in
+the run, and robustness checks (which need `--perturb`, which a sequential run refuses),
+are skipped and hold up nothing. A check is decided at most once: the tests reject for
+good (Ville's inequality bounds the chance of ever rejecting wrongly), so later cases
+never undo a decision.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from crane_bench.evals import confseq_finite as finite
 from crane_bench.evals.confseq import Side, bounds, crossing
-from crane_bench.evals.gate_config import (
-    ALL_PLANNERS,
-    CheckSpec,
-    GatesConfig,
-    MetricRef,
-    check_targets,
-)
-from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from crane_bench.evals.metrics import metric_column
+from crane_bench.evals.sequential_checks import Kind, Monitor
 
-Kind = Literal["rate", "quantile", "paired"]
 Status = Literal["pass", "fail", "undecided", "not_sequential"]
-QUANTILES: Final = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 METHOD: Final = (
-    "one-sided beta-binomial mixture tests (prior Beta(5θ, 5(1-θ)) cut at the threshold "
-    "θ), anytime-valid by Ville's inequality; bounds are their inversions, running max/min"
+    "one-sided beta-binomial mixture tests (prior Beta(kθ, k(1-θ)) cut at the threshold θ, "
+    "k tuned to half the cases each check reads); on a point estimate, of the suite's own "
+    "rate (cases drawn without replacement); anytime-valid by Ville's inequality; bounds "
+    "are their inversions, running max/min"
 )
 
 
@@ -81,117 +84,14 @@ class SequentialGate(BaseModel):
     """Anytime-valid lower bound of that mean at the end of the run (level 1 - alpha)."""
     upper: float | None = None
     """Anytime-valid upper bound of that mean at the end of the run (level 1 - alpha)."""
+    population: int | None = None
+    """N when the test was of the suite's own N cases (the full run's figure), else None."""
     what: str = ""
     """What the mean is, in words."""
     claim: str = ""
     """What passing means, e.g. `pattern plan_accuracy >= 0.8`."""
     note: str
     """The result in one sentence."""
-
-
-@dataclass(frozen=True)
-class Monitor:
-    """One check as a stream of outcomes: which trials, which value, against what."""
-
-    index: int
-    name: str
-    planner: str
-    kind: Kind | None
-    label: str = ""
-    """`<planner> <metric>[<category>]`, as the check's message names it."""
-    metric: str = ""
-    category: str | None = None
-    target: float = 0.5
-    holds_above: bool = True
-    """The check holds when the mean is at least `target` (else at most)."""
-    claim: str = ""
-    """What passing means, e.g. `pattern plan_accuracy >= 0.8`."""
-    other: str | None = None
-    other_metric: str | None = None
-    cutoff: float | None = None
-    """A quantile check's latency threshold, in ms."""
-    strict: bool = False
-    what: str = ""
-    reason: str = ""
-    """Why a check is not sequential."""
-
-    @property
-    def planners(self) -> list[str]:
-        """The planners whose trials the check reads."""
-        return [self.planner] if self.other is None else [self.planner, self.other]
-
-
-def _not_sequential(index: int, name: str, planner: str, reason: str) -> Monitor:
-    return Monitor(index=index, name=name, planner=planner, kind=None, reason=reason)
-
-
-def _monitor(
-    index: int, name: str, spec: CheckSpec, planner: str, registry: MetricRegistry
-) -> Monitor:
-    label = f"{planner} {spec.metric}" + (f"[{spec.category}]" if spec.category else "")
-    base = Monitor(index=index, name=name, planner=planner, kind=None, label=label)
-    resolved = registry.resolve(spec.metric)
-    up = spec.op in (">=", ">")
-    if isinstance(spec.threshold, MetricRef):
-        ref = spec.threshold
-        ref_metric = ref.metric or spec.metric
-        ref_resolved = registry.resolve(ref_metric)
-        rates = [
-            r is not None and r[0].kind == "rate" and r[1] is None for r in (resolved, ref_resolved)
-        ]
-        if not all(rates) or spec.use != "point" or ref.use != "point":
-            return _not_sequential(
-                index, name, planner,
-                "only two rates' point estimates are compared sequentially (paired)",
-            )  # fmt: skip
-        return replace(
-            base, kind="paired", metric=spec.metric, category=spec.category, target=0.5,
-            holds_above=up, other=ref.planner, other_metric=ref_metric,
-            claim=f"{label} {spec.op} {ref.planner} {ref_metric}",
-            what=f"share of the discordant cases that {planner} got right",
-        )  # fmt: skip
-    threshold = float(spec.threshold)
-    if resolved is not None and resolved[0].kind == "rate" and resolved[1] is None:
-        if not 0.0 <= threshold <= 1.0:
-            return _not_sequential(index, name, planner, "a rate's threshold outside [0, 1]")
-        return replace(
-            base, kind="rate", metric=spec.metric, category=spec.category,
-            target=threshold, holds_above=up, claim=f"{label} {spec.op} {threshold:g}",
-            what="rate",
-        )  # fmt: skip
-    if resolved is not None and resolved[0].kind == "latency" and resolved[1] in QUANTILES:
-        level = QUANTILES[resolved[1]]
-        # p <= T  <=>  P(v <= T) >= level;  p >= T  <=>  P(v < T) <= level.
-        strict = spec.op in ("<", ">=")
-        return replace(
-            base, kind="quantile", metric=resolved[0].name, category=spec.category,
-            target=level, holds_above=not up, cutoff=threshold, strict=strict,
-            claim=f"{label} {spec.op} {threshold:g}",
-            what=f"share of trials {'under' if strict else 'within'} {threshold:g} ms",
-        )  # fmt: skip
-    return _not_sequential(
-        index, name, planner, "only rates, latency percentiles and paired rates are sequential"
-    )
-
-
-def monitors(
-    config: GatesConfig, labels: Sequence[str], registry: MetricRegistry = DEFAULT_METRICS
-) -> list[Monitor]:
-    """One monitor per check the run will report, in the order of `gates.checks`.
-
-    Checks on a planner (or against a reference) that is not in the run get none: they
-    are skipped at the end and hold up nothing.
-    """
-    found: list[Monitor] = []
-    for index, (spec, planner) in enumerate(check_targets(config, labels)):
-        ref = spec.threshold.planner if isinstance(spec.threshold, MetricRef) else None
-        if planner == ALL_PLANNERS or planner not in labels or (ref and ref not in labels):
-            continue
-        name = spec.name or ""  # the check's own name is filled in from the report
-        if spec.metric.startswith("robustness."):
-            continue  # defined only with --perturb, which a sequential run does not take
-        found.append(_monitor(index, name, spec, planner, registry))
-    return found
 
 
 def _values(frame: pd.DataFrame, planner: str, metric: str, category: str | None) -> pd.Series:
@@ -233,18 +133,46 @@ def outcomes(
     return np.asarray(flags.to_numpy()[keep][order], dtype=bool), places[keep][order]
 
 
+def _strength(monitor: Monitor, side: Side) -> float:
+    return monitor.strength_above if side == "above" else monitor.strength_below
+
+
+def _first(monitor: Monitor, flags: np.ndarray, side: Side, count: int, alpha: float) -> int:
+    """The outcome count at which the test of `side` first rejects (0: never)."""
+    if monitor.population is not None:
+        found = finite.crossing(
+            flags, monitor.population, count, side, alpha, strength=_strength(monitor, side)
+        )
+    else:
+        found = crossing(flags, monitor.target, side, alpha, _strength(monitor, side))
+    return int(found)
+
+
 def _decide(
     monitor: Monitor, flags: np.ndarray, places: np.ndarray, alpha: float
 ) -> tuple[Status, int | None]:
-    passing: Side = "above" if monitor.holds_above else "below"
-    failing: Side = "below" if monitor.holds_above else "above"
-    shown_pass = int(crossing(flags, monitor.target, passing, alpha))
-    shown_fail = int(crossing(flags, monitor.target, failing, alpha))
+    if monitor.population is not None:
+        (passing, pass_count), (failing, fail_count) = monitor.pass_test, monitor.fail_test
+    else:
+        passing = "above" if monitor.holds_above else "below"
+        failing = "below" if monitor.holds_above else "above"
+        pass_count = fail_count = 0
+    shown_pass = _first(monitor, flags, passing, pass_count, alpha)
+    shown_fail = _first(monitor, flags, failing, fail_count, alpha)
     if shown_pass and (not shown_fail or shown_pass <= shown_fail):
         return "pass", int(places[shown_pass - 1])
     if shown_fail:
         return "fail", int(places[shown_fail - 1])
     return "undecided", None
+
+
+def _bounds(monitor: Monitor, flags: np.ndarray, alpha: float) -> tuple[float, float]:
+    up, down = monitor.strength_above, monitor.strength_below
+    if monitor.population is not None:
+        lower, upper = finite.bounds(flags, monitor.population, alpha, up, down)
+    else:
+        lower, upper = bounds(flags, alpha, up, down)
+    return float(lower[-1]), float(upper[-1])
 
 
 def _note(gate: SequentialGate, monitor: Monitor, alpha: float, cases: int) -> str:
@@ -301,14 +229,14 @@ def replay(
         status, decided = _decide(monitor, flags, places, alpha)
         low = high = None
         if with_bounds and flags.size:
-            lower, upper = bounds(flags, alpha)
-            low, high = float(lower[-1]), float(upper[-1])
+            low, high = _bounds(monitor, flags, alpha)
         gate = common.model_copy(
             update={
                 "kind": monitor.kind, "status": status, "decided_after": decided,
                 "observations": int(flags.size), "target": monitor.target,
                 "mean": float(flags.mean()) if flags.size else None, "lower": low,
                 "upper": high, "what": monitor.what, "claim": monitor.claim,
+                "population": monitor.population,
             }
         )  # fmt: skip
         result.append(gate.model_copy(update={"note": _note(gate, monitor, alpha, len(order))}))

@@ -18,7 +18,7 @@ had stopped resumes to the same stop without running anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -31,14 +31,8 @@ from crane_bench.evals.gate_config import GatesConfig
 from crane_bench.evals.metric_registry import DEFAULT_METRICS, MetricRegistry
 from crane_bench.evals.metrics import frame_from_records, scalar_row
 from crane_bench.evals.results import TrialResult
-from crane_bench.evals.sequential import (
-    METHOD,
-    Monitor,
-    SequentialGate,
-    monitors,
-    replay,
-    still_running,
-)
+from crane_bench.evals.sequential import METHOD, SequentialGate, replay, still_running
+from crane_bench.evals.sequential_checks import Monitor, monitors
 from crane_bench.plumbing.gates import GateCheck, GateReport
 
 ROUND_CASES: Final = 16
@@ -72,6 +66,9 @@ class SequentialReport(BaseModel):
     """Model calls not made, estimated from each stopped planner's calls per trial."""
     gates: list[SequentialGate]
     """Each check under the sequential tests, in the order of `gates.checks`."""
+    live_planners: list[str] = []
+    """Planners none of whose trials the response cache could answer (`--no-cache`, or no
+    model): their latency percentiles are tested as the suite's own."""
 
 
 def case_order(cases: Sequence[Case], seed: int) -> list[Case]:
@@ -105,6 +102,7 @@ class SequentialSchedule:
     round_cases: int
     metrics: MetricRegistry
     initial: pd.DataFrame
+    live: tuple[str, ...] = ()
     """The rows already on disk when the run (or its resumption) started."""
     _records: list[dict[str, Any]] = field(default_factory=list)
 
@@ -119,17 +117,25 @@ class SequentialSchedule:
         concurrency: int,
         initial: pd.DataFrame,
         metrics: MetricRegistry = DEFAULT_METRICS,
+        live: Collection[str] = (),
     ) -> SequentialSchedule:
-        """The schedule of a run: its cases in seeded order, its checks as monitors."""
+        """The schedule of a run: its cases in seeded order, its checks as monitors.
+
+        `live` names the planners none of whose trials the response cache can answer.
+        """
+        scope: dict[str | None, int] = {None: len(cases)}
+        for case in cases:
+            scope[case.category] = scope.get(case.category, 0) + 1
         return cls(
             order=case_order(cases, seed),
             labels=tuple(labels),
-            checks=monitors(gates, labels, metrics),
+            checks=monitors(gates, labels, metrics, scope=scope, live=live),
             alpha=gates.sequential.alpha,
             seed=seed,
             round_cases=max(ROUND_CASES, 2 * concurrency),
             metrics=metrics,
             initial=initial,
+            live=tuple(label for label in labels if label in live),
         )
 
     def rounds(self) -> list[list[Case]]:
@@ -216,6 +222,7 @@ class SequentialSchedule:
             model_calls=made,
             model_calls_saved=round(saved),
             gates=gates,
+            live_planners=list(self.live),
         )
 
 
@@ -235,8 +242,9 @@ def resequence(
     check no longer decided gets its fixed-sample verdict, and says so).
     """
     schedule = SequentialSchedule.create(
-        cases, labels, gates, seed=previous.seed, concurrency=1, initial=frame, metrics=metrics
-    )
+        cases, labels, gates, seed=previous.seed, concurrency=1, initial=frame,
+        metrics=metrics, live=previous.live_planners,
+    )  # fmt: skip
     schedule.round_cases = previous.round_cases
     through = max(previous.cases_run.values(), default=0)
     return schedule.report(through, dict(previous.cases_run))

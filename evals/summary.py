@@ -10,7 +10,7 @@ from __future__ import annotations
 import platform
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -38,6 +38,7 @@ from crane_bench.evals.run_dir import (
 )
 from crane_bench.evals.run_reader import read_results
 from crane_bench.evals.sequential_run import SequentialReport, apply_decisions
+from crane_bench.evals.warmup import WarmUp, describe
 from crane_bench.plumbing.run_files import RESULTS_FILE
 from crane_bench.runtime.errors import ConfigError
 from crane_bench.runtime.local_llm import LLMEndpoint
@@ -171,6 +172,7 @@ def latency_measurement(
     settings: Settings,
     endpoints: Mapping[str, LLMEndpoint],
     modes: Mapping[str, LLMPlannerMode] | None = None,
+    warmups: Sequence[WarmUp] = (),
 ) -> LatencyMeasurement:
     """How this run measures latency, as a record and in words (one sentence per model).
 
@@ -179,17 +181,19 @@ def latency_measurement(
         settings: The process-wide settings (the llm planner's mode).
         endpoints: The endpoint of each label that called a model.
         modes: Each label's llm planner mode; default: resolved from `settings`.
+        warmups: The planners' warm-up plans (`evals.warmup`).
     """
     modes = modes if modes is not None else llm_modes(config, settings, endpoints)
     parts = [
         "Latency is each trial's planning time, measured in process around the planner's "
         "plan() call (tools and scoring excluded).",
+        describe(list(warmups)),
         "Each planner's trials ran as one block after the previous planner's, so no "
         "request could reuse a prompt that another planner's request left in the model "
         "server's cache; a planner reuses only the instructions its own requests share.",
     ]
     if config.stop_when_decided:
-        parts[1] = (
+        parts[2] = (
             "The cases ran in rounds (--stop-when-decided), each planner's trials of a round "
             "as one block after the previous planner's; on the last few cases of a round a "
             "request may find the previous planner's prompt for the same case still in a "
@@ -222,6 +226,7 @@ def latency_measurement(
         server=", ".join(servers) if servers else None,
         server_started_by_run=any(e.local for e in used),
         response_cache=config.cache_active,
+        warmup=list(warmups),
         llm_mode=", ".join(distinct_modes) if used and distinct_modes else None,
         description=" ".join(parts),
     )

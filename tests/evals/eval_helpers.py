@@ -158,11 +158,17 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 class FakeEndpoint:
-    """An OpenAI-compatible endpoint that answers each prompt with its gold plan as JSON."""
+    """An OpenAI-compatible endpoint that answers each prompt with its gold plan as JSON.
+
+    A prompt that is no case's (the run's warm-up, `evals.warmup`) gets an empty plan and
+    is kept apart in `warmups`, so that `requests` counts the trials' requests.
+    """
 
     def __init__(self, *, status: int = 200, owned_by: str = "system") -> None:
         self.requests: list[httpx.Request] = []
-        """The completion requests, in order (`GET /models` is kept apart)."""
+        """The completion requests of the cases, in order (`GET /models` is kept apart)."""
+        self.warmups: list[httpx.Request] = []
+        """The requests of prompts that are no case's: the warm-ups."""
         self.probes: list[httpx.Request] = []
         self.status = status
         self.owned_by = owned_by
@@ -173,12 +179,12 @@ class FakeEndpoint:
             self.probes.append(request)
             model = {"id": "fake-model", "object": "model", "owned_by": self.owned_by}
             return httpx.Response(200, json={"object": "list", "data": [model]})
-        self.requests.append(request)
-        if self.status != 200:
-            return httpx.Response(self.status, json={"error": {"message": "busy", "type": "x"}})
         body = json.loads(request.content)
         prompt = body["messages"][-1]["content"]
-        plan = json.dumps({"steps": self.by_prompt[prompt]})
+        (self.requests if prompt in self.by_prompt else self.warmups).append(request)
+        if self.status != 200:
+            return httpx.Response(self.status, json={"error": {"message": "busy", "type": "x"}})
+        plan = json.dumps({"steps": self.by_prompt.get(prompt, [])})
         return httpx.Response(200, json=chat_completion(plan, model=body["model"]))
 
     def transport(self) -> httpx.AsyncBaseTransport:

@@ -44,7 +44,11 @@ async def run_llm_eval(tmp_path: Path, url: str, concurrency: int) -> Any:
 async def test_model_trials_run_at_once_up_to_the_servers_slots(tmp_path: Path) -> None:
     with fake_llama_server(slots=2, completion_s=0.15) as server:
         run, summary = await run_llm_eval(tmp_path, base_url(server), concurrency=4)
-    assert server.completions == len(CALC_CASES)
+    # One call per trial, and the untimed warm-up's calls before them (one per clause).
+    [warm] = summary.latency_measurement.warmup
+    assert warm.error is None
+    assert warm.model_calls >= 1
+    assert server.completions == len(CALC_CASES) + warm.model_calls
     # Concurrent, but never beyond the slots: more would only queue at the server.
     assert server.max_in_flight == 2
     endpoint = summary.environment.endpoints["llm"]

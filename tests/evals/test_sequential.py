@@ -18,14 +18,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from crane_bench.evals.confseq import crossing
+from crane_bench.evals.confseq import STRENGTH, crossing, tuned_strength
 from crane_bench.evals.gate_config import GatesConfig
 from crane_bench.evals.metrics import trials_frame
 from crane_bench.evals.rescore_run import rescore_run
 from crane_bench.evals.run_config import EvalConfig, build_spec
-from crane_bench.evals.run_dir import EvalSummary, RunDir
+from crane_bench.evals.run_dir import EvalSummary, RunDir, sequential_sentence
 from crane_bench.evals.runner import run_eval
-from crane_bench.evals.sequential import monitors, replay, still_running
+from crane_bench.evals.sequential import replay, still_running
+from crane_bench.evals.sequential_checks import monitors
 from crane_bench.runtime.models import Plan, PlanMeta, PlanResult, PlanStep
 from tests.evals.eval_helpers import offline_settings, opener_of, read_rows
 from tests.evals.trial_rows import scored
@@ -123,7 +124,7 @@ async def test_clear_gates_stop_the_run_well_before_the_suite_ends(tmp_path: Pat
     last = max(g.decided_after or 0 for g in s.gates)
     end = max(s.cases_run.values())
     assert last <= end < last + s.round_cases
-    assert s.cases_run["idle"] == end == planners["idle"].calls
+    assert s.cases_run["idle"] == end == planners["idle"].calls - 1  # and its warm-up
     good_gates = [g.decided_after or 0 for g in s.gates if "good" in g.planners]
     assert max(good_gates) <= s.cases_run["good"] < max(good_gates) + s.round_cases
     assert summary.trials == summary.expected_trials == sum(s.cases_run.values())
@@ -136,6 +137,10 @@ async def test_clear_gates_stop_the_run_well_before_the_suite_ends(tmp_path: Pat
         assert gate.upper is not None
         assert gate.lower <= (gate.mean or 0) <= gate.upper
     assert len(read_rows(run.results_file)) == summary.trials
+    # The point estimates' gates were tested as the suite's own rate, and the run says so.
+    assert [g.population for g in s.gates] == [CASES, None, CASES, CASES]
+    assert s.live_planners == ["good", "poor", "idle"]
+    assert "tested as the suite's own rate" in sequential_sentence(summary)
 
 
 async def test_each_planner_stops_when_its_own_gates_are_decided(tmp_path: Path) -> None:
@@ -292,3 +297,81 @@ def test_a_latency_gate_reads_only_live_trials() -> None:
     slow = trials_frame([trial(c, planner="llm", latency_ms=6000.0) for c in order])
     [gate] = replay(monitors(config, ["llm"]), slow, order, 0.05)
     assert gate.status == "fail"
+
+
+def test_point_estimates_are_tested_as_the_suites_own_rate() -> None:
+    config = GatesConfig.model_validate(
+        {
+            "checks": [
+                {"planner": "a", "metric": "plan_accuracy", "op": ">=", "threshold": 0.8},
+                {"planner": "a", "metric": "plan_accuracy", "op": "<=", "threshold": 0.8},
+                {"planner": "a", "metric": "latency_ms.p95", "op": "<=", "threshold": 50},
+                {
+                    "planner": "a",
+                    "metric": "plan_accuracy",
+                    "op": ">=",
+                    "threshold": 0.8,
+                    "use": "lower_bound",
+                },
+                {
+                    "planner": "a",
+                    "metric": "false_action_rate",
+                    "op": "<=",
+                    "threshold": 0.1,
+                },
+                {"planner": "b", "metric": "latency_ms.p95", "op": "<=", "threshold": 50},
+            ]
+        }
+    )
+    found = monitors(config, ["a", "b"], scope={None: 223}, live=["a"])
+    # 179 of 223 right is 0.803: the full run passes `>= 0.8` from 179 on, and `<= 0.8`
+    # up to 178; p95 <= 50 surely passes with 212 trials within, surely fails with 210.
+    assert [(m.population, m.pass_test, m.fail_test) for m in found[:3]] == [
+        (223, ("above", 178), ("below", 179)),
+        (223, ("below", 179), ("above", 178)),
+        (223, ("above", 211), ("below", 211)),
+    ]
+    # A bound is about the rate the suite samples; a rate not every trial has, and a
+    # latency the response cache may answer, have no known N: tested as rates.
+    assert [m.population for m in found[3:]] == [None, None, None]
+    # Every test's prior is tuned to half the suite, from the threshold alone; a paired
+    # test, which reads an unknown number of discordant cases, keeps the fixed one.
+    assert found[0].strength_above == tuned_strength(0.8, "above", 0.05, 112)
+    assert found[3].strength_below == tuned_strength(0.8, "below", 0.05, 112)
+    paired = GatesConfig.model_validate(
+        {
+            "checks": [
+                {
+                    "planner": "a",
+                    "metric": "plan_accuracy",
+                    "op": ">=",
+                    "threshold": {"planner": "b"},
+                }
+            ]
+        }
+    )
+    [pair] = monitors(paired, ["a", "b"], scope={None: 223}, live=["a", "b"])
+    assert (pair.kind, pair.population, pair.strength_above) == ("paired", None, STRENGTH)
+
+
+def test_a_suite_gate_decides_by_half_the_suite_where_a_rate_test_did_not() -> None:
+    # The gold suite's figures: 200 of 223 right against 0.8, in the order of a seed where
+    # the first version (a rate's test, prior of 5 cases) decided only after 125 cases.
+    suite = np.arange(223) < 200
+    config = GatesConfig.model_validate(
+        {"checks": [{"planner": "a", "metric": "plan_accuracy", "op": ">=", "threshold": 0.8}]}
+    )
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        right = rng.permutation(suite)
+        if int(crossing(right, 0.8, "above", 0.05)) > 111:
+            break
+    order = [f"c{i}" for i in range(223)]
+    frame = trials_frame(scored("a", list(right)))
+    [before] = replay(monitors(config, ["a"]), frame, order, 0.05)
+    [after] = replay(monitors(config, ["a"], scope={None: 223}), frame, order, 0.05)
+    assert before.decided_after is not None
+    assert before.decided_after > 111
+    assert (after.status, after.population) == ("pass", 223)
+    assert after.decided_after is not None
+    assert after.decided_after <= 111

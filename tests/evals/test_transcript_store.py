@@ -32,6 +32,9 @@ from tests.evals.eval_helpers import (
 from tests.runtime.planners.fake_llama import FakeLlama, completion_json, is_chat
 from tests.runtime.planners.fake_openai import FAKE_KEY, plan_json
 
+WARMUP_PARTS = (b"water the plants", b"17 * 23", b"list my todos")
+"""What the requests of the warm-up prompt (`evals.warmup.PROMPT`) carry."""
+
 EVALS = Path(__file__).resolve().parents[2] / "evals"
 
 
@@ -107,8 +110,9 @@ async def test_the_api_key_is_in_no_file_even_when_the_server_echoes_it(
 
     def answer(request: httpx.Request) -> httpx.Response:
         nonlocal first
-        if first:
-            first = False
+        warm_up = any(part in request.content for part in WARMUP_PARTS)
+        if first or warm_up:  # the warm-ups (before any trial), then the first trial
+            first = first and warm_up
             message = f"Incorrect API key provided: {FAKE_KEY}. Bearer {FAKE_KEY}"
             return httpx.Response(401, json={"error": {"message": message, "type": "auth"}})
         chat = is_chat(request)
@@ -130,12 +134,16 @@ async def test_the_api_key_is_in_no_file_even_when_the_server_echoes_it(
             return httpx.Response(200, json={"object": "list", "data": [{"id": "fake-model"}]})
         return fake.handler(request)
 
-    run, _ = await run_new(
+    run, summary = await run_new(
         cfg, settings, tmp_path / "run", http_transport=lambda: httpx.MockTransport(server)
     )
     build_report(run.path)
 
     assert fake.requests[0].headers["authorization"] == f"Bearer {FAKE_KEY}"  # it was used
+    assert summary.latency_measurement is not None
+    failed = [w.error for w in summary.latency_measurement.warmup if w.error]
+    assert failed
+    assert all("***" in error for error in failed)  # the warm-ups' errors, masked too
     transcripts = run.transcripts_file.read_text(encoding="utf-8")
     assert "Incorrect API key provided: ***" in transcripts  # the echo was recorded, masked
     files = [path for path in tmp_path.rglob("*") if path.is_file()]  # noqa: ASYNC240
