@@ -68,6 +68,9 @@ NOT_SETTINGS = {
     "TODO_PLUGIN",
     "NO_CACHE",  # a make variable
     "PIP_CACHE",  # a make variable
+    # llama.cpp's weight formats, which configuration.md compares for LOCAL_WEIGHTS.
+    "Q4_1",
+    "Q8_0",
     "RUN_DIR",  # a make variable
 }
 
