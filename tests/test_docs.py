@@ -71,6 +71,7 @@ NOT_SETTINGS = {
     # llama.cpp's weight formats, which configuration.md compares for LOCAL_WEIGHTS.
     "Q4_1",
     "Q8_0",
+    "XDG_CACHE_HOME",  # the cache directory convention LOCAL_WEIGHTS_DIR defaults under
     "RUN_DIR",  # a make variable
 }
 
