@@ -15,14 +15,16 @@ what the grammar allows, so the model cannot invent a tool, misspell an action, 
 ramble. The grammar is built per clause, so that it also holds what the clause allows:
 
 the labels offered (those of the tools the clause cues), and for each answer field the
-grammar fragment its tool declares (`ToolPlugin.answer_fields`; the built-in ones in
-`answer_fields`): arithmetic-only expressions over the clause's numbers, ids among the
-numbers it names, titles copied from its words. A label that needs a number
+grammar fragment its tool declares (`ToolPlugin.answer_fields`; the calculator's in
+`tools/calculator/answer.py`, the todo store's in `tools/todo/answer.py`):
+arithmetic-only expressions over the clause's numbers, ids among the numbers it names,
+titles copied from its words. A label that needs a number
 (`LabelSpec.needs_number`) is offered only when the clause names one, and one with a
 field that `needs_ids` only when there is an id to give.
 
 The labels, their fields and their grammars come from the tools' plug-ins; nothing here
 names a tool or a field.
+
 `format_answer` writes an answer (for the few-shot examples), `answer_grammar` constrains
 one, and `parse_answer` reads one back; the three agree by construction.
 """
@@ -35,16 +37,6 @@ from typing import Final
 
 from pydantic import JsonValue
 
-from crane_bench.runtime.planners.answer_fields import (
-    CONSTANTS,
-    EXPRESSION_PREFIX,
-    ID_PREFIX,
-    MAX_OPERATORS,
-    MAX_TITLE_CHARS,
-    MAX_TITLE_WORDS,
-    TITLE_PREFIX,
-    clause_numbers,
-)
 from crane_bench.runtime.planners.examples.examples import LABELS, Example, Label
 from crane_bench.runtime.planners.gbnf import (
     MAX_ID_DIGITS,
@@ -56,20 +48,12 @@ from crane_bench.runtime.tools.plugin import NONE_LABEL, FieldContext, ToolPlugi
 from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 
 __all__ = [
-    "CONSTANTS",
-    "EXPRESSION_PREFIX",
-    "ID_PREFIX",
     "LABEL_TEXT",
     "MAX_ID_DIGITS",
-    "MAX_OPERATORS",
-    "MAX_TITLE_CHARS",
-    "MAX_TITLE_WORDS",
-    "TITLE_PREFIX",
     "Answer",
     "allowed_labels",
     "answer_grammar",
     "clause_ids",
-    "clause_numbers",
     "format_answer",
     "format_fields",
     "gbnf_literal",

@@ -8,8 +8,8 @@ from typing import Final
 from pydantic import BaseModel, JsonValue
 
 from crane_bench.runtime.errors import CalculatorError
-from crane_bench.runtime.planners.answer_fields import EXPRESSION_FIELD
-from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
+from crane_bench.runtime.tools.calculator.answer import EXPRESSION_FIELD
+from crane_bench.runtime.tools.calculator.arithmetic_text import spoken_to_expression
 from crane_bench.runtime.tools.calculator.cue import has_arithmetic_signal
 from crane_bench.runtime.tools.calculator.tool import CalculatorInput, CalculatorTool, check
 from crane_bench.runtime.tools.plugin import (

@@ -5,14 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from crane_bench.runtime.planners.answer_fields import ID_FIELD, TITLE_FIELD
-from crane_bench.runtime.planners.todo_rules import (
-    FALLBACK_ADD_RULES,
-    MANY_ADD_RULES,
-    TODO_RULES,
-    match_todo,
-)
-from crane_bench.runtime.planners.todo_structure import read_todo_structure
 from crane_bench.runtime.tools.plugin import (
     Inputs,
     LabelSpec,
@@ -21,7 +13,15 @@ from crane_bench.runtime.tools.plugin import (
     RuleReader,
     ToolDeclaration,
 )
+from crane_bench.runtime.tools.todo.answer import ID_FIELD, TITLE_FIELD
 from crane_bench.runtime.tools.todo.cue import asks_for_todo, has_todo_signal, supports_todo_step
+from crane_bench.runtime.tools.todo.rules import (
+    FALLBACK_ADD_RULES,
+    MANY_ADD_RULES,
+    TODO_RULES,
+    match_todo,
+)
+from crane_bench.runtime.tools.todo.structure import read_todo_structure
 from crane_bench.runtime.tools.todo.tool import TodoInput, TodoTool
 
 

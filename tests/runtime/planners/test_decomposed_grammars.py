@@ -19,13 +19,13 @@ from crane_bench.runtime.planners.grammars import (
     allowed_labels,
     answer_grammar,
     clause_ids,
-    clause_numbers,
     format_answer,
     format_fields,
     gbnf_literal,
     named_numbers,
     parse_answer,
 )
+from crane_bench.runtime.tools.calculator.answer import clause_numbers
 
 BANK = load_bank()
 
