@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -70,12 +70,21 @@ _NONE_DESCRIPTION: Final = (
 )
 
 
-def instructions(plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS) -> str:
+def instructions(
+    plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS, offered: Collection[Label] = ()
+) -> str:
     """The instructions every request opens with: each plug-in's labels, then `none`.
 
-    Each label is named with its one-line description (`LabelSpec.description`).
+    Each label is named with its one-line description (`LabelSpec.description`). The
+    labels of a tool offered `when_cued` are named only when in `offered` (the clause
+    cues them), so requests about other things read as if the tool were not there.
     """
-    labels = [f"{spec.name} ({spec.description})" for plugin in plugins for spec in plugin.labels]
+    labels = [
+        f"{spec.name} ({spec.description})"
+        for plugin in plugins
+        for spec in plugin.labels
+        if plugin.offered == "always" or spec.name in offered
+    ]
     labels.append(f"{NONE_LABEL} ({_NONE_DESCRIPTION})")
     return (
         "You route one request to one tool call.\n"
@@ -230,14 +239,52 @@ class DecomposedLLMPlanner:
         self.config = config or LLMPlannerConfig()
         self.options = options or DecomposedOptions()
         bank = tuple(examples) if examples is not None else load_bank(plugins=plugins)
-        self.index = SimilarityIndex(bank)
-        self.shared = shared_examples(bank, self.options.shared_examples, plugins.labels)
-        self.openers = request_openers(bank)
+        # The examples of a tool offered `when_cued` join the index (and its weights)
+        # only for the clauses that cue it: `_index_for`.
+        self._bank = bank
+        base = tuple(e for e in bank if self._cued_tool(e.label) is None)
+        self.index = SimilarityIndex(base)
+        self._indexes: dict[frozenset[str], SimilarityIndex] = {frozenset(): self.index}
+        self.shared = shared_examples(base, self.options.shared_examples, plugins.labels)
+        self.openers = request_openers(base)
         self.local = self.config.local
         self.caller = ModelCaller(client, model=model, kind=kind, config=self.config, sleep=sleep)
         self._api_key = client.api_key
 
-    def prompt_for(self, clause: str) -> FewShotPrompt:
+    def _cued_tool(self, label: Label) -> str | None:
+        """The tool of `label` when it is offered only when cued, else None."""
+        declared = self.plugins.label(label)
+        if declared is None or declared[0].offered == "always":
+            return None
+        return declared[0].name
+
+    def _index_for(self, labels: Collection[Label]) -> SimilarityIndex:
+        """The similarity index over the examples of the tools `labels` may call."""
+        cued = frozenset(t for label in labels if (t := self._cued_tool(label)) is not None)
+        index = self._indexes.get(cued)
+        if index is None:
+            index = SimilarityIndex(
+                [e for e in self._bank if self._cued_tool(e.label) in {None, *cued}]
+            )
+            self._indexes[cued] = index
+        return index
+
+    def openers_for(self, prompt: str) -> frozenset[str]:
+        """The request openers for `prompt`: the bank's, with those of cued tools.
+
+        A tool offered `when_cued` adds its examples' first words only to prompts its
+        `signal` matches.
+        """
+        cued = [
+            e
+            for e in self._bank
+            if (tool := self._cued_tool(e.label)) is not None
+            and (plugin := self.plugins.get(tool)) is not None
+            and plugin.signal(prompt)
+        ]
+        return self.openers | request_openers(cued) if cued else self.openers
+
+    def prompt_for(self, clause: str, labels: Collection[Label] | None = None) -> FewShotPrompt:
         """The few-shot prompt for one clause: shared examples, then similar ones.
 
         The shared examples are the same for every clause, so the server keeps them in
@@ -245,25 +292,32 @@ class DecomposedLLMPlanner:
         similar one goes last; and when none of the similar examples says `no`, the
         nearest one that does is put first among them, so that the model has seen both
         answers for requests like this one.
+
+        Args:
+            clause: The clause.
+            labels: The labels offered for it (by default, those it cues); the labels
+                and examples of a tool offered `when_cued` are shown only when among them.
         """
+        if labels is None:
+            labels = cued_labels(clause, plugins=self.plugins)
         opts = self.options
+        index = self._index_for(labels)
         shared = set(self.shared)
         wanted = opts.similar_examples
         similar = [
             example
-            for example in self.index.nearest(
-                clause, wanted + len(shared), per_label=opts.per_label
-            )
+            for example in index.nearest(clause, wanted + len(shared), per_label=opts.per_label)
             if example not in shared
         ][:wanted]
         shown = similar[::-1]
         if opts.contrast_none and all(example.label != "none" for example in similar):
-            nearest_none = self.index.nearest(clause, 1 + len(shared), labels=_NONE)
+            nearest_none = index.nearest(clause, 1 + len(shared), labels=_NONE)
             shown = [*[e for e in nearest_none if e not in shared][:1], *shown]
+        cued = [label for label in labels if self._cued_tool(label) is not None]
         return FewShotPrompt(
-            instructions=self.instructions,
-            shared=[(example.text, format_answer(example)) for example in self.shared],
-            examples=[(example.text, format_answer(example)) for example in shown],
+            instructions=instructions(self.plugins, cued) if cued else self.instructions,
+            shared=[(e.text, format_answer(e, self.plugins)) for e in self.shared],
+            examples=[(e.text, format_answer(e, self.plugins)) for e in shown],
             request=clause,
         )
 
@@ -299,7 +353,7 @@ class DecomposedLLMPlanner:
     async def _steps(self, prompt: str, run: _PlanRun) -> list[PlanStep]:
         steps: list[PlanStep] = []
         earlier_ids: list[int] = []
-        clauses = split_clauses(prompt, self.openers)
+        clauses = split_clauses(prompt, self.openers_for(prompt))
         if run.recorder is not None:
             run.recorder.add(self._clauses_event(clauses, run.recorder))
         for clause in clauses:
@@ -338,7 +392,7 @@ class DecomposedLLMPlanner:
             end="\n" if completion else "",
             plugins=self.plugins,
         )
-        prompt = self.prompt_for(clause)
+        prompt = self.prompt_for(clause, labels)
         run.meta.model_calls += 1
         recording = self._recording(clause, prompt, run.recorder)
         try:
@@ -377,13 +431,7 @@ class DecomposedLLMPlanner:
             answer = parse_answer(result.text, self.plugins)
         except ValueError as exc:
             raise InvalidPlanError(str(exc), reason="schema", meta=self._finish(run)) from None
-        return label_step(
-            answer.label,
-            expression=answer.expression,
-            id=answer.id,
-            title=answer.title,
-            plugins=self.plugins,
-        )
+        return label_step(answer.label, plugins=self.plugins, **answer.fields)
 
     # --- recording (only with a recorder) ----------------------------------------------
 

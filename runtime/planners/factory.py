@@ -77,7 +77,13 @@ def build_llm_planner(
             config=config,
             plugins=plugins if plugins is not None else installed_tool_plugins(),
         )
-    return LLMPlanner(client, model=endpoint.model, tools=tools.describe(), config=config)
+    return LLMPlanner(
+        client,
+        model=endpoint.model,
+        tools=tools.describe(),
+        config=config,
+        plugins=plugins if plugins is not None else installed_tool_plugins(),
+    )
 
 
 @asynccontextmanager

@@ -14,49 +14,53 @@ label among eight. After `yes` come the label and its arguments. llama.cpp sampl
 what the grammar allows, so the model cannot invent a tool, misspell an action, or
 ramble. The grammar is built per clause, so that it also holds what the clause allows:
 
-- **expression**: arithmetic only: `+ - * / // % **`, parentheses and the calculator's
-  functions (`sqrt abs round min max`), over the numbers the clause names (digits,
-  number words, "1,250" as 1250) and a few constants ("half" is `/ 2`, "percent" is
-  `/ 100`); no names, and no number the user did not give. A clause that names no
-  number is offered no calculator at all.
-- **id**: one of the integers written in the clause (digits, or number words read by
-  `number_words`). A clause with no number cannot be given an id label, so "delete all
-  my todos" can only be answered with a tool that needs none, or `no`.
-- **title**: a run of the clause's own words, copied verbatim (`copy_titles`), so that
-  text the user asks to store is never rewritten; or a bounded single line.
+the labels offered (those of the tools the clause cues), and for each answer field the
+grammar fragment its tool declares (`ToolPlugin.answer_fields`; the calculator's in
+`tools/calculator/answer.py`, the todo store's in `tools/todo/answer.py`):
+arithmetic-only expressions over the clause's numbers, ids among the numbers it names,
+titles copied from its words. A label that needs a number
+(`LabelSpec.needs_number`) is offered only when the clause names one, and one with a
+field that `needs_ids` only when there is an id to give.
 
-The labels, their fields and which need a number come from the tools' plug-ins
-(`ToolPlugin.labels`); each answer field has its grammar here, whatever tool uses it.
+The labels, their fields and their grammars come from the tools' plug-ins; nothing here
+names a tool or a field.
+
 `format_answer` writes an answer (for the few-shot examples), `answer_grammar` constrains
 one, and `parse_answer` reads one back; the three agree by construction.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
+from pydantic import JsonValue
+
 from crane_bench.runtime.planners.examples.examples import LABELS, Example, Label
-from crane_bench.runtime.planners.number_words import replace_number_words
-from crane_bench.runtime.tools.plugin import NONE_LABEL, ToolPlugins
+from crane_bench.runtime.planners.gbnf import (
+    MAX_ID_DIGITS,
+    clause_ids,
+    gbnf_literal,
+    named_numbers,
+)
+from crane_bench.runtime.tools.plugin import NONE_LABEL, FieldContext, ToolPlugins
 from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 
-MAX_TITLE_CHARS: Final = 120
-MAX_TITLE_WORDS: Final = 80
-MAX_ID_DIGITS: Final = 9
-MAX_OPERATORS: Final = 8
-CONSTANTS: Final = ("1", "2", "3", "10", "12", "60", "100", "1000")
-"""Operands any expression may use besides the clause's own numbers: what "half",
-"squared", "a dozen", "percent" or "hours in minutes" stand for."""
-
-ID_PREFIX: Final = "Id: "
-TITLE_PREFIX: Final = "Title: "
-EXPRESSION_PREFIX: Final = "Expression: "
-
-_INTEGER: Final = re.compile(r"(?<![\w.])-?\d+(?![\d.]\d)")
-_NUMBER: Final = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]\d)|\d+(?:\.\d+)?")
+__all__ = [
+    "LABEL_TEXT",
+    "MAX_ID_DIGITS",
+    "Answer",
+    "allowed_labels",
+    "answer_grammar",
+    "clause_ids",
+    "format_answer",
+    "format_fields",
+    "gbnf_literal",
+    "label_text",
+    "named_numbers",
+    "parse_answer",
+]
 
 
 def label_text(label: Label) -> str:
@@ -66,108 +70,51 @@ def label_text(label: Label) -> str:
 
 LABEL_TEXT: Final[dict[Label, str]] = {label: label_text(label) for label in LABELS}
 """How each built-in label opens an answer."""
-_ORDINAL_WORDS: Final = (
-    ("first", 1), ("second", 2), ("third", 3), ("fourth", 4), ("fifth", 5),
-    ("sixth", 6), ("seventh", 7), ("eighth", 8), ("ninth", 9), ("tenth", 10),
-)  # fmt: skip
-_ORDINALS: Final = dict(_ORDINAL_WORDS)
-_ORDINAL: Final = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)
-_QUOTES: Final = "\"'`“”‘’"
-_CLOSERS: Final = _QUOTES + ".,;:!?"
-_GBNF_ESCAPES: Final = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-# Arithmetic only, over the numbers the clause names (`clause_numbers`), so a small
-# model can neither invent operands nor spin out digits. × ÷ − may be copied as typed:
-# the calculator reads them. Spaces are optional around an
-# operator only, which keeps few parse states alive at once: llama.cpp checks every
-# vocabulary token against each of them at every step.
-_EXPRESSION_RULES: Final = f"""
-expr ::= operand (ws binop ws operand){{0,{MAX_OPERATORS}}}
-operand ::= "-"? atom
-atom ::= number | "(" expr ")" | func "(" expr (", " expr){{0,3}} ")" | "pi"
-func ::= "sqrt" | "abs" | "round" | "min" | "max"
-binop ::= "+" | "-" | "*" | "/" | "**" | "//" | "%" | "×" | "÷" | "−"
-ws ::= " "?
-""".strip()
-
-_FREE_TITLE_RULE: Final = f"title ::= [^\\n\\r]{{1,{MAX_TITLE_CHARS}}}"
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the model answered for one clause."""
+    """What the model answered for one clause: a label and its fields' input values."""
 
     label: Label
-    expression: str | None = None
-    id: int | None = None
-    title: str | None = None
+    fields: Mapping[str, JsonValue] = field(default_factory=dict)
+
+    @property
+    def expression(self) -> str | None:
+        """The `expression` field, if given."""
+        value = self.fields.get("expression")
+        return value if isinstance(value, str) else None
+
+    @property
+    def id(self) -> int | None:
+        """The `id` field, if given."""
+        value = self.fields.get("id")
+        return value if isinstance(value, int) else None
+
+    @property
+    def title(self) -> str | None:
+        """The `title` field, if given."""
+        value = self.fields.get("title")
+        return value if isinstance(value, str) else None
 
 
-def gbnf_literal(text: str) -> str:
-    """`text` as a GBNF string literal."""
-    return '"' + "".join(_GBNF_ESCAPES.get(char, char) for char in text) + '"'
-
-
-def clause_ids(clause: str) -> list[int]:
-    """The integers a clause names, in order and without repeats.
-
-    Digits, number words and ordinals count: "task two" and "the second task" give [2].
-    """
-    found: list[int] = []
-    for text in (clause, replace_number_words(clause)):
-        for match in _INTEGER.finditer(text):
-            value = int(match.group())
-            if value not in found and len(match.group().lstrip("-")) <= MAX_ID_DIGITS:
-                found.append(value)
-    for match in _ORDINAL.finditer(clause):
-        value = _ORDINALS[match.group().lower()]
-        if value not in found:
-            found.append(value)
-    return found
-
-
-def named_numbers(clause: str) -> list[str]:
-    """The numbers a clause names, as an expression writes them ("1,250" -> "1250").
-
-    Number words count: "twelve" gives "12".
-    """
-    found: list[str] = []
-    for text in (clause, replace_number_words(clause)):
-        for match in _NUMBER.finditer(text):
-            number = match.group().replace(",", "")
-            if number not in found:
-                found.append(number)
-    return found
-
-
-def clause_numbers(clause: str) -> list[str]:
-    """The operands an expression for `clause` may use: its own numbers and `CONSTANTS`."""
-    named = named_numbers(clause)
-    return named + [constant for constant in CONSTANTS if constant not in named]
-
-
-def format_answer(example: Example) -> str:
+def format_answer(example: Example, plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS) -> str:
     """The answer an example stands for, as the model should write it (no final newline)."""
-    return format_fields(
-        example.label, expression=example.expression, id=example.id, title=example.title
-    )
+    return format_fields(example.label, plugins=plugins, **example.arguments())
 
 
 def format_fields(
-    label: Label,
-    *,
-    expression: str | None = None,
-    id: int | None = None,
-    title: str | None = None,
+    label: Label, *, plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS, **values: JsonValue
 ) -> str:
-    """An answer's text from its parts (no final newline)."""
+    """An answer's text from its label and field values (no final newline).
+
+    Fields are written in the order the plug-ins declare them; None values are left out.
+    """
     lines = [label_text(label)]
-    if expression is not None:
-        lines.append(EXPRESSION_PREFIX + expression)
-    if id is not None:
-        lines.append(f"{ID_PREFIX}{id}")
-    if title is not None:
-        lines.append(TITLE_PREFIX + " ".join(title.split()))
+    for answer_field in plugins.answer_fields:
+        value = values.get(answer_field.name)
+        if value is not None:
+            lines.append(answer_field.prefix + answer_field.write(value))
     return "\n".join(lines)
 
 
@@ -179,50 +126,19 @@ def allowed_labels(
 ) -> list[Label]:
     """The labels a clause can take.
 
-    Those needing an id only when there is one to give, and those that need a number
-    (`LabelSpec.needs_number`: the calculator) only when the clause names one: an
-    expression of constants alone would be made up.
+    Those with a field that needs an id (`AnswerField.needs_ids`) only when there is one
+    to give, and those that need a number (`LabelSpec.needs_number`: the calculator)
+    only when the clause names one: an expression of constants alone would be made up.
     """
     allowed = []
     for label in labels:
         declared = plugins.label(label)
         spec = declared[1] if declared is not None else None
-        needs_id = spec is not None and "id" in spec.fields
+        needs_id = any(f.needs_ids for f in plugins.label_answer_fields(label))
         needs_number = spec is not None and spec.needs_number
         if (ids or not needs_id) and (has_number or not needs_number):
             allowed.append(label)
     return allowed
-
-
-def _endings(word: str) -> list[str]:
-    """A word as the last of a title: as typed, or without a closing quote or stop."""
-    forms = (word, word.rstrip(_QUOTES), word.rstrip(_CLOSERS))
-    return [gbnf_literal(form) for form in dict.fromkeys(form for form in forms if form)]
-
-
-def _title_rules(clause: str, copy_titles: bool) -> list[str]:
-    words = clause.split()[:MAX_TITLE_WORDS]
-    if not copy_titles or not words:
-        return [_FREE_TITLE_RULE]
-    # start-i: a title that starts at word i; rest-j: its words from j on. The first word
-    # may shed an opening quote and the last a closing quote or stop ("'pay rent'." may
-    # be copied as pay rent); words in between are copied exactly.
-    last = len(words) - 1
-    starts, rules = [], []
-    for i, word in enumerate(words):
-        alternatives = []
-        for opened in dict.fromkeys(form for form in (word, word.lstrip(_QUOTES)) if form):
-            alternatives += _endings(opened)
-            if i < last:
-                alternatives.append(f"{gbnf_literal(opened + ' ')} rest{i + 1}")
-        rules.append(f"start{i} ::= " + " | ".join(dict.fromkeys(alternatives)))
-        starts.append(f"start{i}")
-        if i > 0:
-            rest = _endings(word)
-            if i < last:
-                rest.append(f"{gbnf_literal(word + ' ')} rest{i + 1}")
-            rules.append(f"rest{i} ::= " + " | ".join(rest))
-    return ["title ::= " + " | ".join(starts), *rules]
 
 
 def answer_grammar(
@@ -253,33 +169,23 @@ def answer_grammar(
     """
     ids = clause_ids(clause) if ids is None else list(ids)
     offered = allowed_labels(ids, bool(named_numbers(clause)), labels, plugins)
-    label_fields = plugins.label_fields
     if not offered:
         raise ValueError("no label to offer for this clause")
     alternatives = []
     needs: set[str] = set()
     for label in offered:
-        fields = label_fields[label]
         parts = [gbnf_literal(label_text(label))]
-        if "expression" in fields:
-            parts.append(gbnf_literal("\n" + EXPRESSION_PREFIX) + " expr")
-        if "id" in fields:
-            parts.append(gbnf_literal("\n" + ID_PREFIX) + " id")
-        if "title" in fields:
-            parts.append(gbnf_literal("\n" + TITLE_PREFIX) + " title")
+        for answer_field in plugins.label_answer_fields(label):
+            parts.append(gbnf_literal("\n" + answer_field.prefix) + " " + answer_field.symbol)
+            needs.add(answer_field.name)
         alternatives.append(" ".join(parts))
-        needs |= fields
     start = f"{gbnf_literal(lead)} " if lead else ""
     finish = f" {gbnf_literal(end)}" if end else ""
     rules = [f"root ::= {start}({' | '.join(alternatives)}){finish}"]
-    if "expression" in needs:
-        rules.append(_EXPRESSION_RULES)
-        ordered = sorted(clause_numbers(clause), key=len, reverse=True)
-        rules.append("number ::= " + " | ".join(gbnf_literal(n) for n in ordered))
-    if "id" in needs:
-        rules.append("id ::= " + " | ".join(gbnf_literal(str(value)) for value in ids))
-    if "title" in needs:
-        rules.extend(_title_rules(clause, copy_titles))
+    context = FieldContext(clause=clause, ids=tuple(ids), copy_titles=copy_titles)
+    for answer_field in plugins.answer_fields:
+        if answer_field.name in needs:
+            rules.extend(answer_field.rules(context))
     return "\n".join(rules) + "\n"
 
 
@@ -300,23 +206,16 @@ def parse_answer(text: str, plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS) -> Answ
     )
     if label is None:
         raise ValueError(f"not an answer: {text[:80]!r}")
-    fields: dict[str, str] = {}
+    raw: dict[str, str] = {}
     for line in lines[label_text(label).count("\n") + 1 :]:
-        for name, prefix in (
-            ("expression", EXPRESSION_PREFIX),
-            ("id", ID_PREFIX),
-            ("title", TITLE_PREFIX),
-        ):
-            if line.startswith(prefix.strip()):
-                fields[name] = line[len(prefix.strip()) :].strip()
+        for answer_field in plugins.answer_fields:
+            prefix = answer_field.prefix.strip()
+            if line.startswith(prefix):
+                raw[answer_field.name] = line[len(prefix) :].strip()
                 break
         else:
             raise ValueError(f"unexpected line in answer: {line[:80]!r}")
-    if set(fields) != plugins.label_fields[label]:
-        raise ValueError(f"answer {label!r} has fields {sorted(fields)}")
-    return Answer(
-        label=label,
-        expression=fields.get("expression"),
-        id=int(fields["id"]) if "id" in fields else None,
-        title=fields.get("title"),
-    )
+    if set(raw) != plugins.label_fields[label]:
+        raise ValueError(f"answer {label!r} has fields {sorted(raw)}")
+    fields = {f.name: f.parse(raw[f.name]) for f in plugins.answer_fields if f.name in raw}
+    return Answer(label=label, fields=fields)

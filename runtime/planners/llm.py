@@ -48,6 +48,7 @@ from crane_bench.runtime.planners.prompting import (
     ToolDescription,
     build_plan_schema,
     build_system_prompt,
+    plan_examples,
     resolve_response_format,
     response_format_kwargs,
 )
@@ -61,6 +62,8 @@ from crane_bench.runtime.settings import (
     setting_default,
 )
 from crane_bench.runtime.tools.base import format_validation_error
+from crane_bench.runtime.tools.plugin import ToolPlugins
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 from crane_bench.runtime.transcript import Recorder
 
 __all__ = [
@@ -188,6 +191,9 @@ class LLMPlanner:
         tools: `ToolRegistry.describe()` of the tools a plan may call.
         config: Timeout, retries, sampling and output mode.
         sleep: Waits between retries; tests pass a recorder so nothing really waits.
+        plugins: The tools' plug-ins: their example plans, and which tools are shown
+            only for prompts their cue matches (`ToolPlugin.offered`); a tool without a
+            plug-in is always shown.
     """
 
     name = "llm"
@@ -200,20 +206,54 @@ class LLMPlanner:
         tools: Sequence[ToolDescription],
         config: LLMPlannerConfig | None = None,
         sleep: Sleep = asyncio.sleep,
+        plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS,
     ) -> None:
         self.client = client
         self.model = model
         self.config = config or LLMPlannerConfig()
         self.response_format = resolve_response_format(self.config.response_format, "unknown")
         self.local = self.config.local
-        self.schema = build_plan_schema(tools)
-        self.system_prompt = build_system_prompt(tools)
+        self.plugins = plugins
+        self.tools = tuple(tools)
+        self._examples = plan_examples(plugins)
+        always = [tool for tool in self.tools if not self._cued(str(tool["name"]))]
+        self.schema = build_plan_schema(always)
+        self.system_prompt = build_system_prompt(always, self._examples)
+        self._offers: dict[tuple[str, ...], tuple[dict[str, Any], str]] = {
+            tuple(str(t["name"]) for t in always): (self.schema, self.system_prompt)
+        }
         self._sleep = sleep
+
+    def _cued(self, name: str) -> bool:
+        """True when the tool `name` is shown only for prompts its cue matches."""
+        plugin = self.plugins.get(name)
+        return plugin is not None and plugin.offered == "when_cued"
+
+    def offer(self, prompt: str) -> tuple[dict[str, Any], str]:
+        """The plan schema and system prompt for `prompt`: of the tools shown for it.
+
+        Every tool without a plug-in or offered `always`, and each tool offered
+        `when_cued` whose `signal` matches the prompt.
+        """
+        shown = self.plugins.offered_for(prompt)
+        tools = [
+            t
+            for t in self.tools
+            if not self._cued(str(t["name"])) or shown.get(str(t["name"])) is not None
+        ]
+        key = tuple(str(t["name"]) for t in tools)
+        if key not in self._offers:
+            self._offers[key] = (
+                build_plan_schema(tools),
+                build_system_prompt(tools, self._examples),
+            )
+        return self._offers[key]
 
     def messages(self, prompt: str) -> list[ChatCompletionMessageParam]:
         """The chat messages sent for `prompt`."""
+        _, system_prompt = self.offer(prompt)
         return [
-            {"role": "system", "content": self.system_prompt},
+            {"role": "system", "content": system_prompt},
             {"role": "user", "content": prompt},
         ]
 
@@ -300,7 +340,8 @@ class LLMPlanner:
         return answer
 
     async def _request(self, prompt: str, recording: CallRecording | None = None) -> ModelAnswer:
-        extra: dict[str, Any] = response_format_kwargs(self.response_format, self.schema)
+        schema, _ = self.offer(prompt)
+        extra: dict[str, Any] = response_format_kwargs(self.response_format, schema)
         with attempt_of(recording) as attempt:
             # The raw body, read by `model_answers`: the client's own objects are not validated.
             response = await self.client.chat.completions.with_raw_response.create(

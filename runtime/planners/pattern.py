@@ -5,11 +5,12 @@ served by a rule), and each clause is read by the first rule reader that serves 
 readers are the tools' own (`ToolPlugin.rules`), tried in their declared `order`; for
 the built-in tools that is:
 
-1. todo rules with an explicit marker (`todo_rules.TODO_RULES`: "remind me to",
+1. todo rules with an explicit marker (`tools.todo.rules.TODO_RULES`: "remind me to",
    "to my list", "task 3", "mark 2 done", ...);
-2. arithmetic (`arithmetic_text.spoken_to_expression`);
-3. a todo request read from its parts (`todo_structure.read_todo_structure`);
-4. a bare "add X" (`todo_rules.FALLBACK_ADD_RULES`).
+2. a conversion between two units (`tools.units.rules.read_conversion`);
+3. arithmetic (`tools.calculator.arithmetic_text.spoken_to_expression`);
+4. a todo request read from its parts (`tools.todo.structure.read_todo_structure`);
+5. a bare "add X" (`tools.todo.rules.FALLBACK_ADD_RULES`).
 
 Clauses are read alone; a clause that points back ("mark *it* done", "multiply *that*
 by 6") is then given its referent from the clauses before it (`references.resolve`).

@@ -6,19 +6,22 @@ closed sets, every object forbids extra keys, and strings and the step list are 
 so a small model cannot ramble until it runs out of tokens. `$ref`s are inlined since
 each tool schema is nested inside the plan schema, where its `#/$defs/...` would dangle.
 
-The few-shot examples are invented and generic; an example is shown only when every
-tool it calls is registered.
+The few-shot examples are invented and generic, declared by the tools' plug-ins
+(`ToolPlugin.plan_examples`); an example is shown only when every tool it calls is
+offered.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from crane_bench.runtime.local_llm.server_kind import traits
 from crane_bench.runtime.models import MAX_PLAN_STEPS
 from crane_bench.runtime.settings import ResponseFormatMode, ServerKind
+from crane_bench.runtime.tools.plugin import PlanExample, ToolPlugins
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 
 ToolDescription = Mapping[str, Any]
 """One entry of `ToolRegistry.describe()`: name, description, input_schema."""
@@ -29,26 +32,13 @@ MAX_STRING_LENGTH = 200
 _MAX_REF_DEPTH = 16
 _DROPPED_KEYS = frozenset({"title", "default", "examples", "$defs", "definitions"})
 
-_EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
-    (
-        "What is 12 times 7?",
-        {"steps": [{"tool": "calculator", "input": {"expression": "12 * 7"}}]},
-    ),
-    (
-        "Put 'water the plants' on my todo list, then show me the list.",
-        {
-            "steps": [
-                {"tool": "todo_store", "input": {"action": "add", "title": "water the plants"}},
-                {"tool": "todo_store", "input": {"action": "list"}},
-            ]
-        },
-    ),
-    (
-        "Mark task 3 as done.",
-        {"steps": [{"tool": "todo_store", "input": {"action": "complete", "id": 3}}]},
-    ),
-    ("Write a short poem about the sea.", {"steps": []}),
-)
+_NO_TOOL_EXAMPLE: Final = PlanExample("Write a short poem about the sea.", ())
+"""The example of a request no tool serves; the tools' own are in their plug-ins."""
+
+
+def plan_examples(plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS) -> tuple[PlanExample, ...]:
+    """The one-shot examples: every plug-in's (`ToolPlugin.plan_examples`), then a no-tool one."""
+    return (*(example for plugin in plugins for example in plugin.plan_examples), _NO_TOOL_EXAMPLE)
 
 
 def tighten_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,8 +119,16 @@ def _compact(value: Any) -> str:
     return json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
 
 
-def build_system_prompt(tools: Sequence[ToolDescription]) -> str:
-    """The system message: the task, the rules, the tools and a few examples."""
+def build_system_prompt(
+    tools: Sequence[ToolDescription], examples: Sequence[PlanExample] | None = None
+) -> str:
+    """The system message: the task, the rules, the tools and a few examples.
+
+    Args:
+        tools: The tools offered.
+        examples: The examples to choose from (by default `plan_examples()`); those that
+            call a tool not offered are left out.
+    """
     names = {str(tool["name"]) for tool in tools}
     lines = [
         "You are a planner. You turn a user's request into a plan of tool calls.",
@@ -149,15 +147,16 @@ def build_system_prompt(tools: Sequence[ToolDescription]) -> str:
         schema = tighten_schema(tool["input_schema"])
         schema.pop("description", None)  # the tool's line above already says it
         lines.append(f"  input schema: {_compact(schema)}")
-    examples = [
-        (request, plan)
-        for request, plan in _EXAMPLES
-        if {step["tool"] for step in plan["steps"]} <= names
+    shown = [
+        example
+        for example in (plan_examples() if examples is None else examples)
+        if {str(step.get("tool")) for step in example.steps} <= names
     ]
-    if examples:
+    if shown:
         lines += ["", "Examples:"]
-        for request, plan in examples:
-            lines += [f"Request: {request}", f"Plan: {_compact(plan)}"]
+        for example in shown:
+            plan = {"steps": [dict(step) for step in example.steps]}
+            lines += [f"Request: {example.request}", f"Plan: {_compact(plan)}"]
     return "\n".join(lines)
 
 

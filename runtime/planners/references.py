@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from pydantic import JsonValue
 
 from crane_bench.runtime.models import PlanStep
-from crane_bench.runtime.planners.expression_builder import PREVIOUS_RESULT
-from crane_bench.runtime.planners.todo_rules import PREVIOUS_ID, mentioned_ids
+from crane_bench.runtime.tools.calculator.expression_builder import PREVIOUS_RESULT
+from crane_bench.runtime.tools.todo.rules import PREVIOUS_ID, mentioned_ids
 
 Reading = tuple[str, list[PlanStep] | None]
 """A clause's text and the steps the rules read from it (None: not served)."""

@@ -41,7 +41,7 @@ __all__ = [
 
 
 def default_tools(store: TodoStore | None = None) -> ToolRegistry:
-    """A fresh registry of the standard tools and of every installed tool plug-in's.
+    """A fresh registry of every installed tool plug-in's tool, in plug-in order.
 
     Args:
         store: The todo store to use; a new, empty one when not given, so that each
@@ -51,10 +51,7 @@ def default_tools(store: TodoStore | None = None) -> ToolRegistry:
         ConfigError: An installed tool plug-in does not load.
     """
     # The plug-in registry imports the planners' readers: imported when first asked.
-    from crane_bench.runtime.tools.registry import (  # noqa: PLC0415
-        BUILTIN_TOOL_PLUGINS,
-        installed_tool_plugins,
-    )
+    from crane_bench.runtime.tools.registry import installed_tool_plugins  # noqa: PLC0415
 
-    extra = [p.make() for p in installed_tool_plugins() if BUILTIN_TOOL_PLUGINS.get(p.name) is None]
-    return ToolRegistry([CalculatorTool(), TodoTool(store), *extra])
+    todo = TodoTool(store)
+    return ToolRegistry(todo if p.name == todo.name else p.make() for p in installed_tool_plugins())

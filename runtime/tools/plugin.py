@@ -11,7 +11,10 @@ A tool plug-in is one object (`ToolPlugin`) in the tool's own package. It gives:
 - the pattern planner's readers (`rules`), each with an `order`: the readers of every
   plug-in are tried in one ascending order, so a tool can go before or after another's;
 - the model's labels (`labels`: name, answer fields, the one-line description used in
-  the decomposed planner's instructions) and its example bank file (`examples`);
+  the decomposed planner's instructions), the answer fields it introduces with their
+  grammar fragments (`answer_fields`), its example bank file (`examples`), the one-shot
+  planner's example plans (`plan_examples`), and whether the model is shown it always
+  or only for text its cue matches (`offered`);
 - `check(tool_input)`: why a plan step that validates still cannot run (the hybrid's
   plan check), or None;
 - `category`: the gold-case category and the load-prompt kind of its single-tool
@@ -33,11 +36,13 @@ from pydantic import BaseModel, JsonValue
 from crane_bench.runtime.models import PlanStep
 from crane_bench.runtime.tools.base import Tool, ToolRegistry
 
-AnswerField = Literal["expression", "id", "title"]
-"""The fields a model's answer can carry; each has its grammar in `planners.grammars`."""
+Offered = Literal["always", "when_cued"]
+"""When the model is shown a tool: on every request, or only for text its cue matches.
 
-ANSWER_FIELDS: Final[tuple[AnswerField, ...]] = ("expression", "id", "title")
-"""Every answer field, in the order an answer writes them."""
+A tool offered `when_cued` adds its labels, examples and one-shot schema to a request
+only when its `signal` (one-shot) or `cue` (per clause) matches: requests that do not
+concern it are exactly what they would be without it.
+"""
 
 NONE_LABEL: Final = "none"
 """The label of a clause that asks for no tool; no plug-in may declare it."""
@@ -47,14 +52,78 @@ Inputs = list[dict[str, JsonValue]]
 
 
 @dataclass(frozen=True, slots=True)
+class FieldContext:
+    """What an answer field's grammar may depend on: the clause being answered.
+
+    Attributes:
+        clause: The clause's text.
+        ids: The integers an `id`-like field may take (the clause's, or an earlier one's
+            for a pronoun).
+        copy_titles: Free-text fields copy a run of the clause's words.
+    """
+
+    clause: str
+    ids: tuple[int, ...] = ()
+    copy_titles: bool = False
+
+
+def _as_text(value: JsonValue) -> str:
+    return str(value)
+
+
+def _same_text(text: str) -> JsonValue:
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerField:
+    """One field of a model's answer: its line, its grammar fragment, how it is read.
+
+    An answer writes the field on one line, `prefix` then the value; the grammar allows
+    there what `symbol` derives, with the rules `rules(context)` gives (GBNF lines, which
+    define `symbol` and any helper rule; name helpers after the tool so two tools'
+    fragments never clash).
+
+    Attributes:
+        name: The field's name, and the tool input key it fills.
+        prefix: How its line opens (`"Expression: "`).
+        symbol: The grammar rule its value is (`expr`).
+        rules: The grammar rules of the value, for one clause.
+        parse: The answer's text to the input value (raises ValueError if it is none).
+        write: An input value as the answer writes it (for the few-shot examples).
+        needs_ids: A label with this field is offered only when there is an id to give.
+    """
+
+    name: str
+    prefix: str
+    symbol: str
+    rules: Callable[[FieldContext], Sequence[str]]
+    parse: Callable[[str], JsonValue] = _same_text
+    write: Callable[[JsonValue], str] = _as_text
+    needs_ids: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlanExample:
+    """One example the one-shot planner is shown: a request and its whole plan.
+
+    Shown only when every tool its steps call is offered.
+    """
+
+    request: str
+    steps: tuple[Mapping[str, JsonValue], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LabelSpec:
     """One label the model may answer with: a call of one tool (with one action).
 
     Attributes:
         name: The label as the model writes it (`calculator`, `todo_add`).
         description: What it means, one short phrase for the model's instructions.
-        fields: The answer fields it takes, in `ANSWER_FIELDS` order; each becomes the
-            tool input key of the same name.
+        fields: The names of the answer fields it takes (declared by its plug-in or
+            another in the set); each becomes the tool input key of the same name. An
+            answer writes them in the order the plug-ins declare the fields.
         action: The tool's `action` input this label fixes (None: no action field).
         needs_number: Offered only when the clause names a number (an expression of
             constants alone would be made up).
@@ -62,7 +131,7 @@ class LabelSpec:
 
     name: str
     description: str
-    fields: tuple[AnswerField, ...] = ()
+    fields: tuple[str, ...] = ()
     action: str | None = None
     needs_number: bool = False
 
@@ -118,6 +187,21 @@ class ToolPlugin(Protocol):
     @property
     def labels(self) -> tuple[LabelSpec, ...]:
         """The model's labels for this tool, in the order they are offered."""
+        ...
+
+    @property
+    def answer_fields(self) -> tuple[AnswerField, ...]:
+        """The answer fields this tool's labels introduce, in the order answers write them."""
+        ...
+
+    @property
+    def offered(self) -> Offered:
+        """Whether the model is shown this tool always, or only when its cue matches."""
+        ...
+
+    @property
+    def plan_examples(self) -> tuple[PlanExample, ...]:
+        """Whole-plan examples for the one-shot planner."""
         ...
 
     @property
@@ -183,6 +267,9 @@ class ToolDeclaration:
     signal_fn: Callable[[str], bool]
     signal_name: str
     rules: tuple[RuleReader, ...] = ()
+    answer_fields: tuple[AnswerField, ...] = ()
+    offered: Offered = "always"
+    plan_examples: tuple[PlanExample, ...] = ()
     examples: Path | None = None
     load_prompts: tuple[LoadPrompt, ...] = ()
     cue_fn: Callable[[str, object, bool], bool] | None = None
@@ -223,13 +310,15 @@ class ToolPlugins(Sequence[ToolPlugin]):
     """An ordered, read-only set of tool plug-ins, and what follows from them.
 
     Raises:
-        ValueError: Two plug-ins share a tool name or a label, or one declares `none`.
+        ValueError: Two plug-ins share a tool name, a label or an answer field name, one
+            declares `none`, or a label takes a field no plug-in declares.
     """
 
     def __init__(self, plugins: Iterable[ToolPlugin]) -> None:
         self._plugins: tuple[ToolPlugin, ...] = tuple(plugins)
         self._by_name: dict[str, ToolPlugin] = {}
         self._labels: dict[str, tuple[ToolPlugin, LabelSpec]] = {}
+        self._fields: dict[str, AnswerField] = {}
         for plugin in self._plugins:
             if plugin.name in self._by_name:
                 raise ValueError(f"duplicate tool plug-in {plugin.name!r}")
@@ -238,6 +327,19 @@ class ToolPlugins(Sequence[ToolPlugin]):
                 if spec.name == NONE_LABEL or spec.name in self._labels:
                     raise ValueError(f"tool {plugin.name!r}: label {spec.name!r} is taken")
                 self._labels[spec.name] = (plugin, spec)
+            for answer_field in plugin.answer_fields:
+                if self._fields.get(answer_field.name, answer_field) != answer_field:
+                    raise ValueError(
+                        f"tool {plugin.name!r}: answer field {answer_field.name!r} is taken"
+                    )
+                self._fields[answer_field.name] = answer_field
+        for plugin, spec in self._labels.values():
+            for name in spec.fields:
+                if name not in self._fields:
+                    raise ValueError(
+                        f"tool {plugin.name!r}: label {spec.name!r} takes the undeclared "
+                        f"answer field {name!r}"
+                    )
 
     def __getitem__(self, index: int) -> ToolPlugin:  # type: ignore[override]
         return self._plugins[index]
@@ -266,6 +368,30 @@ class ToolPlugins(Sequence[ToolPlugin]):
     def labels(self) -> tuple[str, ...]:
         """Every label, in plug-in order, then `none`."""
         return (*self._labels, NONE_LABEL)
+
+    @property
+    def answer_fields(self) -> tuple[AnswerField, ...]:
+        """Every declared answer field, in plug-in order: the order answers write them."""
+        return tuple(self._fields.values())
+
+    def label_answer_fields(self, label: str) -> tuple[AnswerField, ...]:
+        """The answer fields of a label, in writing order (`none`, unknown: none)."""
+        declared = self._labels.get(label)
+        names = declared[1].fields if declared is not None else ()
+        return tuple(f for f in self._fields.values() if f.name in names)
+
+    def offered_for(self, text: str) -> ToolPlugins:
+        """The plug-ins whose tools the model is shown for `text`.
+
+        Those offered `always`, and those offered `when_cued` whose `signal` matches.
+        """
+        shown = [p for p in self._plugins if p.offered == "always" or p.signal(text)]
+        return self if len(shown) == len(self._plugins) else ToolPlugins(shown)
+
+    @property
+    def always_offered(self) -> frozenset[str]:
+        """The names of the tools offered on every request."""
+        return frozenset(p.name for p in self._plugins if p.offered == "always")
 
     def label(self, name: str) -> tuple[ToolPlugin, LabelSpec] | None:
         """The plug-in and spec of a label; None for `none` or an unknown label."""

@@ -7,24 +7,53 @@ as a `ToolDeclaration`) under the `crane_bench.tools` entry point group::
     [project.entry-points."crane_bench.tools"]
     units = "my_package.units:UNITS_PLUGIN"
 
-`installed_tool_plugins()` is the built-in set followed by the registered ones, in
-entry point name order; the planner factory and `default_tools` use it.
+The built-in set is every package under `crane_bench.runtime.tools` whose `plugin`
+module names a `PLUGIN`, in package name order (calculator, todo, units): a new built-in
+tool is one new package, and nothing here names it. `installed_tool_plugins()` is the
+built-in set followed by the registered ones, in entry point name order; the planner
+factory and `default_tools` use it.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
+import importlib.util
+import pkgutil
+from pathlib import Path
 from typing import Final
 
 from crane_bench.runtime.errors import ConfigError
-from crane_bench.runtime.tools.calculator.plugin import CALCULATOR_PLUGIN
 from crane_bench.runtime.tools.plugin import ToolPlugin, ToolPlugins
-from crane_bench.runtime.tools.todo.plugin import TODO_PLUGIN
 
 ENTRY_POINT_GROUP: Final = "crane_bench.tools"
+PLUGIN_MODULE: Final = "plugin"
+"""The module of a built-in tool package that declares it, as `PLUGIN`."""
+_TOOLS_PACKAGE: Final = "crane_bench.runtime.tools"
 
-BUILTIN_TOOL_PLUGINS: Final = ToolPlugins([CALCULATOR_PLUGIN, TODO_PLUGIN])
-"""The calculator and the todo store, in that order (the order of labels and examples)."""
+
+def builtin_tool_plugins() -> list[ToolPlugin]:
+    """The `PLUGIN` of every tool package here, in package name order.
+
+    Raises:
+        TypeError: A package's `plugin.PLUGIN` is not a `ToolPlugin` (a programming error).
+    """
+    found: list[ToolPlugin] = []
+    packages = pkgutil.iter_modules([str(Path(__file__).parent)])
+    for info in sorted((i for i in packages if i.ispkg), key=lambda i: i.name):
+        module_name = f"{_TOOLS_PACKAGE}.{info.name}.{PLUGIN_MODULE}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        plugin = getattr(importlib.import_module(module_name), "PLUGIN", None)
+        if not isinstance(plugin, ToolPlugin):
+            raise TypeError(f"{module_name}.PLUGIN is not a ToolPlugin")
+        found.append(plugin)
+    return found
+
+
+BUILTIN_TOOL_PLUGINS: Final = ToolPlugins(builtin_tool_plugins())
+"""Every built-in tool package's plug-in, in package name order (the order of labels,
+answer fields and examples): the calculator, then the todo store, then the rest."""
 
 
 def registered_tool_plugins() -> list[ToolPlugin]:

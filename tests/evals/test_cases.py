@@ -312,7 +312,7 @@ def test_cli_schema_prints_the_schema() -> None:
 
 def test_cli_check_prints_counts(tmp_path: Path) -> None:
     write(tmp_path, "good.yaml", GOOD)
-    write(tmp_path, "more.yaml", case_with("steps: []\n").replace("calculator", "units"))
+    write(tmp_path, "more.yaml", case_with("steps: []\n").replace("calculator", "weather"))
 
     result = CliRunner().invoke(cases_app, ["check", str(tmp_path)])
 
@@ -321,7 +321,7 @@ def test_cli_check_prints_counts(tmp_path: Path) -> None:
         "abstain        1",
         "calculator     1",
         "todo           1",
-        "units          1  (not a well-known category)",
+        "weather        1  (not a well-known category)",
         "total          4",
     ]
 

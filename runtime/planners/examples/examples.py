@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -47,9 +48,14 @@ NEEDS_ID: Final = frozenset(label for label, fields in LABEL_FIELDS.items() if "
 
 
 class Example(BaseModel):
-    """One clause and the tool call it asks for."""
+    """One clause and the tool call it asks for.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    The built-in answer fields (`expression`, `title`, `id`) are typed here; a field
+    another plug-in declares (a unit converter's `value`) is given as a key of its own,
+    and accepted only when the example's label takes it.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True, use_attribute_docstrings=True)
 
     text: str = Field(min_length=1, max_length=300)
     """The clause, as a user would type it (without leading fillers like "please")."""
@@ -72,16 +78,22 @@ class Example(BaseModel):
         fields = plugins.label_fields
         if self.label not in fields:
             raise ValueError(f"unknown label {self.label!r} (known: {', '.join(plugins.labels)})")
-        given = {name for name in ("expression", "title", "id") if getattr(self, name) is not None}
+        given = set(self.arguments())
         needed = fields[self.label]
         if given != needed:
             want = ", ".join(sorted(needed)) or "no arguments"
             raise ValueError(f"label {self.label!r} takes {want}")
         return self
 
-    def to_step(self) -> PlanStep | None:
+    def arguments(self) -> dict[str, JsonValue]:
+        """The answer fields given, by name (None values left out)."""
+        typed = {"expression": self.expression, "title": self.title, "id": self.id}
+        extra: dict[str, JsonValue] = dict(self.model_extra or {})
+        return {name: value for name, value in {**typed, **extra}.items() if value is not None}
+
+    def to_step(self, plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS) -> PlanStep | None:
         """The plan step this example stands for; None for `none`."""
-        return label_step(self.label, expression=self.expression, title=self.title, id=self.id)
+        return plugins.label_step(self.label, self.arguments())
 
 
 def _plugins(info: ValidationInfo) -> ToolPlugins:
@@ -91,19 +103,14 @@ def _plugins(info: ValidationInfo) -> ToolPlugins:
 
 
 def label_step(
-    label: Label,
-    *,
-    expression: str | None = None,
-    title: str | None = None,
-    id: int | None = None,
-    plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS,
+    label: Label, *, plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS, **values: JsonValue
 ) -> PlanStep | None:
-    """The plan step for a label and its arguments; None for `none`.
+    """The plan step for a label and its answer fields' values; None for `none`.
 
     Raises:
         KeyError: No plug-in declares the label.
     """
-    return plugins.label_step(label, {"expression": expression, "id": id, "title": title})
+    return plugins.label_step(label, values)
 
 
 def bank_files(plugins: ToolPlugins = BUILTIN_TOOL_PLUGINS) -> list[Path]:

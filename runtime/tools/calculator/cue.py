@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
 from crane_bench.runtime.planners.number_words import replace_number_words
+from crane_bench.runtime.tools.calculator.arithmetic_text import spoken_to_expression
 
 _I = re.IGNORECASE
 _WINDOW: Final = 3

@@ -8,13 +8,15 @@ from typing import Final
 from pydantic import BaseModel, JsonValue
 
 from crane_bench.runtime.errors import CalculatorError
-from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
+from crane_bench.runtime.tools.calculator.answer import EXPRESSION_FIELD
+from crane_bench.runtime.tools.calculator.arithmetic_text import spoken_to_expression
 from crane_bench.runtime.tools.calculator.cue import has_arithmetic_signal
 from crane_bench.runtime.tools.calculator.tool import CalculatorInput, CalculatorTool, check
 from crane_bench.runtime.tools.plugin import (
     Inputs,
     LabelSpec,
     LoadPrompt,
+    PlanExample,
     RuleReader,
     ToolDeclaration,
 )
@@ -60,6 +62,12 @@ CALCULATOR_PLUGIN: Final = ToolDeclaration(
             needs_number=True,
         ),
     ),
+    answer_fields=(EXPRESSION_FIELD,),
+    plan_examples=(
+        PlanExample(
+            "What is 12 times 7?", ({"tool": "calculator", "input": {"expression": "12 * 7"}},)
+        ),
+    ),
     signal_fn=has_arithmetic_signal,
     signal_name="arithmetic",
     examples=Path(__file__).with_name("examples.yaml"),
@@ -80,3 +88,6 @@ CALCULATOR_PLUGIN: Final = ToolDeclaration(
     check_fn=_input_problem,
 )
 """The calculator's declaration."""
+
+PLUGIN: Final = CALCULATOR_PLUGIN
+"""The name the tool registry looks for in every tool package's `plugin` module."""

@@ -5,21 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from crane_bench.runtime.planners.todo_rules import (
+from crane_bench.runtime.tools.plugin import (
+    Inputs,
+    LabelSpec,
+    LoadPrompt,
+    PlanExample,
+    RuleReader,
+    ToolDeclaration,
+)
+from crane_bench.runtime.tools.todo.answer import ID_FIELD, TITLE_FIELD
+from crane_bench.runtime.tools.todo.cue import asks_for_todo, has_todo_signal, supports_todo_step
+from crane_bench.runtime.tools.todo.rules import (
     FALLBACK_ADD_RULES,
     MANY_ADD_RULES,
     TODO_RULES,
     match_todo,
 )
-from crane_bench.runtime.planners.todo_structure import read_todo_structure
-from crane_bench.runtime.tools.plugin import (
-    Inputs,
-    LabelSpec,
-    LoadPrompt,
-    RuleReader,
-    ToolDeclaration,
-)
-from crane_bench.runtime.tools.todo.cue import asks_for_todo, has_todo_signal, supports_todo_step
+from crane_bench.runtime.tools.todo.structure import read_todo_structure
 from crane_bench.runtime.tools.todo.tool import TodoInput, TodoTool
 
 
@@ -43,6 +45,20 @@ TODO_PLUGIN: Final = ToolDeclaration(
         LabelSpec("todo_update", "new title for a todo id", ("id", "title"), action="update"),
         LabelSpec("todo_complete", "mark a todo id done", ("id",), action="complete"),
         LabelSpec("todo_delete", "remove a todo id", ("id",), action="delete"),
+    ),
+    answer_fields=(ID_FIELD, TITLE_FIELD),
+    plan_examples=(
+        PlanExample(
+            "Put 'water the plants' on my todo list, then show me the list.",
+            (
+                {"tool": "todo_store", "input": {"action": "add", "title": "water the plants"}},
+                {"tool": "todo_store", "input": {"action": "list"}},
+            ),
+        ),
+        PlanExample(
+            "Mark task 3 as done.",
+            ({"tool": "todo_store", "input": {"action": "complete", "id": 3}},),
+        ),
     ),
     signal_fn=has_todo_signal,
     signal_name="todo",
@@ -68,3 +84,6 @@ TODO_PLUGIN: Final = ToolDeclaration(
     ),
 )
 """The todo store's declaration."""
+
+PLUGIN: Final = TODO_PLUGIN
+"""The name the tool registry looks for in every tool package's `plugin` module."""

@@ -19,13 +19,13 @@ from crane_bench.runtime.planners.grammars import (
     allowed_labels,
     answer_grammar,
     clause_ids,
-    clause_numbers,
     format_answer,
     format_fields,
     gbnf_literal,
     named_numbers,
     parse_answer,
 )
+from crane_bench.runtime.tools.calculator.answer import clause_numbers
 
 BANK = load_bank()
 
@@ -193,8 +193,11 @@ def test_ids_come_from_the_clause() -> None:
 
 
 def test_labels_need_what_they_use() -> None:
-    assert allowed_labels([], has_number=False) == ["todo_add", "todo_list", "none"]
-    assert allowed_labels([3], has_number=True) == list(LABELS)
+    # The calculator's and the todo store's labels (other tools add their own).
+    labels = [label for label in LABELS if label == "calculator" or label.startswith("todo_")]
+    labels.append("none")
+    assert allowed_labels([], False, labels) == ["todo_add", "todo_list", "none"]
+    assert allowed_labels([3], True, labels) == labels
     grammar = answer_grammar("what's the capital of France")
     assert "calculator" not in grammar
     assert "todo_delete" not in grammar

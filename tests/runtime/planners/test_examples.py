@@ -25,8 +25,9 @@ from crane_bench.runtime.planners.examples import (
     label_step,
     load_bank,
 )
-from crane_bench.runtime.planners.grammars import clause_ids, clause_numbers
+from crane_bench.runtime.planners.grammars import clause_ids
 from crane_bench.runtime.planners.validation import arithmetic_problem
+from crane_bench.runtime.tools.calculator.answer import clause_numbers
 
 ROOT = Path(__file__).resolve().parents[3]
 GOLD_DIR = ROOT / "evals" / "cases"

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
 from crane_bench.runtime.planners.clauses import normalize_clause, segment
-from crane_bench.runtime.planners.expression_builder import build_expression
 from crane_bench.runtime.planners.number_words import parse_number_words, replace_number_words
 from crane_bench.runtime.planners.pattern import PatternPlanner
-from crane_bench.runtime.planners.todo_rules import (
+from crane_bench.runtime.tools.calculator.arithmetic_text import spoken_to_expression
+from crane_bench.runtime.tools.calculator.expression_builder import build_expression
+from crane_bench.runtime.tools.todo.rules import (
     FALLBACK_ADD_RULES,
     MANY_ADD_RULES,
     TODO_RULES,
@@ -192,7 +192,7 @@ def test_any_text_gives_a_well_formed_plan(prompt: str) -> None:
 def test_the_todo_rules_compile_on_first_use_and_as_written() -> None:
     """Importing the planner compiles no todo rule; each compiles once, re.I, as written."""
     probe = (
-        "from crane_bench.runtime.planners import todo_rules as t\n"
+        "from crane_bench.runtime.tools.todo import rules as t\n"
         "before = t._compile.cache_info().currsize\n"
         "t.match_todo('show my list', t.TODO_RULES)\n"
         "print(before, t._compile.cache_info().currsize)\n"

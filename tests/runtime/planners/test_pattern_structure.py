@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from pydantic import JsonValue
 
-from crane_bench.runtime.planners.arithmetic_text import spoken_to_expression
 from crane_bench.runtime.planners.pattern import PatternPlanner
+from crane_bench.runtime.tools.calculator.arithmetic_text import spoken_to_expression
 
 Step = tuple[str, dict[str, JsonValue]]
 

@@ -40,7 +40,9 @@ def test_plan_schema_is_tight() -> None:
     steps = schema["properties"]["steps"]
     assert steps["maxItems"] == MAX_PLAN_STEPS
     branches = steps["items"]["anyOf"]
-    assert [b["properties"]["tool"]["enum"] for b in branches] == [["calculator"], ["todo_store"]]
+    tools = [b["properties"]["tool"]["enum"] for b in branches]
+    assert tools == [[name] for name in default_tools()]
+    assert tools[:2] == [["calculator"], ["todo_store"]]
     todo_input = branches[1]["properties"]["input"]
     assert todo_input["properties"]["action"]["enum"] == [
         "add", "list", "get", "update", "complete", "delete",

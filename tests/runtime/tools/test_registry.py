@@ -14,11 +14,13 @@ from crane_bench.runtime.tools import (
     ToolRegistry,
     default_tools,
 )
+from crane_bench.runtime.tools.registry import BUILTIN_TOOL_PLUGINS
 
 
-def test_default_tools_are_the_calculator_and_the_todo_store() -> None:
+def test_default_tools_are_every_builtin_plugins_calculator_and_todo_store_first() -> None:
     registry = default_tools()
-    assert list(registry) == ["calculator", "todo_store"]
+    assert list(registry) == list(BUILTIN_TOOL_PLUGINS.names)  # one per tool package
+    assert list(registry)[:2] == ["calculator", "todo_store"]
     assert isinstance(registry["calculator"], CalculatorTool)
     assert isinstance(registry["todo_store"], TodoTool)
 
@@ -29,9 +31,9 @@ def test_tools_follow_the_protocol(tool: Tool[CalculatorInput] | Tool[TodoInput]
     assert tool.description
 
 
-def test_describe_lists_both_tools_with_json_schemas() -> None:
+def test_describe_lists_every_tool_with_json_schemas() -> None:
     described = {entry["name"]: entry for entry in default_tools().describe()}
-    assert set(described) == {"calculator", "todo_store"}
+    assert set(described) == set(BUILTIN_TOOL_PLUGINS.names)
 
     calculator = described["calculator"]
     assert calculator["description"] == CalculatorTool.description

@@ -9,7 +9,7 @@ import pytest
 from pydantic import JsonValue
 
 from crane_bench.runtime.planners.pattern import PatternPlanner
-from crane_bench.runtime.planners.todo_structure import read_todo_structure
+from crane_bench.runtime.tools.todo.structure import read_todo_structure
 
 
 @pytest.mark.parametrize(

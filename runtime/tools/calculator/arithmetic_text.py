@@ -26,8 +26,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from crane_bench.runtime.planners.expression_builder import PREVIOUS_RESULT, build_expression
 from crane_bench.runtime.planners.number_words import replace_number_words
+from crane_bench.runtime.tools.calculator.expression_builder import (
+    PREVIOUS_RESULT,
+    build_expression,
+)
 
 _I = re.IGNORECASE
 _MAX_CHARS = 300

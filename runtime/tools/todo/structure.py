@@ -1,11 +1,11 @@
 """A todo request read from its parts, in any word order: an action, its todo, and framing.
 
-The rules in `todo_rules` each read one phrasing family from start to end. People put
+The rules in `rules` each read one phrasing family from start to end. People put
 the same parts in other orders and wrap them in other words: "please cross task 5 off
 my list", "task 2 is no longer needed", "i'm finished with the second task", "anything
 on my todo list?". This reader takes the parts out instead:
 
-- the todo ids (`todo_rules.MARKED_ID_LIST`: "task 3", "number 2", "the 4th item", "#4"),
+- the todo ids (`rules.MARKED_ID_LIST`: "task 3", "number 2", "the 4th item", "#4"),
   and the list itself where it is only a place ("off my list", "on the list");
 - the words that name an action, from a small lexicon per action (`complete`,
   `delete`, `get`; `list` when no id is named and the list is the object);
@@ -24,7 +24,7 @@ from typing import Final
 
 from pydantic import JsonValue
 
-from crane_bench.runtime.planners.todo_rules import LIST_REF, MARKED_ID_LIST, PREVIOUS_ID, parse_ids
+from crane_bench.runtime.tools.todo.rules import LIST_REF, MARKED_ID_LIST, PREVIOUS_ID, parse_ids
 
 _I = re.IGNORECASE
 _MAX_CHARS: Final = 160
