@@ -1,8 +1,9 @@
 """The `crane-bench` command: the composition root that wires the four packages.
 
-Every command's module is imported here, for its options and help; what a command
-needs to do its work (the planners, the agent, `load`, the local model server) is
-imported when it runs, so `crane-bench plan` (pattern) and `--help` start fast.
+`plan`, `run` and `version` are defined here; every other command's module is imported
+only when that command is used (`cli.lazy`), and what a command needs to do its work
+(the planners, the agent, `load`, the local model server) is imported when it runs, so
+`crane-bench plan` (pattern) and `--help` start fast.
 `tests/crane_bench/cli/test_startup.py` holds the line.
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, ClassVar
 
 import typer
 
-from crane_bench.cli.cases import cases_app
 from crane_bench.cli.common import (
     EXIT_USAGE,
     fail,
@@ -22,35 +24,38 @@ from crane_bench.cli.common import (
     run_async,
     setup_logging,
 )
-from crane_bench.cli.eval import eval_command
-from crane_bench.cli.llm import llm_app
-from crane_bench.cli.load import load_command
+from crane_bench.cli.lazy import LazyCommand, LazyGroup
 from crane_bench.cli.planner_option import PlannerOpt, planner_settings
-from crane_bench.cli.power import power_command
-from crane_bench.cli.report import report_command
-from crane_bench.cli.rescore import rescore_command
-from crane_bench.cli.robustness import robustness_app
-from crane_bench.cli.serve import serve
-from crane_bench.cli.show import show_command
 from crane_bench.runtime.errors import UserError
+
+
+class CraneBenchGroup(LazyGroup):
+    """The app's commands beside `plan`, `run` and `version`, in the order help lists them."""
+
+    lazy_commands: ClassVar[Mapping[str, LazyCommand]] = MappingProxyType(
+        {
+            "serve": LazyCommand("crane_bench.cli.serve:serve"),
+            "eval": LazyCommand("crane_bench.cli.eval:eval_command"),
+            "load": LazyCommand("crane_bench.cli.load:load_command"),
+            "report": LazyCommand("crane_bench.cli.report:report_command"),
+            "show": LazyCommand("crane_bench.cli.show:show_command"),
+            "rescore": LazyCommand("crane_bench.cli.rescore:rescore_command"),
+            "power": LazyCommand("crane_bench.cli.power:power_command"),
+            "llm": LazyCommand("crane_bench.cli.llm:llm_app"),
+            "cases": LazyCommand("crane_bench.cli.cases:cases_app"),
+            "robustness": LazyCommand("crane_bench.cli.robustness:robustness_app"),
+        }
+    )
+
 
 app = typer.Typer(
     name="crane-bench",
+    cls=CraneBenchGroup,
     help="Evaluation-first benchmarking harness for tool-using AI agents.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(llm_app, name="llm")
-app.add_typer(cases_app, name="cases")
-app.add_typer(robustness_app, name="robustness")
-app.command()(serve)
-app.command(name="eval")(eval_command)
-app.command(name="load")(load_command)
-app.command(name="report")(report_command)
-app.command(name="show")(show_command)
-app.command(name="rescore")(rescore_command)
-app.command(name="power")(power_command)
 
 
 PromptArg = Annotated[str, typer.Argument(help="What the user asks, in plain words.")]

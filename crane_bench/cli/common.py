@@ -1,7 +1,12 @@
-"""What every command shares: logging, one-line user errors, running coroutines."""
+"""What every command shares: logging, one-line user errors, running coroutines.
+
+rich is imported when something is printed or logged, not when a command starts: a
+pattern `plan` that succeeds prints its JSON with typer and logs nothing.
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import signal
@@ -12,13 +17,14 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.markup import escape
 
 from crane_bench.plumbing.validation import first_problem as validation_problem
 from crane_bench.runtime.errors import CraneRuntimeError, UserError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.logging import RichHandler
+
     from crane_bench.runtime.settings import PlannerName, Settings
 
 T = TypeVar("T")
@@ -27,17 +33,44 @@ EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
 
-stderr = Console(stderr=True)
+
+@functools.cache
+def stderr_console() -> Console:
+    """The rich console on stderr that every command prints its messages and tables to."""
+    from rich.console import Console  # noqa: PLC0415 - imported when something is printed
+
+    return Console(stderr=True)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape  # noqa: PLC0415
+
+    return escape(text)
+
+
+class RichOnFirstRecord(logging.Handler):
+    """Hands every record to a rich handler on stderr, made (and rich imported) at the first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rich: RichHandler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Format and print `record` as rich's `RichHandler` does."""
+        if self._rich is None:
+            from rich.logging import RichHandler  # noqa: PLC0415
+
+            self._rich = RichHandler(console=stderr_console(), show_path=False, show_time=False)
+            self._rich.setFormatter(self.formatter)
+        self._rich.emit(record)
 
 
 def setup_logging(verbose: bool = False) -> None:
     """Log to stderr, one line per record, so stdout stays machine-readable."""
-    from rich.logging import RichHandler  # noqa: PLC0415 - only a command that runs logs
-
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
-        handlers=[RichHandler(console=stderr, show_path=False, show_time=False)],
+        handlers=[RichOnFirstRecord()],
         force=True,
     )
     # httpx logs every request at INFO; that is noise for a CLI user.
@@ -47,7 +80,9 @@ def setup_logging(verbose: bool = False) -> None:
 
 def print_error(message: str) -> None:
     """Print `message` as one `error:` line on stderr."""
-    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    stderr_console().print(
+        f"[bold red]error:[/] {_escape(message)}", highlight=False, soft_wrap=True
+    )
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -103,7 +138,9 @@ def load_settings(planner: PlannerName | None = None) -> Settings:
         except ValidationError as exc:
             fail(first_problem(exc))
     for warning in caught:
-        stderr.print(f"[yellow]warning:[/] {escape(str(warning.message))}", soft_wrap=True)
+        stderr_console().print(
+            f"[yellow]warning:[/] {_escape(str(warning.message))}", soft_wrap=True
+        )
     return settings
 
 

@@ -19,7 +19,7 @@ from crane_bench.cli.common import (
     load_settings,
     setup_logging,
     sigterm_as_interrupt,
-    stderr,
+    stderr_console,
 )
 from crane_bench.cli.eval import EvalOptions
 from crane_bench.cli.eval_view import EvalProgress, print_summary
@@ -132,7 +132,7 @@ def run_command(options: EvalOptions) -> None:
     except ValidationError as exc:
         fail(first_problem(exc))
     summary = _run(config, settings, run, spec, resume=options.resume is not None)
-    print_summary(stderr, summary)
+    print_summary(stderr_console(), summary)
     report_after_run(run.path)
     typer.echo(str(run.path))
     if not summary.gates.passed or summary.trials < summary.expected_trials:
@@ -144,7 +144,7 @@ def _run(
 ) -> EvalSummary:
     sigterm_as_interrupt()
     try:
-        with EvalProgress(stderr) as progress:
+        with EvalProgress(stderr_console()) as progress:
             return asyncio.run(
                 run_eval(config, settings, run, spec, resume=resume, progress=progress)
             )

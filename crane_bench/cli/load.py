@@ -29,7 +29,7 @@ from crane_bench.cli.common import (
     load_settings,
     require_extra,
     setup_logging,
-    stderr,
+    stderr_console,
 )
 from crane_bench.cli.report import report_after_run
 from crane_bench.plumbing.validation import first_problem as validation_problem
@@ -232,7 +232,10 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
     service = None if config.host else serve_command(served)
     try:
         summary = run_load(
-            config, run_dir, service=service, progress=lambda line: stderr.print(f"[dim]{line}[/]")
+            config,
+            run_dir,
+            service=service,
+            progress=lambda line: stderr_console().print(f"[dim]{line}[/]"),
         )
     except LoadConfigError as exc:
         fail(str(exc))
@@ -240,7 +243,7 @@ def load_command(  # noqa: PLR0917 - typer reads each option from a parameter
         fail(f"{type(exc).__name__}: {exc}", code=EXIT_GATE_FAILED)
     except KeyboardInterrupt:
         fail("interrupted before locust measured anything", code=EXIT_INTERRUPTED)
-    print_summary(stderr, summary)
+    print_summary(stderr_console(), summary)
     if not summary.interrupted:
         report_after_run(run_dir)
     typer.echo(str(run_dir))

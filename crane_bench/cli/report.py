@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from crane_bench.cli.common import EXIT_USAGE, fail, missing_extra, require_extra, stderr
+from crane_bench.cli.common import EXIT_USAGE, fail, missing_extra, require_extra, stderr_console
 
 RunDirsArg = Annotated[
     list[Path] | None,
@@ -39,16 +39,20 @@ def report_after_run(run_dir: Path) -> None:
     stand, and `crane-bench report RUN_DIR` can try again.
     """
     if (problem := missing_extra("reports")) is not None:
-        stderr.print(f"[yellow]no report:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+        stderr_console().print(
+            f"[yellow]no report:[/] {escape(problem)}", highlight=False, soft_wrap=True
+        )
         return
     from crane_bench.reports import ReportError, build_report_files  # noqa: PLC0415 - pandas, plotly
 
     try:
         files = build_report_files(run_dir)
     except ReportError as exc:
-        stderr.print(f"[yellow]no report:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        stderr_console().print(
+            f"[yellow]no report:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         return
-    stderr.print(f"report: {escape(str(files.html))}", highlight=False, soft_wrap=True)
+    stderr_console().print(f"report: {escape(str(files.html))}", highlight=False, soft_wrap=True)
 
 
 def report_command(run_dirs: RunDirsArg = None, history: HistoryOpt = None) -> None:
@@ -68,7 +72,9 @@ def report_command(run_dirs: RunDirsArg = None, history: HistoryOpt = None) -> N
         try:
             files = build_report_files(run_dir)
         except ReportError as exc:
-            stderr.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            stderr_console().print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             broken += 1
             continue
         typer.echo(str(files.html))

@@ -19,7 +19,7 @@ from crane_bench.cli.common import (
     fail,
     require_extra,
     setup_logging,
-    stderr,
+    stderr_console,
 )
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def rescore_command(
     except (UserError, EvalError) as exc:
         fail(str(exc))
     print_changes(result)
-    print_summary(stderr, result.summary)
+    print_summary(stderr_console(), result.summary)
     report_after_run(run_dir)
     typer.echo(str(run_dir))
     summary = result.summary
@@ -85,20 +85,22 @@ def print_changes(result: RescoreResult) -> None:
     """The cases whose expectations changed, and the trials whose outcome class changed."""
     if result.removed_temps:
         names = ", ".join(path.name for path in result.removed_temps)
-        stderr.print(
+        stderr_console().print(
             f"removed {len(result.removed_temps)} temporary file(s) an interrupted "
             f"re-scoring left: {escape(names)}",
             highlight=False,
             soft_wrap=True,
         )
     for case in result.case_changes:
-        stderr.print(
+        stderr_console().print(
             f"case {escape(case.case_id)}: {', '.join(case.fields)} changed",
             highlight=False,
         )
     changes = result.outcome_changes
     if not changes:
-        stderr.print(f"no outcome changed ({result.rows_changed} rows updated)", highlight=False)
+        stderr_console().print(
+            f"no outcome changed ({result.rows_changed} rows updated)", highlight=False
+        )
         return
     from rich.table import Table  # noqa: PLC0415 - only this report draws a table
 
@@ -121,8 +123,8 @@ def print_changes(result: RescoreResult) -> None:
             "->",
             f"[{style}]{change.new.value}[/]",
         )
-    stderr.print(table)
+    stderr_console().print(table)
     if len(changes) > MAX_LISTED:
-        stderr.print(f"... and {len(changes) - MAX_LISTED} more", highlight=False)
+        stderr_console().print(f"... and {len(changes) - MAX_LISTED} more", highlight=False)
     if result.backup is not None:
-        stderr.print(f"the rows as the run wrote them: {escape(str(result.backup))}")
+        stderr_console().print(f"the rows as the run wrote them: {escape(str(result.backup))}")

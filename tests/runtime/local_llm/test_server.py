@@ -147,7 +147,7 @@ async def test_temperature_zero_with_a_seed_repeats(local_llm_endpoint: LLMEndpo
 @pytest.mark.integration
 @pytest.mark.llm
 @pytest.mark.parametrize("program", PROGRAMS)
-def test_stop_leaves_no_process_and_is_idempotent(program: LocalProgram) -> None:
+def test_stop_leaves_no_process_nor_log_and_is_idempotent(program: LocalProgram) -> None:
     server = _smollm2(program)
     server.start()
     pid = server.pid
@@ -157,6 +157,7 @@ def test_stop_leaves_no_process_and_is_idempotent(program: LocalProgram) -> None
     assert server.startup_s > 0
     assert server.rss_bytes() > 10 * 2**20  # the weights alone are 98 MB
     assert os.getpgid(pid) == pid  # its own process group
+    log = server.log_path
 
     server.stop()
     server.stop()
@@ -165,15 +166,15 @@ def test_stop_leaves_no_process_and_is_idempotent(program: LocalProgram) -> None
     assert not server.running
     with pytest.raises(LLMUnavailableError):
         server.rss_bytes()
+    # A clean stop removes the log (`__exit__` is `stop()`; a crash keeps it, below).
+    assert log is not None
+    assert not log.exists()
 
 
 @pytest.mark.integration
 @pytest.mark.llm
 @pytest.mark.parametrize("program", PROGRAMS)
-def test_a_clean_stop_removes_the_log_and_a_crash_keeps_it(program: LocalProgram) -> None:
-    clean = _smollm2(program)
-    with clean:
-        clean_log = clean.log_path
+def test_a_crash_keeps_the_log(program: LocalProgram) -> None:
     crashed = _smollm2(program)
     with crashed:
         assert crashed.pid is not None
@@ -182,8 +183,6 @@ def test_a_clean_stop_removes_the_log_and_a_crash_keeps_it(program: LocalProgram
         while crashed.running:
             time.sleep(0.05)
 
-    assert clean_log is not None
-    assert not clean_log.exists()
     assert crashed_log is not None
     assert crashed_log.is_file()
     assert READY_LINE[program] in crashed.log_path.read_text()

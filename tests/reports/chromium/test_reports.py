@@ -8,25 +8,19 @@ from __future__ import annotations
 
 import base64
 import gzip
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from crane_bench.reports import build_history, build_report
-from tests.reports.browser import ARTIFACTS, PageLog, launch, open_report, save_screenshot
+from tests.reports.browser import ARTIFACTS, PageLog, open_report, save_screenshot
 from tests.reports.run_builders import SCRIPT_CASE, SCRIPT_PROMPT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
 
 
 DRAWN_TRACES = """(div) => ({

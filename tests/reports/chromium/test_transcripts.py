@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +13,7 @@ import pytest
 from crane_bench.evals.run_config import EvalConfig
 from crane_bench.reports import build_report
 from tests.evals.eval_helpers import offline_settings, run_new, write_cases
-from tests.reports.browser import launch, open_report, save_screenshot
+from tests.reports.browser import open_report, save_screenshot
 from tests.runtime.planners.fake_llama import FakeLlama, completion_json, is_chat
 from tests.runtime.planners.fake_openai import FAKE_KEY
 
@@ -32,11 +31,6 @@ CASE = {
         "steps": [{"tool": "todo_store", "input": {"action": "add", "title": "buy milk"}}]
     },
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
 
 
 def make_run(tmp_path: Path) -> Path:
