@@ -23,10 +23,12 @@ not-arithmetic: the planner then abstains rather than hand the calculator a gues
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
 from crane_bench.runtime.planners.number_words import replace_number_words
+from crane_bench.runtime.planners.regex_tables import SubstitutionTable, any_of
 from crane_bench.runtime.tools.calculator.expression_builder import (
     PREVIOUS_RESULT,
     build_expression,
@@ -284,10 +286,15 @@ _VERB_FORMS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
 )  # fmt: skip
 
 
+_SYMBOL_TABLE = SubstitutionTable(_SYMBOLS)
+_FRACTION_TABLE = SubstitutionTable(_FRACTIONS)
+_VERB_SYNONYM_TABLE = SubstitutionTable(_VERB_SYNONYMS)
+_PHRASE_TABLE = SubstitutionTable(_PHRASES)
+
+
 def _fold(text: str) -> str:
     """Stages 1-3: symbols, trigger, fractions, number words and operator phrases."""
-    for pattern, repl in _SYMBOLS:
-        text = pattern.sub(repl, text)
+    text = _SYMBOL_TABLE.apply(text)
     text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
     text = _KILO.sub(_thousands, text)
     text = _CURRENCY_WORD.sub(r"\1", text)
@@ -297,14 +304,11 @@ def _fold(text: str) -> str:
         if not found:
             break
     text = _TRAILING.sub("", text)
-    for pattern, repl in _FRACTIONS:
-        text = pattern.sub(repl, text)
+    text = _FRACTION_TABLE.apply(text)
     text = replace_number_words(text)
     text = _AND_A_FRACTION.sub(_add_fraction, text)
-    for synonym, verb in _VERB_SYNONYMS:
-        text = synonym.sub(verb, text)
-    for phrase, phrase_repl in _PHRASES:
-        text = phrase.sub(phrase_repl, text)
+    text = _VERB_SYNONYM_TABLE.apply(text)
+    text = _PHRASE_TABLE.apply(text)
     return " ".join(text.lower().split())
 
 
@@ -328,8 +332,15 @@ _MAX_FRAMED_WORDS = 24
 _FRAME_PUNCT = ":,;?!."
 
 
+@functools.cache
+def _ANY_VERB_FORM() -> re.Pattern[str]:  # noqa: N802 - a constant, built on first use
+    return any_of(pattern for pattern, _ in _VERB_FORMS)
+
+
 def _read(text: str) -> str | None:
     """Stages 4-5 on folded text: a verb form, else the text as an expression."""
+    if _ANY_VERB_FORM().match(text) is None:  # most texts: no verb form applies
+        return build_expression(text)
     for pattern, rewrite in _VERB_FORMS:
         m = pattern.match(text)
         if m is None:
@@ -354,10 +365,18 @@ def _framed(text: str) -> str | None:
     if len(words) > _MAX_FRAMED_WORDS:
         return None
     n = len(words)
+    # framed_before[i]: words[:i] are all frame words; framed_after[j]: words[j:] are.
+    frame = [_is_frame([word]) for word in words]
+    framed_before = [True] * (n + 1)
+    framed_after = [True] * (n + 1)
+    for i in range(n):
+        framed_before[i + 1] = framed_before[i] and frame[i]
+    for j in range(n - 1, -1, -1):
+        framed_after[j] = framed_after[j + 1] and frame[j]
     for size in range(n - 1, 0, -1):
         for start in range(n - size + 1):
             end = start + size
-            if not (_is_frame(words[:start]) and _is_frame(words[end:])):
+            if not (framed_before[start] and framed_after[end]):
                 continue
             core = " ".join(words[start:end]).strip(_FRAME_PUNCT + " ")
             if core and (expression := _read(core)):

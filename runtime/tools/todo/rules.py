@@ -19,11 +19,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
+from typing import Final
 
 from pydantic import JsonValue
 
 from crane_bench.runtime.planners.number_words import NUMBER_WORD_PATTERN, parse_number_words
+from crane_bench.runtime.planners.regex_tables import any_of
 from crane_bench.runtime.tools.todo import TodoAction
 
 _A = "['’]"  # people type either apostrophe
@@ -155,6 +158,19 @@ def _compile(source: str) -> re.Pattern[str]:
     return re.compile(source, re.I)
 
 
+class TodoRuleTable(tuple[TodoRule, ...]):
+    """Rules tried in order, the first that serves a clause winning.
+
+    `any_match` (one alternation of every rule, built on first use) tells in one call
+    whether any rule can match a clause at all; most clauses match none.
+    """
+
+    @cached_property
+    def any_match(self) -> re.Pattern[str]:
+        """Matches at the start of a clause where any rule of the table does."""
+        return any_of(rule.pattern for rule in self)
+
+
 def _rules(action: TodoAction, *sources: str, strict_title: bool = False) -> tuple[TodoRule, ...]:
     # One rule per source: Python's `re` rejects a group name used twice in one pattern.
     return tuple(TodoRule(action, s, strict_title) for s in sources)
@@ -190,116 +206,120 @@ _LIST_TRAIL = (
     r"|for\s+me|then))*"
 )
 
-TODO_RULES: tuple[TodoRule, ...] = (
-    *_rules(
-        "get",
-        rf"^{_SHOW}\s+(?:me\s+)?(?:the\s+)?(?:details\s+(?:of|for|on)\s+)?(?:my\s+)?"
-        rf"{_MARKED_ID}(?:\s+(?:say|details|about|is))?{_ON_LIST}$",
-        rf"^(?:details\s+(?:of|for|on)\s+)?(?:my\s+)?{_MARKED_ID}$",
-        # after a clause that named a todo: "..., then show me how it reads now"
-        r"^(?:show|tell)\s+me\s+(?:how|what)\s+(?P<ids>it|that(?:\s+one)?)\s+(?:reads|looks|says)"
-        r"(?:\s+like)?(?:\s+now)?$",
-    ),
-    *_rules(
-        "list",
-        r"^(?:list|show|display|view|get|see|print|read(?:\s+out)?|give\s+me|check|open"
-        r"|pull\s+up|what\s+are|tell\s+me)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my|the|our)?\s*"
-        r"(?:current\s+|open\s+|pending\s+|remaining\s+|outstanding\s+|existing\s+)?"
-        r"(?:to-?dos?|to\s+dos?|tasks|items|reminders|everything|things\s+to\s+do"
-        rf"|{_LIST})(?:\s+(?:list|again|now|so\s+far|please))?$",
-        rf"^what(?:{_A}s|\s+is|\s+do\s+i\s+have|\s+have\s+i\s+got|\s+else\s+is)?\s+(?:still\s+)?"
-        rf"(?:on|in)\s+{_LIST_REF}$",
-        r"^what\s+(?:do|must|should)\s+i\s+(?:still\s+)?(?:have|need|got)\s+to\s+do"
-        r"(?:\s+today|\s+next|\s+now|\s+still)?$",
-        rf"^(?:(?:show|tell)\s+me\s+)?what(?:{_A}s|\s+is)\s+(?:still\s+)?(?:left|remaining"
-        r"|pending|open)(?:\s+(?:for\s+me\s+)?to\s+do)?"
-        rf"(?:\s+on\s+{_LIST_REF})?$",
-        r"^(?:what|which)\s+(?:tasks|to-?dos|to\s+dos|reminders|items|things)\s+(?:do\s+i\s+have"
-        r"|have\s+i\s+got|are\s+there|are)(?:\s+(?:still|left))?"
-        rf"(?:\s+(?:left|open|remaining|pending|outstanding|to\s+do|(?:on|in)\s+{_LIST_REF}))?$",
-        r"^(?:do\s+i\s+have|are\s+there|how\s+many)\s+(?:any\s+)?(?:open\s+)?"
-        r"(?:to-?dos|to\s+dos|tasks|reminders)(?:\s+(?:left|do\s+i\s+have|are\s+there))?$",
-        r"^(?:my\s+)?(?:to-?dos|to\s+dos|tasks|(?:to-?do|todo|to\s+do|task)\s+list)$",
-        # after a clause that named the list: "..., then list them all", "show me what's there"
-        r"^(?:list|show(?:\s+me)?)\s+(?:them(?:\s+all)?|all\s+of\s+them)$",
-        rf"^(?:show|tell)\s+me\s+what{_A}?s\s+(?:on\s+)?(?:there|on\s+it|in\s+it)(?:\s+now)?$",
-        rf"^{_LIST_OPENER}\s+(?:{_LIST_OBJECT}){_LIST_TRAIL}$",
-    ),
-    *_rules(
-        "complete",
-        rf"^(?:mark|set|flag|tick|check|cross)\s+(?:the\s+)?{_IDS}\s+(?:as\s+)?{_DONE}{_ON_LIST}$",
-        r"^(?:complete|finish|close|resolve|check\s+off|tick\s+off|cross\s+off|mark\s+off"
-        rf"|done\s+with|i{_A}?(?:ve|\s+have)?\s+(?:just\s+)?(?:finished|completed|done|did)"
-        rf"|i{_A}m\s+done\s+with|i\s+am\s+done\s+with)\s+(?:the\s+)?{_IDS}$",
-        rf"^{_IDS}\s+(?:is\s+|are\s+)?(?:now\s+)?(?:done|complete|completed|finished)"
-        r"(?:\s+(?:now|already))?$",
-    ),
-    *_rules(
-        "delete",
-        r"^(?:delete|remove|drop|erase|cancel|discard|trash|scrap|get\s+rid\s+of|clear"
-        rf"|cross\s+out)\s+(?:the\s+)?{_IDS}(?:\s+(?:off|from)\s+{_LIST_REF})?$",
-        rf"^take\s+(?:the\s+)?{_IDS}\s+off\s+{_LIST_REF}$",
-        rf"^i\s+(?:don{_A}?t|do\s+not|no\s+longer)\s+need\s+(?:the\s+)?{_IDS}"
-        r"(?:\s+(?:anymore|any\s+more|now))?$",
-    ),
-    *_rules(
-        "update",
-        r"^(?:rename|change|update|edit|modify|set|retitle|reword)\s+(?:the\s+)?"
-        rf"(?:(?:title|name|text)\s+of\s+)?{_ONE_ID}"
-        rf"\s*(?:\s(?:to\s+say|to\s+read|to|into|as|with|so\s+(?:that\s+)?it\s+(?:says|reads))\s+"
-        rf"|:\s*|=\s*){_TITLE}$",
-        rf"^(?:the\s+)?{_ONE_ID}\s+should\s+(?:say|read|be)\s+{_TITLE}(?:\s+instead)?$",
-        rf"^for\s+{_ONE_ID}\s*,?\s+(?:the\s+)?(?:new\s+)?(?:wording|title|text|name)\s+(?:should\s+be"
-        rf"|is|will\s+be)\s*:?\s*{_TITLE}$",
-    ),
-    *_rules(
-        "add",
-        r"^(?:remind\s+me\s+(?:later\s+|tomorrow\s+|tonight\s+)?(?:to|about)"
-        r"|(?:make\s+sure\s+i\s+|i\s+(?:need|have|want)\s+to\s+|i\s+must\s+|i\s+should\s+)?"
-        r"remember\s+to|(?:make\s+sure\s+)?(?:i\s+)?(?:don[’']?t|do\s+not|must\s+not|mustn[’']?t"
-        r"|can[’']?t|cannot|shouldn[’']?t|should\s+not)\s+(?:let\s+me\s+)?forget\s+to"
-        # "don't forget the dentist": an order to remember a thing (not "i can't forget ...")
-        r"|(?:don[’']?t|do\s+not)\s+(?:let\s+me\s+)?forget"
-        r"(?!(?:\s+about)?\s+(?:your|me|us|you|him|her|them|who|what|that|how|why|where|when)\b)"
-        r"(?:\s+about)?"
-        r"|note\s+to\s+self\s*:?|make\s+a\s+note\s+to|(?:i\s+(?:need|want|would\s+like)\s+a"
-        r"|i[’']d\s+like\s+a|set\s+a|create\s+a|make\s+a)\s+reminder\s+(?:to|about))"
-        rf"\s+{_TITLE}(?:\s+(?:on|to|in|onto)\s+{_LIST_REF})?$",
-        # "I need to walk the dog, put that on my list", "gotta renew my license - add that
-        # to my todos": the title is the earlier part.
-        rf"^{_NEED_TO}\s+{_TITLE}\s*(?:[,.;:\-–—]\s*|\s+){_PUT_THAT_ON_THE_LIST}$",
-        rf"^{_NOT_A_TITLE}{_TITLE}\s*[,.;:\-–—]\s*{_PUT_THAT_ON_THE_LIST}$",
-        r"^(?:add|put(?:\s+down)?|jot\s+down|write\s+down|save|note(?:\s+down)?|log|record)"
-        rf"\s+{_TITLE}\s+as\s+(?:a\s+|an\s+)?(?:new\s+)?(?:to-?do|task|reminder|item)$",
-        r"^(?:add|put|place|stick|throw|write(?:\s+down)?|jot(?:\s+down)?|pop|append|include"
-        rf"|save)\s+{_TITLE}\s+(?:to|on|onto|in|into)\s+{_LIST_REF}$",
-        rf"^(?:add|put|write)\s+(?:to|on|onto|in)\s+{_LIST_REF}\s*[:,\-–]?\s+{_TITLE}$",
-        rf"^(?:to|on|onto)\s+{_LIST_REF}\s*[:,]?\s+(?:please\s+)?(?:add|put|write)\s+{_TITLE}$",
-        r"^(?:create|make|add|open|start|new|set\s+up|log|record)\s+(?:a\s+|an\s+|another\s+)?"
-        r"(?:new\s+)?(?:to-?do|to\s+do|task|reminder|item|entry)(?:\s+item)?(?:\s+please)?"
-        r"(?:\s*[:\-–]\s*|\s+(?:called|named|titled|saying|that\s+says|for|to|about"
-        rf"|with\s+(?:the\s+)?title)\s+|\s+){_TITLE}$",
-        rf"^(?:new\s+)?(?:to-?do|task|reminder)(?:\s+please)?\s*:\s*{_TITLE}$",
-        rf"^(?:note|jot|write)(?:\s+(?:this|that|it))?\s+down\s*:\s*{_TITLE}$",
-    ),
+TODO_RULES: Final = TodoRuleTable(
+    (
+        *_rules(
+            "get",
+            rf"^{_SHOW}\s+(?:me\s+)?(?:the\s+)?(?:details\s+(?:of|for|on)\s+)?(?:my\s+)?"
+            rf"{_MARKED_ID}(?:\s+(?:say|details|about|is))?{_ON_LIST}$",
+            rf"^(?:details\s+(?:of|for|on)\s+)?(?:my\s+)?{_MARKED_ID}$",
+            # after a clause that named a todo: "..., then show me how it reads now"
+            r"^(?:show|tell)\s+me\s+(?:how|what)\s+(?P<ids>it|that(?:\s+one)?)\s+(?:reads|looks|says)"
+            r"(?:\s+like)?(?:\s+now)?$",
+        ),
+        *_rules(
+            "list",
+            r"^(?:list|show|display|view|get|see|print|read(?:\s+out)?|give\s+me|check|open"
+            r"|pull\s+up|what\s+are|tell\s+me)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my|the|our)?\s*"
+            r"(?:current\s+|open\s+|pending\s+|remaining\s+|outstanding\s+|existing\s+)?"
+            r"(?:to-?dos?|to\s+dos?|tasks|items|reminders|everything|things\s+to\s+do"
+            rf"|{_LIST})(?:\s+(?:list|again|now|so\s+far|please))?$",
+            rf"^what(?:{_A}s|\s+is|\s+do\s+i\s+have|\s+have\s+i\s+got|\s+else\s+is)?\s+(?:still\s+)?"
+            rf"(?:on|in)\s+{_LIST_REF}$",
+            r"^what\s+(?:do|must|should)\s+i\s+(?:still\s+)?(?:have|need|got)\s+to\s+do"
+            r"(?:\s+today|\s+next|\s+now|\s+still)?$",
+            rf"^(?:(?:show|tell)\s+me\s+)?what(?:{_A}s|\s+is)\s+(?:still\s+)?(?:left|remaining"
+            r"|pending|open)(?:\s+(?:for\s+me\s+)?to\s+do)?"
+            rf"(?:\s+on\s+{_LIST_REF})?$",
+            r"^(?:what|which)\s+(?:tasks|to-?dos|to\s+dos|reminders|items|things)\s+(?:do\s+i\s+have"
+            r"|have\s+i\s+got|are\s+there|are)(?:\s+(?:still|left))?"
+            rf"(?:\s+(?:left|open|remaining|pending|outstanding|to\s+do|(?:on|in)\s+{_LIST_REF}))?$",
+            r"^(?:do\s+i\s+have|are\s+there|how\s+many)\s+(?:any\s+)?(?:open\s+)?"
+            r"(?:to-?dos|to\s+dos|tasks|reminders)(?:\s+(?:left|do\s+i\s+have|are\s+there))?$",
+            r"^(?:my\s+)?(?:to-?dos|to\s+dos|tasks|(?:to-?do|todo|to\s+do|task)\s+list)$",
+            # after a clause that named the list: "..., then list them all", "show me what's there"
+            r"^(?:list|show(?:\s+me)?)\s+(?:them(?:\s+all)?|all\s+of\s+them)$",
+            rf"^(?:show|tell)\s+me\s+what{_A}?s\s+(?:on\s+)?(?:there|on\s+it|in\s+it)(?:\s+now)?$",
+            rf"^{_LIST_OPENER}\s+(?:{_LIST_OBJECT}){_LIST_TRAIL}$",
+        ),
+        *_rules(
+            "complete",
+            rf"^(?:mark|set|flag|tick|check|cross)\s+(?:the\s+)?{_IDS}\s+(?:as\s+)?{_DONE}{_ON_LIST}$",
+            r"^(?:complete|finish|close|resolve|check\s+off|tick\s+off|cross\s+off|mark\s+off"
+            rf"|done\s+with|i{_A}?(?:ve|\s+have)?\s+(?:just\s+)?(?:finished|completed|done|did)"
+            rf"|i{_A}m\s+done\s+with|i\s+am\s+done\s+with)\s+(?:the\s+)?{_IDS}$",
+            rf"^{_IDS}\s+(?:is\s+|are\s+)?(?:now\s+)?(?:done|complete|completed|finished)"
+            r"(?:\s+(?:now|already))?$",
+        ),
+        *_rules(
+            "delete",
+            r"^(?:delete|remove|drop|erase|cancel|discard|trash|scrap|get\s+rid\s+of|clear"
+            rf"|cross\s+out)\s+(?:the\s+)?{_IDS}(?:\s+(?:off|from)\s+{_LIST_REF})?$",
+            rf"^take\s+(?:the\s+)?{_IDS}\s+off\s+{_LIST_REF}$",
+            rf"^i\s+(?:don{_A}?t|do\s+not|no\s+longer)\s+need\s+(?:the\s+)?{_IDS}"
+            r"(?:\s+(?:anymore|any\s+more|now))?$",
+        ),
+        *_rules(
+            "update",
+            r"^(?:rename|change|update|edit|modify|set|retitle|reword)\s+(?:the\s+)?"
+            rf"(?:(?:title|name|text)\s+of\s+)?{_ONE_ID}"
+            rf"\s*(?:\s(?:to\s+say|to\s+read|to|into|as|with|so\s+(?:that\s+)?it\s+(?:says|reads))\s+"
+            rf"|:\s*|=\s*){_TITLE}$",
+            rf"^(?:the\s+)?{_ONE_ID}\s+should\s+(?:say|read|be)\s+{_TITLE}(?:\s+instead)?$",
+            rf"^for\s+{_ONE_ID}\s*,?\s+(?:the\s+)?(?:new\s+)?(?:wording|title|text|name)\s+(?:should\s+be"
+            rf"|is|will\s+be)\s*:?\s*{_TITLE}$",
+        ),
+        *_rules(
+            "add",
+            r"^(?:remind\s+me\s+(?:later\s+|tomorrow\s+|tonight\s+)?(?:to|about)"
+            r"|(?:make\s+sure\s+i\s+|i\s+(?:need|have|want)\s+to\s+|i\s+must\s+|i\s+should\s+)?"
+            r"remember\s+to|(?:make\s+sure\s+)?(?:i\s+)?(?:don[’']?t|do\s+not|must\s+not|mustn[’']?t"
+            r"|can[’']?t|cannot|shouldn[’']?t|should\s+not)\s+(?:let\s+me\s+)?forget\s+to"
+            # "don't forget the dentist": an order to remember a thing (not "i can't forget ...")
+            r"|(?:don[’']?t|do\s+not)\s+(?:let\s+me\s+)?forget"
+            r"(?!(?:\s+about)?\s+(?:your|me|us|you|him|her|them|who|what|that|how|why|where|when)\b)"
+            r"(?:\s+about)?"
+            r"|note\s+to\s+self\s*:?|make\s+a\s+note\s+to|(?:i\s+(?:need|want|would\s+like)\s+a"
+            r"|i[’']d\s+like\s+a|set\s+a|create\s+a|make\s+a)\s+reminder\s+(?:to|about))"
+            rf"\s+{_TITLE}(?:\s+(?:on|to|in|onto)\s+{_LIST_REF})?$",
+            # "I need to walk the dog, put that on my list", "gotta renew my license - add that
+            # to my todos": the title is the earlier part.
+            rf"^{_NEED_TO}\s+{_TITLE}\s*(?:[,.;:\-–—]\s*|\s+){_PUT_THAT_ON_THE_LIST}$",
+            rf"^{_NOT_A_TITLE}{_TITLE}\s*[,.;:\-–—]\s*{_PUT_THAT_ON_THE_LIST}$",
+            r"^(?:add|put(?:\s+down)?|jot\s+down|write\s+down|save|note(?:\s+down)?|log|record)"
+            rf"\s+{_TITLE}\s+as\s+(?:a\s+|an\s+)?(?:new\s+)?(?:to-?do|task|reminder|item)$",
+            r"^(?:add|put|place|stick|throw|write(?:\s+down)?|jot(?:\s+down)?|pop|append|include"
+            rf"|save)\s+{_TITLE}\s+(?:to|on|onto|in|into)\s+{_LIST_REF}$",
+            rf"^(?:add|put|write)\s+(?:to|on|onto|in)\s+{_LIST_REF}\s*[:,\-–]?\s+{_TITLE}$",
+            rf"^(?:to|on|onto)\s+{_LIST_REF}\s*[:,]?\s+(?:please\s+)?(?:add|put|write)\s+{_TITLE}$",
+            r"^(?:create|make|add|open|start|new|set\s+up|log|record)\s+(?:a\s+|an\s+|another\s+)?"
+            r"(?:new\s+)?(?:to-?do|to\s+do|task|reminder|item|entry)(?:\s+item)?(?:\s+please)?"
+            r"(?:\s*[:\-–]\s*|\s+(?:called|named|titled|saying|that\s+says|for|to|about"
+            rf"|with\s+(?:the\s+)?title)\s+|\s+){_TITLE}$",
+            rf"^(?:new\s+)?(?:to-?do|task|reminder)(?:\s+please)?\s*:\s*{_TITLE}$",
+            rf"^(?:note|jot|write)(?:\s+(?:this|that|it))?\s+down\s*:\s*{_TITLE}$",
+        ),
+    )
 )
 """Rules tried before arithmetic, in order; the first that matches wins."""
 
-MANY_ADD_RULES: tuple[TodoRule, ...] = _rules(
-    "add",
-    r"^(?:(?:add|put|write(?:\s+down)?|jot(?:\s+down)?)\s+)?(?P<count>two|three|four|five|2|3|4"
-    r"|5|these|the\s+following|a\s+few|some)\s+(?:(?:new|more)\s+)?(?:things|items|tasks|to-?dos"
-    rf"|chores|errands|jobs)\s+(?:to|on|onto|in|into|for)\s+{_LIST_REF}\s*:\s*(?P<titles>.+)$",
-    # "I need to renew my card and buy stamps; put both on my list"
-    rf"^(?:{_NEED_TO}\s+|{_NOT_A_TITLE})(?P<titles>.+?)\s*[,.;:\-–—]\s*(?:so\s+|and\s+)?"
-    r"(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:put|add|note|write|jot|save|stick)\s+"
-    r"(?P<count>both|them\s+both|all\s+three|all\s+four|all\s+of\s+them|them\s+all)\s+(?:down\s+)?"
-    rf"(?:on|to|in|onto|into)\s+{_LIST_REF}$",
+MANY_ADD_RULES: Final = TodoRuleTable(
+    _rules(
+        "add",
+        r"^(?:(?:add|put|write(?:\s+down)?|jot(?:\s+down)?)\s+)?(?P<count>two|three|four|five|2|3|4"
+        r"|5|these|the\s+following|a\s+few|some)\s+(?:(?:new|more)\s+)?(?:things|items|tasks|to-?dos"
+        rf"|chores|errands|jobs)\s+(?:to|on|onto|in|into|for)\s+{_LIST_REF}\s*:\s*(?P<titles>.+)$",
+        # "I need to renew my card and buy stamps; put both on my list"
+        rf"^(?:{_NEED_TO}\s+|{_NOT_A_TITLE})(?P<titles>.+?)\s*[,.;:\-–—]\s*(?:so\s+|and\s+)?"
+        r"(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:put|add|note|write|jot|save|stick)\s+"
+        r"(?P<count>both|them\s+both|all\s+three|all\s+four|all\s+of\s+them|them\s+all)\s+(?:down\s+)?"
+        rf"(?:on|to|in|onto|into)\s+{_LIST_REF}$",
+    )
 )
 """Several titles after a colon ("put two things on my list: A, then B"): one add each."""
 
-FALLBACK_ADD_RULES: tuple[TodoRule, ...] = _rules(
-    "add", rf"^(?:add|jot\s+down|write\s+down|note\s+down)\s+{_TITLE}$", strict_title=True
+FALLBACK_ADD_RULES: Final = TodoRuleTable(
+    _rules("add", rf"^(?:add|jot\s+down|write\s+down|note\s+down)\s+{_TITLE}$", strict_title=True)
 )
 """Bare "add X": tried after arithmetic, so "add 5 and 7" stays a calculation."""
 
@@ -446,7 +466,7 @@ def mentioned_ids(text: str) -> list[int]:
     return [i for i in ids if i is not None and i != PREVIOUS_ID]
 
 
-def match_todo(clause: str, rules: tuple[TodoRule, ...]) -> list[dict[str, JsonValue]] | None:
+def match_todo(clause: str, rules: TodoRuleTable) -> list[dict[str, JsonValue]] | None:
     """Match one clause against a rule table.
 
     Args:
@@ -456,6 +476,8 @@ def match_todo(clause: str, rules: tuple[TodoRule, ...]) -> list[dict[str, JsonV
     Returns:
         One `todo_store` input per step, or None when no rule serves the clause.
     """
+    if rules.any_match.match(clause) is None:
+        return None
     for rule in rules:
         m = rule.pattern.match(clause)
         if m is not None and (inputs := _inputs(rule, m)) is not None:
