@@ -117,8 +117,8 @@ class Settings(BaseSettings):
         1,
         ge=1,
         le=64,
-        description="llama-server slots: requests decoded together; 1 repeats a run bit "
-        "for bit, and on 2 CPU cores more gave no plans/s.",
+        description="llama-server slots: requests decoded together; 1 repeats a run's answers, "
+        "and on 2 CPU cores more gave no plans/s.",
     )
     local_server_bin: str | None = Field(
         None,
