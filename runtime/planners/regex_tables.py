@@ -12,6 +12,11 @@ when one does is the table walked as before, so the result is the same by constr
 
 Profiling a pattern plan over the gold suite showed regex calls from these tables as the
 largest share of its time (about 60 `sub` and 115 `match` calls per plan).
+
+Compiling an alternation costs about what compiling its members does, and a one-shot
+`crane-bench plan` reads each table once or twice: it would pay for the alternations
+and never get the time back. So a `Prefilter` answers "maybe" for its first
+`WARM_UP_USES` questions, and joins the regexes only when a process has asked more.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ _NAMED_GROUP: Final = re.compile(r"(?<!\\)\(\?P<\w+>")
 _SCOPED_FLAGS: Final = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
 
 Replacement = str | Callable[[re.Match[str]], str]
+WARM_UP_USES: Final = 16
+"""Questions a `Prefilter` answers "maybe" to before it joins its regexes."""
 
 
 def any_of(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
@@ -46,21 +53,45 @@ def any_of(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
     return re.compile("|".join(branches) or r"(?!)")
 
 
+class Prefilter:
+    """Rules out, in one call, that any regex of a table applies to a text.
+
+    Args:
+        patterns: The table's regexes (called once, when the alternation is built).
+        anchored: Ask as `re.match` does (at the start), else as `re.search`.
+    """
+
+    def __init__(
+        self, patterns: Callable[[], Iterable[re.Pattern[str]]], *, anchored: bool
+    ) -> None:
+        self._patterns = patterns
+        self._anchored = anchored
+        self._uses = 0
+
+    @cached_property
+    def joined(self) -> re.Pattern[str]:
+        """The alternation of every regex of the table."""
+        return any_of(self._patterns())
+
+    def rules_out(self, text: str) -> bool:
+        """True when no regex of the table can match `text`; False means "maybe"."""
+        if self._uses < WARM_UP_USES:
+            self._uses += 1
+            return False
+        found = self.joined.match(text) if self._anchored else self.joined.search(text)
+        return found is None
+
+
 class SubstitutionTable:
     """Substitutions applied in order, each to the result of the one before."""
 
     def __init__(self, rules: Sequence[tuple[re.Pattern[str], Replacement]]) -> None:
         self.rules = tuple(rules)
-
-    @cached_property
-    def _any(self) -> re.Pattern[str]:
-        # Built on first use, like the rules' own compiled regexes: importing the
-        # planner stays cheap for commands that never plan.
-        return any_of(pattern for pattern, _ in self.rules)
+        self.prefilter = Prefilter(lambda: (pattern for pattern, _ in self.rules), anchored=False)
 
     def apply(self, text: str) -> str:
         """`text` after every substitution of the table, in order."""
-        if self._any.search(text) is None:
+        if self.prefilter.rules_out(text):
             return text
         for pattern, replacement in self.rules:
             text = pattern.sub(replacement, text)

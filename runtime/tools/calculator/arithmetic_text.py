@@ -23,12 +23,11 @@ not-arithmetic: the planner then abstains rather than hand the calculator a gues
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 
 from crane_bench.runtime.planners.number_words import replace_number_words
-from crane_bench.runtime.planners.regex_tables import SubstitutionTable, any_of
+from crane_bench.runtime.planners.regex_tables import Prefilter, SubstitutionTable
 from crane_bench.runtime.tools.calculator.expression_builder import (
     PREVIOUS_RESULT,
     build_expression,
@@ -332,14 +331,12 @@ _MAX_FRAMED_WORDS = 24
 _FRAME_PUNCT = ":,;?!."
 
 
-@functools.cache
-def _ANY_VERB_FORM() -> re.Pattern[str]:  # noqa: N802 - a constant, built on first use
-    return any_of(pattern for pattern, _ in _VERB_FORMS)
+_VERB_FORM_PREFILTER = Prefilter(lambda: (pattern for pattern, _ in _VERB_FORMS), anchored=True)
 
 
 def _read(text: str) -> str | None:
     """Stages 4-5 on folded text: a verb form, else the text as an expression."""
-    if _ANY_VERB_FORM().match(text) is None:  # most texts: no verb form applies
+    if _VERB_FORM_PREFILTER.rules_out(text):  # most texts: no verb form applies
         return build_expression(text)
     for pattern, rewrite in _VERB_FORMS:
         m = pattern.match(text)

@@ -26,7 +26,7 @@ from typing import Final
 from pydantic import JsonValue
 
 from crane_bench.runtime.planners.number_words import NUMBER_WORD_PATTERN, parse_number_words
-from crane_bench.runtime.planners.regex_tables import any_of
+from crane_bench.runtime.planners.regex_tables import Prefilter
 from crane_bench.runtime.tools.todo import TodoAction
 
 _A = "['’]"  # people type either apostrophe
@@ -161,14 +161,14 @@ def _compile(source: str) -> re.Pattern[str]:
 class TodoRuleTable(tuple[TodoRule, ...]):
     """Rules tried in order, the first that serves a clause winning.
 
-    `any_match` (one alternation of every rule, built on first use) tells in one call
-    whether any rule can match a clause at all; most clauses match none.
+    Its `prefilter` (one alternation of every rule) tells in one call whether any rule
+    can match a clause at all; most clauses match none.
     """
 
     @cached_property
-    def any_match(self) -> re.Pattern[str]:
-        """Matches at the start of a clause where any rule of the table does."""
-        return any_of(rule.pattern for rule in self)
+    def prefilter(self) -> Prefilter:
+        """Rules out a clause no rule of the table matches at its start."""
+        return Prefilter(lambda: (rule.pattern for rule in self), anchored=True)
 
 
 def _rules(action: TodoAction, *sources: str, strict_title: bool = False) -> tuple[TodoRule, ...]:
@@ -476,7 +476,7 @@ def match_todo(clause: str, rules: TodoRuleTable) -> list[dict[str, JsonValue]] 
     Returns:
         One `todo_store` input per step, or None when no rule serves the clause.
     """
-    if rules.any_match.match(clause) is None:
+    if rules.prefilter.rules_out(clause):
         return None
     for rule in rules:
         m = rule.pattern.match(clause)

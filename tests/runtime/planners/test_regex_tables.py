@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crane_bench.runtime.planners.regex_tables import SubstitutionTable, any_of
+from crane_bench.runtime.planners.regex_tables import (
+    WARM_UP_USES,
+    Prefilter,
+    SubstitutionTable,
+    any_of,
+)
 from crane_bench.runtime.tools.calculator import arithmetic_text
 from crane_bench.runtime.tools.todo.rules import (
     FALLBACK_ADD_RULES,
@@ -34,6 +39,22 @@ def test_any_of_matches_where_one_of_its_patterns_does() -> None:
     assert joined.search("take 15% off")
     assert joined.search("Take 15 off") is None
     assert any_of([]).search("anything") is None
+
+
+def test_a_prefilter_says_maybe_until_it_has_been_asked_enough() -> None:
+    built = []
+
+    def patterns() -> list[re.Pattern[str]]:
+        built.append(1)
+        return [re.compile(r"^add ")]
+
+    prefilter = Prefilter(patterns, anchored=True)
+    answers = [prefilter.rules_out("list my todos") for _ in range(WARM_UP_USES)]
+    assert answers == [False] * WARM_UP_USES  # "maybe": the table is walked
+    assert built == []  # a one-shot process never builds the alternation
+    assert prefilter.rules_out("list my todos") is True
+    assert prefilter.rules_out("add milk") is False
+    assert built == [1]
 
 
 def test_any_of_refuses_what_it_cannot_scope() -> None:
@@ -78,7 +99,7 @@ def test_no_todo_rule_matches_where_the_table_says_none_does(rules: TodoRuleTabl
     hits = 0
     for text in texts:
         some = any(rule.pattern.match(text) for rule in rules)
-        assert some == (rules.any_match.match(text) is not None)
+        assert some == (rules.prefilter.joined.match(text) is not None)
         hits += some
     assert hits > 0
 
@@ -87,4 +108,4 @@ def test_the_verb_forms_prefilter_agrees_with_the_verb_forms() -> None:
     texts = corpus()
     for text in texts:
         some = any(pattern.match(text) for pattern, _ in arithmetic_text._VERB_FORMS)
-        assert some == (arithmetic_text._ANY_VERB_FORM().match(text) is not None)
+        assert some == (arithmetic_text._VERB_FORM_PREFILTER.joined.match(text) is not None)
