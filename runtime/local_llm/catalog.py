@@ -19,18 +19,17 @@ import importlib.util
 import os
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Final, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crane_bench.runtime.errors import ConfigError
-from crane_bench.runtime.local_llm.weights import ReencodeFormat, reencoded_weights
+from crane_bench.runtime.local_llm.weights import ReencodeFormat, opens_as_gguf, reencoded_weights
 from crane_bench.runtime.settings import LocalWeightsSetting
 
 ModelKind = Literal["chat", "completion"]
 CatalogName = Literal["smollm2-135m", "gemma3-270m"]
 Availability = Literal["ready", "needs_assembly", "not_installed"]
-_GGUF_MAGIC: Final = b"GGUF"
 
 
 class PackagedFile(BaseModel):
@@ -255,11 +254,10 @@ def _check_gguf(path: Path) -> None:
     failure at run time for what is a wrong path.
     """
     try:
-        with path.open("rb") as weights:
-            magic = weights.read(len(_GGUF_MAGIC))
+        opens = opens_as_gguf(path)
     except OSError as exc:
         raise ConfigError(f"cannot read model file {path}: {exc.strerror}") from None
-    if magic != _GGUF_MAGIC:
+    if not opens:
         raise ConfigError(f"not a GGUF model file: {path}")
 
 

@@ -31,7 +31,8 @@ from crane_bench.runtime.errors import ConfigError
 ReencodeFormat = Literal["q8_0"]
 """llama.cpp file types a catalog model may be re-encoded into before serving."""
 
-_GGUF_MAGIC: Final = b"GGUF"
+GGUF_MAGIC: Final = b"GGUF"
+"""The bytes every `.gguf` file opens with."""
 _REENCODE_TIMEOUT_S: Final = 600.0
 
 
@@ -96,10 +97,19 @@ def reencoded_weights(source: Path, fmt: ReencodeFormat, directory: Path | None)
     return target
 
 
+def opens_as_gguf(path: Path) -> bool:
+    """True when `path` opens with GGUF's magic bytes.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    with path.open("rb") as weights:
+        return weights.read(len(GGUF_MAGIC)) == GGUF_MAGIC
+
+
 def _is_gguf(path: Path) -> bool:
     try:
-        with path.open("rb") as weights:
-            return weights.read(len(_GGUF_MAGIC)) == _GGUF_MAGIC
+        return opens_as_gguf(path)
     except OSError:
         return False
 
