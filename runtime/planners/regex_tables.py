@@ -6,9 +6,10 @@ table applies, and trying each one costs a Python call per regex. One compiled
 alternation of the whole table answers "does any apply here?" in a single call; only
 when one does is the table walked as before, so the result is the same by construction:
 
-- `first_match`: if no regex matches at the start of the text, none of them does;
-- `substitute`: if no regex finds anything in the text, no substitution changes it, and
-  so none of the later ones sees a different text either.
+- a first-match table (`Prefilter(..., anchored=True)`): if the alternation does not
+  match at the start of the text, no regex of the table does;
+- a `SubstitutionTable`: if the alternation finds nothing in the text, no substitution
+  changes it, and so none of the later ones sees a different text either.
 
 Profiling a pattern plan over the gold suite showed regex calls from these tables as the
 largest share of its time (about 60 `sub` and 115 `match` calls per plan).
